@@ -1,0 +1,46 @@
+/** Builds the HTTP app from its dependencies. Entry files (server.ts, worker.ts) and tests call this. */
+import { sql } from "drizzle-orm";
+import { Hono } from "hono";
+import type { AppDeps } from "./deps.ts";
+import { jsonError } from "./http/errors.ts";
+import { vapiRoutes } from "./vapi/webhook.ts";
+
+export function createApp(deps: AppDeps) {
+  const app = new Hono();
+
+  app.get("/healthz", (c) => c.json({ status: "ok" }));
+
+  app.get("/readyz", async (c) => {
+    const [database, cache] = await Promise.all([probe(() => deps.db.execute(sql`select 1`)), probe(() => deps.cache.ping())]);
+    const ready = database && cache;
+    return c.json(
+      {
+        status: ready ? "ready" : "unavailable",
+        database: { backend: deps.databaseKind, ok: database },
+        cache: { backend: deps.cache.kind, ok: cache },
+      },
+      ready ? 200 : 503,
+    );
+  });
+
+  app.route("/vapi", vapiRoutes(deps));
+
+  app.notFound((c) => jsonError(c, 404, "not_found", `No route for ${c.req.method} ${c.req.path}.`));
+  app.onError((err, c) => {
+    deps.logger.error("unhandled error", { path: c.req.path, err });
+    return jsonError(c, 500, "internal", "Internal error.");
+  });
+  return app;
+}
+
+async function probe(check: () => Promise<unknown>, timeoutMs = 1000): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await Promise.race([check(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error("timeout")), timeoutMs)))]);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}

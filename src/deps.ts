@@ -1,0 +1,22 @@
+import type { Cache } from "./cache/cache.ts";
+import type { Clock } from "./clock.ts";
+import type { Config } from "./config.ts";
+import type { Database } from "./db/client.ts";
+import type { Logger } from "./logger.ts";
+import type { ToolServices } from "./tools/define-tool.ts";
+import type { ToolRegistry } from "./tools/registry.ts";
+import type { AuthSettings } from "./vapi/auth.ts";
+
+/** Everything the app needs, built by an entry (Node server, Worker, tests) and passed in. */
+export interface AppDeps {
+  config: Config;
+  db: Database;
+  /** Which database backs `db`, for /readyz: an external Postgres or the embedded one. */
+  databaseKind: "postgres" | "embedded";
+  cache: Cache;
+  registry: ToolRegistry;
+  logger: Logger;
+  clock: Clock;
+  auth: AuthSettings;
+  services: ToolServices;
+}

@@ -1,0 +1,125 @@
+/**
+ * Builds the app's dependencies for Node: external Postgres and Redis when configured, else the
+ * embedded defaults (PGlite under DATA_DIR, an in-process cache). Node only.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { Cache } from "../cache/cache.ts";
+import { createMemoryCache } from "../cache/memory-cache.ts";
+import { createRedisCache } from "../cache/redis-cache.ts";
+import { systemClock } from "../clock.ts";
+import type { Config } from "../config.ts";
+import { createDatabase, type DatabaseHandle } from "../db/client.ts";
+import { startEmbeddedPostgres } from "../db/embedded.ts";
+import { runMigrations } from "../db/migrate.ts";
+import type { AppDeps } from "../deps.ts";
+import { createLogger, type Logger } from "../logger.ts";
+import { discoverTools } from "../tools/discover.ts";
+import { createRegistry } from "../tools/registry.ts";
+import type { AuthSettings } from "../vapi/auth.ts";
+
+export interface NodeRuntime {
+  deps: AppDeps;
+  /** True when the secret was generated (and saved under DATA_DIR) rather than configured. */
+  generatedSecret: boolean;
+  close(): Promise<void>;
+}
+
+export interface NodeRuntimeOptions {
+  toolsDir?: string;
+  logger?: Logger;
+  /** Run migrations on an external database too (the embedded one is always migrated). */
+  migrate?: boolean;
+}
+
+export async function createNodeRuntime(config: Config, options: NodeRuntimeOptions = {}): Promise<NodeRuntime> {
+  const closers: (() => Promise<void>)[] = [];
+  const close = async () => {
+    for (const fn of closers.reverse()) await fn().catch(() => {});
+  };
+  try {
+    const { secret, generated } = await resolveSecret(config);
+    const logger = options.logger ?? createLogger({ level: config.LOG_LEVEL, secrets: [secret, config.VAPI_HMAC_SECRET ?? ""] });
+    const registry = createRegistry(await discoverTools(options.toolsDir));
+
+    let database: DatabaseHandle;
+    let databaseKind: AppDeps["databaseKind"];
+    if (config.DATABASE_URL) {
+      database = createDatabase(config.DATABASE_URL, { max: config.DATABASE_POOL_MAX });
+      databaseKind = "postgres";
+      closers.push(database.close);
+      if (options.migrate) await runMigrations(database.db);
+    } else {
+      const embedded = await startEmbeddedPostgres(join(config.DATA_DIR, "pg"));
+      closers.push(embedded.stop);
+      database = createDatabase(embedded.url, { max: 1 });
+      databaseKind = "embedded";
+      closers.push(database.close);
+      await runMigrations(database.db);
+    }
+
+    let cache: Cache;
+    if (config.REDIS_URL) {
+      cache = createRedisCache({
+        url: config.REDIS_URL,
+        keyPrefix: config.REDIS_KEY_PREFIX,
+        commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
+      });
+    } else {
+      cache = createMemoryCache({ maxEntries: config.MEMORY_CACHE_MAX_ENTRIES });
+    }
+    closers.push(() => cache.close());
+
+    const deps: AppDeps = {
+      config,
+      db: database.db,
+      databaseKind,
+      cache,
+      registry,
+      logger,
+      clock: systemClock,
+      auth: authSettings(config, secret),
+      services: {},
+    };
+    return { deps, generatedSecret: generated, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+/** The auth settings for a resolved secret: shared secret and bearer always, HMAC when configured. */
+export function authSettings(config: Config, secret: string): AuthSettings {
+  return {
+    secret,
+    ...(config.VAPI_HMAC_SECRET
+      ? {
+          hmac: {
+            secret: config.VAPI_HMAC_SECRET,
+            signatureHeader: config.VAPI_HMAC_SIGNATURE_HEADER.toLowerCase(),
+            timestampHeader: config.VAPI_HMAC_TIMESTAMP_HEADER.toLowerCase(),
+            algorithm: config.VAPI_HMAC_ALGORITHM,
+            encoding: config.VAPI_HMAC_ENCODING,
+            prefix: config.VAPI_HMAC_PREFIX,
+            toleranceSeconds: config.VAPI_HMAC_TOLERANCE_SECONDS,
+          },
+        }
+      : {}),
+  };
+}
+
+/**
+ * VAPI_SECRET when set; otherwise a random secret generated once and kept in DATA_DIR, so it
+ * survives restarts and the value pasted into Vapi stays valid. Never "no secret".
+ */
+async function resolveSecret(config: Config): Promise<{ secret: string; generated: boolean }> {
+  if (config.VAPI_SECRET) return { secret: config.VAPI_SECRET, generated: false };
+  const file = join(config.DATA_DIR, "vapi-secret");
+  const existing = await readFile(file, "utf8").catch(() => "");
+  if (existing.trim().length >= 16) return { secret: existing.trim(), generated: true };
+  const secret = randomBytes(24).toString("base64url");
+  await mkdir(config.DATA_DIR, { recursive: true });
+  await writeFile(file, `${secret}\n`, { mode: 0o600 });
+  return { secret, generated: true };
+}

@@ -1,0 +1,56 @@
+/** Node entry: parses the environment, builds the runtime, serves the app, prints how to connect Vapi. */
+import { serve } from "@hono/node-server";
+import { createApp } from "./app.ts";
+import { ConfigError, parseConfig } from "./config.ts";
+import { createNodeRuntime } from "./runtime/node.ts";
+import { ToolDefinitionError } from "./tools/registry.ts";
+
+async function main() {
+  const config = parseConfig(process.env);
+  const runtime = await createNodeRuntime(config);
+  const { deps } = runtime;
+  const app = createApp(deps);
+  const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
+    const local = `http://localhost:${info.port}`;
+    const publicBase = config.PUBLIC_URL ?? "https://<your-public-host>";
+    const lines = [
+      `Switchboard listening on ${local}`,
+      `  database: ${deps.databaseKind === "embedded" ? `embedded Postgres (${config.DATA_DIR}/pg)` : "Postgres (DATABASE_URL)"}`,
+      `  cache:    ${deps.cache.kind === "redis" ? "Redis (REDIS_URL)" : "in-process (set REDIS_URL for Redis)"}`,
+      `  tools:    ${deps.registry
+        .list()
+        .map((t) => t.name)
+        .join(", ")}`,
+      "",
+      "Connect Vapi (dashboard > Assistant or Phone Number > Server URL):",
+      `  Server URL:    ${publicBase}/vapi/webhook`,
+      `  Secret:        ${deps.auth.secret}${runtime.generatedSecret ? `   (generated, kept in ${config.DATA_DIR}/vapi-secret; set VAPI_SECRET to choose your own)` : ""}`,
+      "  Vapi sends it as the x-vapi-secret header (or use a Bearer credential with the same value).",
+      "",
+      `For a real call, expose port ${info.port} publicly, e.g. \`cloudflared tunnel --url ${local}\``,
+      `or \`ngrok http ${info.port}\`, and set PUBLIC_URL to the https address it prints.`,
+    ];
+    process.stdout.write(`${lines.join("\n")}\n`);
+  });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    deps.logger.info("shutting down", { signal });
+    server.close();
+    await runtime.close();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError || err instanceof ToolDefinitionError) {
+    process.stderr.write(`${err.message}\n`);
+  } else {
+    process.stderr.write(`Switchboard failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  }
+  process.exit(1);
+});

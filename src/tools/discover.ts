@@ -1,0 +1,28 @@
+/**
+ * Finds the tools on disk (Node only): every `.ts`/`.js` file directly under `tools/` whose name
+ * does not start with `_` (shared helpers) and is not a test. Adding a file is all it takes.
+ */
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import type { LoadedTool } from "./registry.ts";
+
+export const defaultToolsDir = fileURLToPath(new URL("../../tools", import.meta.url));
+
+const TOOL_FILE = /^[^_.][^/]*\.(ts|mts|js|mjs)$/;
+const EXCLUDED = /\.(d|test|spec)\.[mc]?[tj]s$/;
+
+/** Imports every tool file in `dir`, in name order. */
+export async function discoverTools(dir: string = defaultToolsDir): Promise<LoadedTool[]> {
+  const files = (await readdir(dir, { withFileTypes: true }))
+    .filter((e) => e.isFile() && TOOL_FILE.test(e.name) && !EXCLUDED.test(e.name))
+    .map((e) => e.name)
+    .sort();
+  return Promise.all(
+    files.map(async (file) => {
+      const path = join(dir, file);
+      const mod = (await import(pathToFileURL(path).href)) as { default?: unknown };
+      return { source: `tools/${file}`, tool: mod.default };
+    }),
+  );
+}
