@@ -1,0 +1,126 @@
+// Protects the tool runtime's promises: validation errors the model can act on, budgets, apologies, and idempotent side effects.
+import { fileURLToPath } from "node:url";
+import { sql } from "drizzle-orm";
+import { beforeAll, describe, expect, it } from "vitest";
+import { APOLOGY } from "../../src/tools/dispatcher.ts";
+import { createTestApp, type TestApp, testDatabase } from "../support/harness.ts";
+import { toolCallsMessage } from "../support/vapi-messages.ts";
+
+const fixtures = fileURLToPath(new URL("../fixtures/tools", import.meta.url));
+let t: TestApp;
+
+beforeAll(async () => {
+  t = await createTestApp({ toolsDir: fixtures });
+  await testDatabase().db.execute(sql`create table if not exists test_notes (tool_call_id text not null, note text not null)`);
+});
+
+async function one(name: string, args: unknown, id?: string) {
+  const { status, json } = await t.webhook(toolCallsMessage([{ id, name, args }], { callId: "call-under-test" }));
+  expect(status).toBe(200);
+  expect(json.results).toHaveLength(1);
+  return json.results![0]!;
+}
+
+describe("validation", () => {
+  it("names the missing field", async () => {
+    const answer = await one("echo", {});
+    expect(answer.error).toBe('Invalid arguments: "text" is required.');
+  });
+
+  it("names the field with the wrong type", async () => {
+    const answer = await one("echo", { text: "a", times: "lots" });
+    expect(answer.error).toMatch(/"times"/);
+    expect(answer.result).toBeUndefined();
+  });
+
+  it("explains arguments that are not valid JSON", async () => {
+    const msg = { message: { type: "tool-calls", toolCallList: [{ id: "bad_json", function: { name: "echo", arguments: "{text:" } }] } };
+    const { json } = await t.webhook(msg);
+    expect(json.results).toEqual([{ toolCallId: "bad_json", name: "echo", error: "The tool arguments were not valid JSON." }]);
+  });
+
+  it("answers an unknown tool with an error listing the available ones", async () => {
+    const answer = await one("teleport", {});
+    expect(answer.error).toMatch(/no tool named "teleport"/);
+    expect(answer.error).toContain("echo");
+  });
+});
+
+describe("handler failures", () => {
+  it("logs a bug with call and tool call ids, and speaks a short apology without internals", async () => {
+    const answer = await one("explode", { how: "bug" }, "tc_bug");
+    expect(answer.error).toBe(APOLOGY);
+    const line = t.logs.map((l) => JSON.parse(l)).find((l) => l.msg === "tool failed" && l.toolCallId === "tc_bug");
+    expect(line).toMatchObject({ level: "error", tool: "explode", callId: "call-under-test" });
+    expect(line.err.message).toContain("secret internals");
+  });
+
+  it("speaks a SpokenError as the error, with its details", async () => {
+    const answer = await one("explode", { how: "spoken" });
+    expect(answer.error).toBe('That account is locked. {"reason":"locked"}');
+  });
+
+  it("returns a failure as error, never as result", async () => {
+    const answer = await one("explode", { how: "failure" });
+    expect(answer.error).toContain("That slot was just taken.");
+    expect(answer.error).toContain("slot-2");
+  });
+
+  it("caps oversized results", async () => {
+    const answer = await one("explode", { how: "huge" });
+    expect(answer.result!.length).toBe(t.deps.config.MAX_RESULT_CHARS);
+    expect(answer.result!.endsWith("…")).toBe(true);
+  });
+
+  it("turns multi-line results into one line", async () => {
+    const answer = await one("explode", { how: "multiline" });
+    expect(answer.result).toBe("line one line two line three");
+  });
+});
+
+describe("budget", () => {
+  it("answers the tool's fallback when the budget runs out, and aborts the handler", async () => {
+    const answer = await one("slow", { ms: 5_000 });
+    expect(answer.error).toBe("The slow system did not answer in time.");
+    expect(t.logs.some((l) => l.includes('"tool budget exceeded"') && l.includes('"slow"'))).toBe(true);
+  });
+
+  it("answers normally inside the budget", async () => {
+    const answer = await one("slow", { ms: 1 });
+    expect(JSON.parse(answer.result!)).toEqual({ waited: 1, aborted: false });
+  });
+});
+
+describe("side-effecting tools", () => {
+  const notes = async (note: string) =>
+    (await testDatabase().db.execute<{ n: number }>(sql`select count(*)::int as n from test_notes where note = ${note}`))[0]!.n;
+
+  it("runs once per toolCallId, even when delivered concurrently", async () => {
+    const note = `n-${Math.random()}`;
+    const deliveries = await Promise.all(Array.from({ length: 10 }, () => one("record_note", { note, delayMs: 20 }, "tc_same")));
+    expect(new Set(deliveries.map((d) => JSON.stringify(d))).size).toBe(1);
+    expect(deliveries[0]!.result).toBe(JSON.stringify({ stored: note, copies: 1 }));
+    expect(await notes(note)).toBe(1);
+  });
+
+  it("stores a returned failure as the answer for later deliveries", async () => {
+    const first = await one("record_note", { note: "x", refuse: true }, "tc_refused");
+    const again = await one("record_note", { note: "x" }, "tc_refused");
+    expect(first.error).toBe("Notes are closed.");
+    expect(again).toEqual(first);
+  });
+
+  it("rolls back and writes nothing when the budget runs out", async () => {
+    const timed = await createTestApp({ toolsDir: fixtures, env: { TOOL_BUDGET_MS: "100" } });
+    const note = `late-${Math.random()}`;
+    // record_note sets its own budget of 1 s; the sleep outlasts it.
+    const { json } = await timed.webhook(toolCallsMessage([{ id: "tc_late", name: "record_note", args: { note, delayMs: 1500 } }]));
+    expect(json.results?.[0]?.error).toMatch(/taking longer/);
+    // A redelivery blocks on the first transaction's claim until it ends; it can only run its own
+    // handler (and store note2) if the first one rolled back.
+    const note2 = `retry-${Math.random()}`;
+    const { json: retry } = await timed.webhook(toolCallsMessage([{ id: "tc_late", name: "record_note", args: { note: note2 } }]));
+    expect(JSON.parse(retry.results?.[0]?.result ?? "{}")).toEqual({ stored: note2, copies: 1 });
+    expect(await notes(note)).toBe(0);
+  });
+});

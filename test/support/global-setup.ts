@@ -1,0 +1,92 @@
+/**
+ * Prepares the real services for one test run and hands their addresses to the test files.
+ * With DATABASE_URL: a fresh database per run (dropped afterwards), so runs never see each
+ * other's rows. Without: an embedded PGlite in a temp directory. With REDIS_URL: a key prefix
+ * per run. A configured service that cannot be reached fails the run: nothing is skipped.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import postgres from "postgres";
+import type { TestProject } from "vitest/node";
+import { createRedisCache, waitForRedis } from "../../src/cache/redis-cache.ts";
+import { createDatabase } from "../../src/db/client.ts";
+import { startEmbeddedPostgres } from "../../src/db/embedded.ts";
+import { runMigrations } from "../../src/db/migrate.ts";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    databaseUrl: string;
+    databaseKind: "postgres" | "embedded";
+    redisUrl: string | undefined;
+    redisPrefix: string;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const runId = `${Date.now().toString(36)}_${randomBytes(3).toString("hex")}`;
+  const teardown: (() => Promise<void>)[] = [];
+
+  let databaseUrl: string;
+  const external = process.env.DATABASE_URL;
+  if (external) {
+    const admin = postgres(external, { max: 1, connect_timeout: 5, onnotice: () => {} });
+    const name = `switchboard_test_${runId}`;
+    try {
+      await admin.unsafe(`create database "${name}"`);
+    } catch (err) {
+      await admin.end();
+      throw new Error(`Postgres at DATABASE_URL is not usable for tests: ${(err as Error).message}`);
+    }
+    const url = new URL(external);
+    url.pathname = `/${name}`;
+    databaseUrl = url.toString();
+    teardown.push(async () => {
+      await admin.unsafe(`drop database if exists "${name}" with (force)`);
+      await admin.end();
+    });
+  } else {
+    const dir = await mkdtemp(join(tmpdir(), "switchboard-test-"));
+    const embedded = await startEmbeddedPostgres(dir);
+    databaseUrl = embedded.url;
+    teardown.push(async () => {
+      await embedded.stop();
+      await rm(dir, { recursive: true, force: true });
+    });
+  }
+
+  const handle = createDatabase(databaseUrl, { max: 1 });
+  await runMigrations(handle.db);
+  await handle.close();
+
+  const redisUrl = process.env.REDIS_URL || undefined;
+  const redisPrefix = `sbtest:${runId}:`;
+  if (redisUrl) {
+    const cache = createRedisCache({ url: redisUrl, commandTimeoutMs: 2000 });
+    try {
+      await waitForRedis(cache.client, 5000);
+    } catch (err) {
+      await cache.close();
+      throw new Error(`Redis at REDIS_URL is not reachable: ${(err as Error).message}`);
+    }
+    teardown.push(async () => {
+      let cursor = "0";
+      do {
+        const [next, keys] = await cache.client.scan(cursor, "MATCH", `${redisPrefix}*`, "COUNT", 500);
+        cursor = next;
+        if (keys.length > 0) await cache.client.del(...keys);
+      } while (cursor !== "0");
+      await cache.close();
+    });
+  }
+
+  project.provide("databaseUrl", databaseUrl);
+  project.provide("databaseKind", external ? "postgres" : "embedded");
+  project.provide("redisUrl", redisUrl);
+  project.provide("redisPrefix", redisPrefix);
+
+  return async () => {
+    for (const fn of teardown.reverse()) await fn();
+  };
+}

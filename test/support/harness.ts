@@ -1,0 +1,88 @@
+/**
+ * Builds the real app for a test file against the run's real Postgres and (when configured)
+ * Redis, with logs captured so tests can assert on them. One database pool per file, shared by
+ * every app the file creates (the embedded database serves a single connection).
+ */
+import { randomBytes } from "node:crypto";
+import { afterAll, inject } from "vitest";
+import { createApp } from "../../src/app.ts";
+import type { Cache } from "../../src/cache/cache.ts";
+import { createMemoryCache } from "../../src/cache/memory-cache.ts";
+import { createRedisCache } from "../../src/cache/redis-cache.ts";
+import { type Clock, systemClock } from "../../src/clock.ts";
+import { type Env, parseConfig } from "../../src/config.ts";
+import { createDatabase, type DatabaseHandle } from "../../src/db/client.ts";
+import type { AppDeps } from "../../src/deps.ts";
+import { createLogger } from "../../src/logger.ts";
+import { authSettings } from "../../src/runtime/node.ts";
+import type { ToolServices } from "../../src/tools/define-tool.ts";
+import { discoverTools } from "../../src/tools/discover.ts";
+import { createRegistry } from "../../src/tools/registry.ts";
+
+export const TEST_SECRET = "test-secret-0123456789abcdef";
+
+let shared: DatabaseHandle | undefined;
+
+/** The run's database, opened once per test file and closed after it. */
+export function testDatabase(): DatabaseHandle {
+  if (!shared) {
+    const handle = createDatabase(inject("databaseUrl"), { max: inject("databaseKind") === "embedded" ? 1 : 8 });
+    shared = handle;
+    afterAll(async () => {
+      shared = undefined;
+      await handle.close();
+    });
+  }
+  return shared;
+}
+
+/** A cache for one test: Redis under a fresh key prefix when the run has Redis, else in-process. */
+export function testCache(kind: "auto" | "memory" = "auto"): Cache {
+  const url = inject("redisUrl");
+  if (kind === "memory" || !url) return createMemoryCache();
+  const cache = createRedisCache({ url, keyPrefix: `${inject("redisPrefix")}${randomBytes(4).toString("hex")}:`, commandTimeoutMs: 1000 });
+  afterAll(() => cache.close());
+  return cache;
+}
+
+export interface TestAppOptions {
+  env?: Env;
+  toolsDir?: string;
+  clock?: Clock;
+  services?: ToolServices;
+  cache?: Cache;
+}
+
+export type TestApp = Awaited<ReturnType<typeof createTestApp>>;
+
+export async function createTestApp(options: TestAppOptions = {}) {
+  const config = parseConfig({ VAPI_SECRET: TEST_SECRET, LOG_LEVEL: "debug", ...options.env });
+  const logs: string[] = [];
+  const logger = createLogger({ level: config.LOG_LEVEL, sink: (line) => logs.push(line), secrets: [TEST_SECRET] });
+  const deps: AppDeps = {
+    config,
+    db: testDatabase().db,
+    databaseKind: inject("databaseKind"),
+    cache: options.cache ?? testCache(),
+    registry: createRegistry(await discoverTools(options.toolsDir)),
+    logger,
+    clock: options.clock ?? systemClock,
+    auth: authSettings(config, config.VAPI_SECRET ?? TEST_SECRET),
+    services: options.services ?? {},
+  };
+  const app = createApp(deps);
+
+  /** POSTs a Vapi message with the shared secret (or the given headers) and returns status and JSON. */
+  async function webhook(body: unknown, headers: Record<string, string> = { "x-vapi-secret": TEST_SECRET }) {
+    const res = await app.request("/vapi/webhook", {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body: typeof body === "string" ? body : JSON.stringify(body),
+    });
+    return { status: res.status, json: (await res.json()) as Record<string, unknown> & { results?: ToolAnswer[] } };
+  }
+
+  return { app, deps, logs, webhook };
+}
+
+export type ToolAnswer = { toolCallId: string; name: string; result?: string; error?: string };

@@ -1,0 +1,28 @@
+import { defineConfig } from "vitest/config";
+
+// With DATABASE_URL set, integration files run in parallel against a fresh database per run.
+// Without it they share one embedded PGlite, which serves a single connection: files run one by one.
+const embedded = !process.env.DATABASE_URL;
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: ["test/unit/**/*.test.ts"],
+        },
+      },
+      {
+        test: {
+          name: "integration",
+          include: ["test/integration/**/*.test.ts"],
+          globalSetup: ["test/support/global-setup.ts"],
+          fileParallelism: !embedded,
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});
