@@ -9,7 +9,7 @@ import type { z } from "zod";
 import type { Cache } from "../cache/cache.ts";
 import type { Clock } from "../clock.ts";
 import type { Database } from "../db/client.ts";
-import { toolCalls } from "../db/schema.ts";
+import { toolCalls } from "../db/schema/index.ts";
 import type { Logger } from "../logger.ts";
 import type { CallFacts, NormalizedToolCall } from "../vapi/envelope.ts";
 import { isFailure, SpokenError, type ToolContext, type ToolDefinition, type ToolReturn, type ToolServices } from "./define-tool.ts";

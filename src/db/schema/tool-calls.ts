@@ -1,7 +1,3 @@
-/**
- * The Postgres schema, the system of record. drizzle-kit generates `migrations/` from this file:
- * edit here, then run `npm run db:generate`.
- */
 import { index, integer, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 
 /**

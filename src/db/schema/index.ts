@@ -1,0 +1,5 @@
+/**
+ * The Postgres schema, the system of record: one file per area, re-exported here. drizzle-kit
+ * generates `migrations/` from it: edit the schema, then run `npm run db:generate`.
+ */
+export * from "./tool-calls.ts";
