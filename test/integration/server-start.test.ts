@@ -1,58 +1,33 @@
 // Protects the first of the two commands: `npm start` with nothing configured serves a signed tool call end to end.
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ServerProcess, startServerProcess } from "../../scripts/lib/server-process.ts";
 import { signHmac } from "../../src/vapi/auth.ts";
 import { toolCallsMessage } from "../support/vapi-messages.ts";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
 const HMAC_SECRET = "e2e-hmac-secret-0123456789";
-let child: ChildProcess;
+let server: ServerProcess;
 let dataDir: string;
 let base: string;
-const output: string[] = [];
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), "switchboard-start-"));
   // The embedded defaults: no DATABASE_URL, no REDIS_URL, no VAPI_SECRET.
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? "",
-    HOME: process.env.HOME ?? "",
-    PORT: "0",
-    HOST: "127.0.0.1",
-    DATA_DIR: dataDir,
-    VAPI_HMAC_SECRET: HMAC_SECRET,
-  };
-  child = spawn(process.execPath, ["--import", "tsx", "src/server.ts"], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
-  child.stderr?.on("data", (d: Buffer) => output.push(d.toString()));
-  base = await new Promise<string>((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
-    lines.on("line", (line) => {
-      output.push(line);
-      const match = /listening on (http:\/\/\S+)/.exec(line);
-      if (match) resolve(match[1]!);
-    });
-    child.once("exit", (code) => reject(new Error(`server exited with ${code}: ${output.join("\n")}`)));
-  });
+  server = await startServerProcess({ PORT: "0", HOST: "127.0.0.1", DATA_DIR: dataDir, VAPI_HMAC_SECRET: HMAC_SECRET }, 90_000);
+  base = server.base;
 }, 90_000);
 
 afterAll(async () => {
-  if (child && child.exitCode === null) {
-    const exited = new Promise((resolve) => child.once("exit", resolve));
-    child.kill("SIGTERM");
-    await exited;
-  }
+  await server?.stop();
   await rm(dataDir, { recursive: true, force: true });
 });
 
 describe("npm start on the embedded defaults", () => {
   it("prints what to paste into Vapi: the server URL and a generated secret", async () => {
     const secret = (await readFile(join(dataDir, "vapi-secret"), "utf8")).trim();
-    const banner = output.join("\n");
+    const banner = server.output.join("\n");
     expect(secret.length).toBeGreaterThanOrEqual(16);
     expect(banner).toContain("/vapi/webhook");
     expect(banner).toContain(`Secret:        ${secret}`);
@@ -100,15 +75,11 @@ describe("npm start on the embedded defaults", () => {
 
 describe("start-up failures", () => {
   it("stops with a message naming the bad variable", async () => {
-    const bad = spawn(process.execPath, ["--import", "tsx", "src/server.ts"], {
-      cwd: root,
-      env: { PATH: process.env.PATH ?? "", PORT: "not-a-port", DATA_DIR: dataDir },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stderr = "";
-    bad.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const code = await new Promise((resolve) => bad.once("exit", resolve));
-    expect(code).toBe(1);
-    expect(stderr).toContain("PORT:");
+    const failed = await startServerProcess({ PORT: "not-a-port", DATA_DIR: dataDir }).then(
+      () => "started",
+      (err: Error) => err.message,
+    );
+    expect(failed).toContain("server exited with 1");
+    expect(failed).toContain("PORT:");
   });
 });
