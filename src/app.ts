@@ -3,6 +3,7 @@ import { sql } from "drizzle-orm";
 import { Hono } from "hono";
 import type { AppDeps } from "./deps.ts";
 import { jsonError } from "./http/errors.ts";
+import { verifyVapiRequest } from "./vapi/auth.ts";
 import { vapiRoutes } from "./vapi/webhook.ts";
 
 export function createApp(deps: AppDeps) {
@@ -24,6 +25,20 @@ export function createApp(deps: AppDeps) {
   });
 
   app.route("/vapi", vapiRoutes(deps));
+
+  // Prometheus scrape endpoint, protected by the same credentials as /vapi (use a bearer token).
+  app.get("/metrics", async (c) => {
+    const render = deps.metrics.render;
+    const auth = await verifyVapiRequest(deps.auth, {
+      header: (n) => c.req.header(n),
+      body: new Uint8Array(),
+      nowMs: deps.clock.now().getTime(),
+    });
+    if (!auth.ok) return jsonError(c, 401, "unauthorized", "Missing or invalid credentials.");
+    if (!render) return jsonError(c, 404, "not_found", "Metrics are not exported by this runtime.");
+    const { contentType, body } = await render();
+    return c.body(body, 200, { "content-type": contentType });
+  });
 
   app.notFound((c) => jsonError(c, 404, "not_found", `No route for ${c.req.method} ${c.req.path}.`));
   app.onError((err, c) => {

@@ -39,6 +39,12 @@ export const configSchema = z.object({
   BUSINESS_TIMEZONE: z.string().default("America/New_York").refine(isTimeZone, "must be an IANA time zone such as Europe/Berlin"),
   TRANSFER_NUMBER: optionalString.pipe(destination.optional()),
   TRANSFER_MESSAGE: z.string().default("Let me connect you with a member of our team. One moment please."),
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalString.pipe(z.url().optional()),
+  OTEL_SERVICE_NAME: z.string().default("switchboard"),
+  WARM_UP: z
+    .enum(["true", "false", "1", "0"])
+    .default("true")
+    .transform((v) => v === "true" || v === "1"),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
 });
 

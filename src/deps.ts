@@ -3,6 +3,7 @@ import type { Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
 import type { Database } from "./db/client.ts";
 import type { Logger } from "./logger.ts";
+import type { Metrics } from "./telemetry/metrics.ts";
 import type { ToolServices } from "./tools/define-tool.ts";
 import type { ToolRegistry } from "./tools/registry.ts";
 import type { AuthSettings } from "./vapi/auth.ts";
@@ -16,6 +17,7 @@ export interface AppDeps {
   cache: Cache;
   registry: ToolRegistry;
   logger: Logger;
+  metrics: Metrics;
   clock: Clock;
   auth: AuthSettings;
   services: ToolServices;

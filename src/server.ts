@@ -3,12 +3,17 @@ import { serve } from "@hono/node-server";
 import { createApp } from "./app.ts";
 import { ConfigError, parseConfig } from "./config.ts";
 import { createNodeRuntime } from "./runtime/node.ts";
+import { warmUp } from "./runtime/warm-up.ts";
+import { registerOtlpTracing } from "./telemetry/otlp.ts";
 import { ToolDefinitionError } from "./tools/registry.ts";
 
 async function main() {
   const config = parseConfig(process.env);
+  // Before anything else, so every span of the process goes to the exporter.
+  const stopTracing = config.OTEL_EXPORTER_OTLP_ENDPOINT ? await registerOtlpTracing(config.OTEL_SERVICE_NAME) : undefined;
   const runtime = await createNodeRuntime(config);
   const { deps } = runtime;
+  const warm = config.WARM_UP ? await warmUp(deps, deps.databaseKind === "embedded" ? 1 : config.DATABASE_POOL_MAX) : undefined;
   const app = createApp(deps);
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
     const local = `http://localhost:${info.port}`;
@@ -17,6 +22,8 @@ async function main() {
       `Switchboard listening on ${local}`,
       `  database: ${deps.databaseKind === "embedded" ? `embedded Postgres (${config.DATA_DIR}/pg)` : "Postgres (DATABASE_URL)"}`,
       `  cache:    ${deps.cache.kind === "redis" ? "Redis (REDIS_URL)" : "in-process (set REDIS_URL for Redis)"}`,
+      `  warm-up:  ${warm ? `${warm.ms} ms${warm.failures > 0 ? ` (${warm.failures} steps failed, see logs)` : ""}` : "off"}`,
+      `  tracing:  ${stopTracing ? `OTLP to ${config.OTEL_EXPORTER_OTLP_ENDPOINT}` : "off (set OTEL_EXPORTER_OTLP_ENDPOINT)"}`,
       `  tools:    ${deps.registry
         .list()
         .map((t) => t.name)
@@ -40,6 +47,7 @@ async function main() {
     deps.logger.info("shutting down", { signal });
     server.close();
     await runtime.close();
+    await stopTracing?.();
     process.exit(0);
   };
   process.on("SIGINT", () => void stop("SIGINT"));

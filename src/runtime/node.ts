@@ -15,6 +15,8 @@ import { startEmbeddedPostgres } from "../db/embedded.ts";
 import { runMigrations } from "../db/migrate.ts";
 import type { AppDeps } from "../deps.ts";
 import { createLogger, type Logger } from "../logger.ts";
+import type { Metrics } from "../telemetry/metrics.ts";
+import { createPrometheusMetrics } from "../telemetry/prometheus.ts";
 import { discoverTools } from "../tools/discover.ts";
 import { createRegistry } from "../tools/registry.ts";
 import type { AuthSettings } from "../vapi/auth.ts";
@@ -31,6 +33,7 @@ export interface NodeRuntimeOptions {
   logger?: Logger;
   /** Run migrations on an external database too (the embedded one is always migrated). */
   migrate?: boolean;
+  metrics?: Metrics;
 }
 
 export async function createNodeRuntime(config: Config, options: NodeRuntimeOptions = {}): Promise<NodeRuntime> {
@@ -78,6 +81,7 @@ export async function createNodeRuntime(config: Config, options: NodeRuntimeOpti
       cache,
       registry,
       logger,
+      metrics: options.metrics ?? createPrometheusMetrics(),
       clock: systemClock,
       auth: authSettings(config, secret),
       services: {},

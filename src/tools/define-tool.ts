@@ -67,7 +67,15 @@ export interface ToolDefinitionInput<S extends z.ZodObject> {
   /** Spoken when the budget runs out (defaults to a generic "taking longer" sentence). */
   timeoutMessage?: string;
   handler(args: ToolHandlerArgs<z.output<S>>): Promise<ToolReturn> | ToolReturn;
+  /**
+   * Optional: runs the tool's hot queries once at start-up (with arguments that match nothing),
+   * so connections are open and statements prepared before the first call arrives.
+   */
+  warm?(ctx: WarmContext): Promise<void>;
 }
+
+/** What a warm-up hook may use. */
+export type WarmContext = Pick<ToolContext, "db" | "cache" | "clock" | "timeZone" | "services">;
 
 export interface ToolDefinition<S extends z.ZodObject = z.ZodObject> extends ToolDefinitionInput<S> {
   readonly kind: "switchboard-tool";

@@ -3,7 +3,7 @@
  * handling live here, once, so a tool file holds only business logic. Every call gets exactly
  * one answer, in order, with its exact toolCallId; nothing here throws.
  */
-import { SpanStatusCode, trace } from "@opentelemetry/api";
+import { SpanStatusCode } from "@opentelemetry/api";
 import { eq } from "drizzle-orm";
 import type { z } from "zod";
 import type { Cache } from "../cache/cache.ts";
@@ -11,6 +11,8 @@ import type { Clock } from "../clock.ts";
 import type { Database } from "../db/client.ts";
 import { toolCalls } from "../db/schema/index.ts";
 import type { Logger } from "../logger.ts";
+import type { Metrics, ToolErrorKind } from "../telemetry/metrics.ts";
+import { tracer } from "../telemetry/tracing.ts";
 import type { CallFacts, NormalizedToolCall } from "../vapi/envelope.ts";
 import { isFailure, SpokenError, type ToolContext, type ToolDefinition, type ToolReturn, type ToolServices } from "./define-tool.ts";
 import type { ToolRegistry } from "./registry.ts";
@@ -23,6 +25,7 @@ export interface DispatcherDeps {
   db: Database;
   cache: Cache;
   logger: Logger;
+  metrics: Metrics;
   clock: Clock;
   timeZone: string;
   services: ToolServices;
@@ -35,45 +38,66 @@ export const APOLOGY = "Sorry, something went wrong on our side. Please try agai
 export const DEFAULT_TIMEOUT_MESSAGE =
   "Sorry, that is taking longer than it should. Please try again in a moment, or I can connect you with a person.";
 
-const tracer = trace.getTracer("switchboard");
-
 /** Answers every call of a message concurrently; the answers come back in the calls' order. */
 export function dispatchToolCalls(deps: DispatcherDeps, facts: CallFacts, calls: readonly NormalizedToolCall[]): Promise<ToolCallAnswer[]> {
   return Promise.all(
-    calls.map((call, index) =>
-      index < deps.maxCallsPerMessage
-        ? runOne(deps, facts, call)
-        : Promise.resolve(
-            answerError(call, `Too many tool calls in one message; at most ${deps.maxCallsPerMessage} are run. Please ask again.`),
-          ),
-    ),
+    calls.map(async (call, index) => {
+      const { answer, errorKind } =
+        index < deps.maxCallsPerMessage
+          ? await runOne(deps, facts, call)
+          : answerError(
+              call,
+              `Too many tool calls in one message; at most ${deps.maxCallsPerMessage} are run. Please ask again.`,
+              "rejected",
+            );
+      if (errorKind && errorKind !== "timeout" && errorKind !== "internal" && errorKind !== "failure") {
+        // Tool-level outcomes are counted in runOne; these never reached a tool.
+        deps.metrics.toolCall(deps.registry.get(call.name) ? call.name : "unknown", 0, "error", errorKind);
+      }
+      return answer;
+    }),
   );
 }
 
-async function runOne(deps: DispatcherDeps, facts: CallFacts, call: NormalizedToolCall): Promise<ToolCallAnswer> {
+/** An answer plus, for errors, why: the kind feeds metrics and traces, never the response. */
+interface Answered {
+  answer: ToolCallAnswer;
+  errorKind?: ToolErrorKind;
+}
+
+async function runOne(deps: DispatcherDeps, facts: CallFacts, call: NormalizedToolCall): Promise<Answered> {
   const tool = deps.registry.get(call.name);
   if (!tool) {
     const known = deps.registry
       .list()
       .map((t) => t.name)
       .join(", ");
-    return answerError(call, `There is no tool named "${call.name}". Available tools: ${known}.`);
+    return answerError(call, `There is no tool named "${call.name}". Available tools: ${known}.`, "unknown_tool");
   }
-  if (!call.args.ok) return answerError(call, call.args.reason);
+  if (!call.args.ok) return answerError(call, call.args.reason, "validation");
   const parsed = tool.parameters.safeParse(call.args.value);
-  if (!parsed.success) return answerError(call, describeIssues(parsed.error));
+  if (!parsed.success) return answerError(call, describeIssues(parsed.error), "validation");
 
   return tracer.startActiveSpan(`tool ${tool.name}`, async (span) => {
     span.setAttributes({ "tool.name": tool.name, "vapi.call_id": facts.callId ?? "", "vapi.tool_call_id": call.toolCallId });
     const started = performance.now();
-    const answer = await runWithBudget(deps, facts, call, tool, parsed.data);
-    const durationMs = Math.round(performance.now() - started);
-    const outcome = "error" in answer ? "error" : "result";
-    span.setAttribute("tool.outcome", outcome);
-    if (outcome === "error") span.setStatus({ code: SpanStatusCode.ERROR });
+    const answered = await runWithBudget(deps, facts, call, tool, parsed.data);
+    const seconds = (performance.now() - started) / 1000;
+    const outcome = answered.errorKind ? "error" : "result";
+    span.setAttributes({ "tool.outcome": outcome, "tool.budget_exceeded": answered.errorKind === "timeout" });
+    if (answered.errorKind) span.setAttribute("tool.error_kind", answered.errorKind);
+    if (answered.errorKind === "internal" || answered.errorKind === "timeout") span.setStatus({ code: SpanStatusCode.ERROR });
     span.end();
-    deps.logger.info("tool call", { tool: tool.name, callId: facts.callId, toolCallId: call.toolCallId, outcome, durationMs });
-    return answer;
+    deps.metrics.toolCall(tool.name, seconds, outcome, answered.errorKind);
+    deps.logger.info("tool call", {
+      tool: tool.name,
+      callId: facts.callId,
+      toolCallId: call.toolCallId,
+      outcome,
+      ...(answered.errorKind ? { errorKind: answered.errorKind } : {}),
+      durationMs: Math.round(seconds * 1000),
+    });
+    return answered;
   });
 }
 
@@ -88,20 +112,21 @@ async function runWithBudget(
   call: NormalizedToolCall,
   tool: ToolDefinition,
   input: Record<string, unknown>,
-): Promise<ToolCallAnswer> {
+): Promise<Answered> {
   const budgetMs = tool.budgetMs ?? deps.defaultBudgetMs;
   const controller = new AbortController();
   // "running" until the handler settles; "committing" once a side-effect tool is past the point
   // of no return (its commit is awaited even past the budget); "timed-out" once the fallback went out.
-  const state = { phase: "running" as "running" | "committing" | "timed-out" };
+  const state: RunState = { phase: "running" };
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<ToolCallAnswer>((resolve) => {
+  const timeout = new Promise<Answered>((resolve) => {
     timer = setTimeout(() => {
       if (state.phase !== "running") return;
       state.phase = "timed-out";
       controller.abort(new Error(`budget of ${budgetMs} ms exceeded`));
+      deps.metrics.budgetExceeded(tool.name);
       deps.logger.warn("tool budget exceeded", { tool: tool.name, callId: facts.callId, toolCallId: call.toolCallId, budgetMs });
-      resolve(answerError(call, tool.timeoutMessage ?? DEFAULT_TIMEOUT_MESSAGE));
+      resolve(timedOut(call, tool));
     }, budgetMs);
   });
   const work = (
@@ -115,6 +140,8 @@ async function runWithBudget(
     clearTimeout(timer);
   }
 }
+
+type RunState = { phase: "running" | "committing" | "timed-out" };
 
 function makeContext(deps: DispatcherDeps, facts: CallFacts, call: NormalizedToolCall, tool: ToolDefinition, db: Database): ToolContext {
   return {
@@ -137,7 +164,7 @@ async function runPlain(
   tool: ToolDefinition,
   input: Record<string, unknown>,
   signal: AbortSignal,
-): Promise<ToolCallAnswer> {
+): Promise<Answered> {
   const value = await tool.handler({ input, ctx: makeContext(deps, facts, call, tool, deps.db), signal });
   return toAnswer(call, value, deps.maxResultChars);
 }
@@ -156,8 +183,8 @@ async function runIdempotent(
   tool: ToolDefinition,
   input: Record<string, unknown>,
   signal: AbortSignal,
-  state: { phase: "running" | "committing" | "timed-out" },
-): Promise<ToolCallAnswer> {
+  state: RunState,
+): Promise<Answered> {
   const started = performance.now();
   try {
     return await deps.db.transaction(async (tx) => {
@@ -180,51 +207,53 @@ async function runIdempotent(
           .from(toolCalls)
           .where(eq(toolCalls.toolCallId, call.toolCallId));
         if (stored && stored.toolName === tool.name) return storedAnswer(call, stored.response);
-        return answerError(call, "That request id was already used for a different action. Please ask again.");
+        return answerError(call, "That request id was already used for a different action. Please ask again.", "rejected");
       }
       const value = await tool.handler({ input, ctx: makeContext(deps, facts, call, tool, tx), signal });
-      const answer = toAnswer(call, value, deps.maxResultChars);
+      const answered = toAnswer(call, value, deps.maxResultChars);
       if (state.phase === "timed-out") throw new RolledBack();
       state.phase = "committing";
-      const response = "error" in answer ? { error: answer.error } : { result: answer.result };
+      const { answer } = answered;
       await tx
         .update(toolCalls)
-        .set({ outcome: "error" in answer ? "error" : "result", response, durationMs: Math.round(performance.now() - started) })
+        .set({
+          outcome: "error" in answer ? "error" : "result",
+          response: "error" in answer ? { error: answer.error } : { result: answer.result },
+          durationMs: Math.round(performance.now() - started),
+        })
         .where(eq(toolCalls.toolCallId, call.toolCallId));
-      return answer;
+      return answered;
     });
   } catch (err) {
-    if (err instanceof RolledBack) return answerError(call, tool.timeoutMessage ?? DEFAULT_TIMEOUT_MESSAGE);
+    if (err instanceof RolledBack) return timedOut(call, tool);
     throw err;
   }
 }
 
-function storedAnswer(call: NormalizedToolCall, response: { result?: string; error?: string }): ToolCallAnswer {
+function storedAnswer(call: NormalizedToolCall, response: { result?: string; error?: string }): Answered {
   return typeof response.error === "string"
-    ? answerError(call, response.error)
-    : { toolCallId: call.toolCallId, name: call.name, result: response.result ?? "" };
+    ? answerError(call, response.error, "failure")
+    : { answer: { toolCallId: call.toolCallId, name: call.name, result: response.result ?? "" } };
 }
 
-function answerThrown(
-  deps: DispatcherDeps,
-  facts: CallFacts,
-  call: NormalizedToolCall,
-  tool: ToolDefinition,
-  err: unknown,
-): ToolCallAnswer {
-  if (err instanceof SpokenError) return answerError(call, withDetails(err.message, err.details), deps.maxResultChars);
+function timedOut(call: NormalizedToolCall, tool: ToolDefinition): Answered {
+  return answerError(call, tool.timeoutMessage ?? DEFAULT_TIMEOUT_MESSAGE, "timeout");
+}
+
+function answerThrown(deps: DispatcherDeps, facts: CallFacts, call: NormalizedToolCall, tool: ToolDefinition, err: unknown): Answered {
+  if (err instanceof SpokenError) return answerError(call, withDetails(err.message, err.details), "failure", deps.maxResultChars);
   deps.logger.error("tool failed", { tool: tool.name, callId: facts.callId, toolCallId: call.toolCallId, err });
-  return answerError(call, APOLOGY);
+  return answerError(call, APOLOGY, "internal");
 }
 
-function toAnswer(call: NormalizedToolCall, value: ToolReturn, maxChars: number): ToolCallAnswer {
-  if (isFailure(value)) return answerError(call, withDetails(value.message, value.details), maxChars);
+function toAnswer(call: NormalizedToolCall, value: ToolReturn, maxChars: number): Answered {
+  if (isFailure(value)) return answerError(call, withDetails(value.message, value.details), "failure", maxChars);
   const text = typeof value === "string" ? value : JSON.stringify(value);
-  return { toolCallId: call.toolCallId, name: call.name, result: oneLine(text ?? "", maxChars) };
+  return { answer: { toolCallId: call.toolCallId, name: call.name, result: oneLine(text ?? "", maxChars) } };
 }
 
-function answerError(call: NormalizedToolCall, message: string, maxChars = 2000): ToolCallAnswer {
-  return { toolCallId: call.toolCallId, name: call.name, error: oneLine(message, maxChars) };
+function answerError(call: NormalizedToolCall, message: string, errorKind: ToolErrorKind, maxChars = 2000): Answered {
+  return { answer: { toolCallId: call.toolCallId, name: call.name, error: oneLine(message, maxChars) }, errorKind };
 }
 
 function withDetails(message: string, details?: Record<string, unknown>): string {

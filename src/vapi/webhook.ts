@@ -7,6 +7,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { AppDeps } from "../deps.ts";
 import { jsonError } from "../http/errors.ts";
+import { withIncomingTrace } from "../telemetry/tracing.ts";
 import { APOLOGY, dispatchToolCalls } from "../tools/dispatcher.ts";
 import { buildAssistant, type ServerTarget } from "./assistant.ts";
 import { verifyVapiRequest } from "./auth.ts";
@@ -59,18 +60,29 @@ export function vapiRoutes(deps: AppDeps) {
       return jsonError(c, 400, "invalid_envelope", 'Expected a Vapi server message: { "message": { "type": "...", ... } }.');
     }
     const message = envelope.data.message;
+    deps.metrics.webhookMessage(message.type);
+    if (message.type === "status-update" && message.call?.id && typeof message.status === "string") {
+      deps.metrics.callStatus(message.call.id, message.status);
+    }
     const target: ServerTarget = {
       url: webhookUrl(config.PUBLIC_URL, c.req.raw),
       secret: deps.auth.secret,
       credentialId: config.VAPI_CREDENTIAL_ID,
     };
-    try {
-      return c.json(await answer(deps, message, target));
-    } catch (err) {
-      // Our fault; Vapi still gets a usable 200 answer for the message type.
-      logger.error("webhook handler failed", { type: message.type, callId: message.call?.id, err });
-      return c.json(fallbackAnswer(message));
-    }
+    const body = await withIncomingTrace(
+      `vapi ${message.type}`,
+      (n) => c.req.header(n),
+      async () => {
+        try {
+          return await answer(deps, message, target);
+        } catch (err) {
+          // Our fault; Vapi still gets a usable 200 answer for the message type.
+          logger.error("webhook handler failed", { type: message.type, callId: message.call?.id, err });
+          return fallbackAnswer(message);
+        }
+      },
+    );
+    return c.json(body);
   });
 
   return app;
@@ -88,6 +100,7 @@ async function answer(deps: AppDeps, message: VapiMessage, target: ServerTarget)
           db: deps.db,
           cache: deps.cache,
           logger: deps.logger,
+          metrics: deps.metrics,
           clock: deps.clock,
           timeZone: config.BUSINESS_TIMEZONE,
           services: deps.services,

@@ -15,6 +15,7 @@ import { createDatabase, type DatabaseHandle } from "../../src/db/client.ts";
 import type { AppDeps } from "../../src/deps.ts";
 import { createLogger } from "../../src/logger.ts";
 import { authSettings } from "../../src/runtime/node.ts";
+import { createPrometheusMetrics } from "../../src/telemetry/prometheus.ts";
 import type { ToolServices } from "../../src/tools/define-tool.ts";
 import { discoverTools } from "../../src/tools/discover.ts";
 import { createRegistry } from "../../src/tools/registry.ts";
@@ -66,6 +67,7 @@ export async function createTestApp(options: TestAppOptions = {}) {
     cache: options.cache ?? testCache(),
     registry: createRegistry(await discoverTools(options.toolsDir)),
     logger,
+    metrics: createPrometheusMetrics({ defaultMetrics: false }),
     clock: options.clock ?? systemClock,
     auth: authSettings(config, config.VAPI_SECRET ?? TEST_SECRET),
     services: options.services ?? {},

@@ -1,0 +1,27 @@
+/**
+ * What the app counts, behind a small interface: the Node entry backs it with a Prometheus
+ * registry, Workers and tests may use `noopMetrics`. Nothing here imports a metrics library.
+ */
+
+/** Why a tool call ended in `error`. */
+export type ToolErrorKind = "validation" | "unknown_tool" | "failure" | "timeout" | "internal" | "rejected";
+export type CacheOutcome = "hit" | "miss" | "stale" | "error";
+
+export interface Metrics {
+  toolCall(tool: string, seconds: number, outcome: "result" | "error", errorKind?: ToolErrorKind): void;
+  budgetExceeded(tool: string): void;
+  cacheLookup(area: string, outcome: CacheOutcome): void;
+  webhookMessage(type: string): void;
+  /** Follows status-update messages to keep a gauge of calls in progress. */
+  callStatus(callId: string, status: string): void;
+  /** Prometheus text exposition, when this implementation has one. */
+  render?(): Promise<{ contentType: string; body: string }>;
+}
+
+export const noopMetrics: Metrics = {
+  toolCall: () => {},
+  budgetExceeded: () => {},
+  cacheLookup: () => {},
+  webhookMessage: () => {},
+  callStatus: () => {},
+};
