@@ -170,6 +170,47 @@ describe("bad requests", () => {
     expect(json).toMatchObject({ error: { code: "payload_too_large" } });
   });
 
+  it("rejects a streamed body without a length once it passes the limit", async () => {
+    const small = await createTestApp({ toolsDir: fixtures, env: { MAX_BODY_BYTES: "2048" } });
+    const chunk = new TextEncoder().encode("x".repeat(1024));
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        sent++;
+        if (sent > 100) controller.close();
+        else controller.enqueue(chunk);
+      },
+    });
+    const res = await small.app.request("/vapi/webhook", {
+      method: "POST",
+      headers: { "x-vapi-secret": TEST_SECRET },
+      body,
+      duplex: "half",
+    } as RequestInit);
+    expect(res.status).toBe(413);
+    // It stopped reading soon after the limit instead of buffering all 100 KB.
+    expect(sent).toBeLessThan(10);
+  });
+
+  it("accepts a streamed body without a length under the limit", async () => {
+    const bytes = new TextEncoder().encode(JSON.stringify({ message: { type: "hang" } }));
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(bytes.slice(0, 5));
+        controller.enqueue(bytes.slice(5));
+        controller.close();
+      },
+    });
+    const res = await t.app.request("/vapi/webhook", {
+      method: "POST",
+      headers: { "x-vapi-secret": TEST_SECRET },
+      body,
+      duplex: "half",
+    } as RequestInit);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({});
+  });
+
   it("never logs the raw payload", async () => {
     const marker = "SUPER-PRIVATE-TWILIO-TOKEN-9f8e7d";
     const msg = {
