@@ -7,7 +7,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Cache } from "../cache/cache.ts";
 import { createMemoryCache } from "../cache/memory-cache.ts";
-import { createRedisCache } from "../cache/redis-cache.ts";
+import { createRedisCache, waitForRedis } from "../cache/redis-cache.ts";
 import { systemClock } from "../clock.ts";
 import type { Config } from "../config.ts";
 import { createDatabase, type DatabaseHandle } from "../db/client.ts";
@@ -64,11 +64,14 @@ export async function createNodeRuntime(config: Config, options: NodeRuntimeOpti
 
     let cache: Cache;
     if (config.REDIS_URL) {
-      cache = createRedisCache({
+      const redis = createRedisCache({
         url: config.REDIS_URL,
         keyPrefix: config.REDIS_KEY_PREFIX,
         commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
       });
+      // Redis is an accelerator: start without it (calls fall through to Postgres) rather than not at all.
+      await waitForRedis(redis.client, 2_000).catch(() => logger.warn("Redis not reachable at start; serving from Postgres until it is"));
+      cache = redis;
     } else {
       cache = createMemoryCache({ maxEntries: config.MEMORY_CACHE_MAX_ENTRIES });
     }
