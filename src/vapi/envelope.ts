@@ -5,18 +5,22 @@
  */
 import { z } from "zod";
 
-const timestamp = z.union([z.number(), z.string()]).optional();
+// Only `type` is required. Every other field Switchboard reads degrades to "absent" when it has
+// an unexpected shape, so a malformed detail never costs the caller an answer.
+const timestamp = z.union([z.number(), z.string()]).optional().catch(undefined);
+const text = z.string().optional().catch(undefined);
 
-const customer = z.looseObject({ number: z.string().optional(), name: z.string().optional() }).optional();
+const customer = z.looseObject({ number: text, name: text }).optional().catch(undefined);
 
 const call = z
   .looseObject({
-    id: z.string().optional(),
+    id: text,
     customer,
-    phoneNumberId: z.string().optional(),
-    monitor: z.looseObject({ controlUrl: z.string().optional() }).optional(),
+    phoneNumberId: text,
+    monitor: z.looseObject({ controlUrl: text }).optional().catch(undefined),
   })
-  .optional();
+  .optional()
+  .catch(undefined);
 
 /** The part of every message Switchboard reads; everything else passes through untouched. */
 export const messageSchema = z.looseObject({

@@ -85,4 +85,11 @@ describe("callFacts", () => {
     expect(callFacts(msg({ call: { id: "c1" }, customer: { number: "+1666" } })).callerNumber).toBe("+1666");
     expect(callFacts(msg({})).callId).toBeUndefined();
   });
+
+  it("treats malformed call details as absent instead of rejecting the message", () => {
+    const message = envelopeSchema.parse({ message: { type: "tool-calls", call: [], customer: "x", timestamp: { at: 1 } } }).message;
+    expect(callFacts(message)).toEqual({ callId: undefined, callerNumber: undefined, phoneNumberId: undefined, timestampMs: undefined });
+    const partly = envelopeSchema.parse({ message: { type: "hang", call: { id: 42, customer: { number: "+15550001111" } } } }).message;
+    expect(callFacts(partly)).toMatchObject({ callId: undefined, callerNumber: "+15550001111" });
+  });
 });

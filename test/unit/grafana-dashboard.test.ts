@@ -5,7 +5,9 @@ import { createPrometheusMetrics } from "../../src/telemetry/prometheus.ts";
 
 describe("docs/grafana/switchboard.json", () => {
   it("only queries metrics that exist", async () => {
-    const dashboard = JSON.parse(await readFile(new URL("../../docs/grafana/switchboard.json", import.meta.url), "utf8")) as { panels: { targets: { expr: string }[] }[] };
+    const dashboard = JSON.parse(await readFile(new URL("../../docs/grafana/switchboard.json", import.meta.url), "utf8")) as {
+      panels: { targets: { expr: string }[] }[];
+    };
     const metrics = createPrometheusMetrics();
     metrics.toolCall("t", 0.01, "error", "internal");
     metrics.cacheLookup("a", "hit");
@@ -13,7 +15,9 @@ describe("docs/grafana/switchboard.json", () => {
     metrics.webhookMessage("hang");
     const exported = (await metrics.render!()).body;
     const names = new Set([...exported.matchAll(/^([a-z_]+)(?:\{| )/gm)].map((m) => m[1]));
-    const used = dashboard.panels.flatMap((p) => p.targets.flatMap((t) => [...t.expr.matchAll(/\b(switchboard_[a-z_]+|process_[a-z_]+)/g)].map((m) => m[1])));
+    const used = dashboard.panels.flatMap((p) =>
+      p.targets.flatMap((t) => [...t.expr.matchAll(/\b(switchboard_[a-z_]+|process_[a-z_]+)/g)].map((m) => m[1])),
+    );
     expect(used.length).toBeGreaterThan(5);
     for (const name of used) expect(names, `${name} is not exported`).toContain(name);
   });
