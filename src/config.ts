@@ -34,6 +34,7 @@ export const configSchema = z.object({
   MAX_BODY_BYTES: intFrom(8 * 1024 * 1024, 1024, 100 * 1024 * 1024),
   MAX_TOOL_CALLS_PER_MESSAGE: intFrom(16, 1, 1000),
   MAX_RESULT_CHARS: intFrom(4000, 100, 100_000),
+  SIDE_EFFECT_LIMIT_PER_MINUTE: intFrom(10, 0, 10_000),
   TOOL_BUDGET_MS: intFrom(200, 10, 60_000),
   BUSINESS_NAME: z.string().default("Switchboard Demo Co."),
   BUSINESS_TIMEZONE: z.string().default("America/New_York").refine(isTimeZone, "must be an IANA time zone such as Europe/Berlin"),

@@ -32,6 +32,8 @@ export interface DispatcherDeps {
   defaultBudgetMs: number;
   maxResultChars: number;
   maxCallsPerMessage: number;
+  /** Side-effecting calls one caller may start per minute; 0 turns the limit off. */
+  sideEffectLimitPerMinute: number;
 }
 
 export const APOLOGY = "Sorry, something went wrong on our side. Please try again in a moment, or I can connect you with a person.";
@@ -78,6 +80,14 @@ async function runOne(deps: DispatcherDeps, facts: CallFacts, call: NormalizedTo
   const parsed = tool.parameters.safeParse(call.args.value);
   if (!parsed.success) return answerError(call, describeIssues(parsed.error), "validation");
 
+  if (tool.sideEffect && (await overRateLimit(deps, facts, call))) {
+    return answerError(
+      call,
+      "That's a lot of changes in a short time. Please wait a minute and try again, or I can connect you with a person.",
+      "rejected",
+    );
+  }
+
   return tracer.startActiveSpan(`tool ${tool.name}`, async (span) => {
     span.setAttributes({ "tool.name": tool.name, "vapi.call_id": facts.callId ?? "", "vapi.tool_call_id": call.toolCallId });
     const started = performance.now();
@@ -99,6 +109,25 @@ async function runOne(deps: DispatcherDeps, facts: CallFacts, call: NormalizedTo
     });
     return answered;
   });
+}
+
+/**
+ * Limits how many side-effecting calls one caller starts per minute. Only a toolCallId's first
+ * delivery counts, so a redelivery still gets its stored answer. The cache is an accelerator
+ * here too: if it is down the limit is not enforced rather than refusing every write.
+ */
+async function overRateLimit(deps: DispatcherDeps, facts: CallFacts, call: NormalizedToolCall): Promise<boolean> {
+  const limit = deps.sideEffectLimitPerMinute;
+  if (limit <= 0) return false;
+  try {
+    const fresh = await deps.cache.setIfAbsent(`ratelimit:seen:${call.toolCallId}`, "1", 10 * 60_000);
+    if (!fresh) return false;
+    const who = facts.callerNumber ?? facts.callId ?? "anonymous";
+    const minute = Math.floor(deps.clock.now().getTime() / 60_000);
+    return (await deps.cache.incr(`ratelimit:${who}:${minute}`, 61_000)) > limit;
+  } catch {
+    return false;
+  }
 }
 
 /**

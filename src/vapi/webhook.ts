@@ -136,6 +136,7 @@ async function answer(deps: AppDeps, message: VapiMessage, target: ServerTarget)
           defaultBudgetMs: config.TOOL_BUDGET_MS,
           maxResultChars: config.MAX_RESULT_CHARS,
           maxCallsPerMessage: config.MAX_TOOL_CALLS_PER_MESSAGE,
+          sideEffectLimitPerMinute: config.SIDE_EFFECT_LIMIT_PER_MINUTE,
         },
         callFacts(message),
         calls,

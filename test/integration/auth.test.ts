@@ -3,10 +3,11 @@ import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { signHmac } from "../../src/vapi/auth.ts";
 import { createTestApp, TEST_SECRET, type TestApp } from "../support/harness.ts";
+import { TEST_HMAC_SECRET } from "../support/secrets.ts";
 import { toolCallsMessage } from "../support/vapi-messages.ts";
 
 const fixtures = fileURLToPath(new URL("../fixtures/tools", import.meta.url));
-const HMAC_SECRET = "hmac-secret-abcdef0123456789";
+const HMAC_SECRET = TEST_HMAC_SECRET;
 let t: TestApp;
 
 beforeAll(async () => {

@@ -1,15 +1,18 @@
 // Protects the Cache contract: the Redis and in-process implementations pass the same suite.
 import { randomUUID } from "node:crypto";
-import { describe, expect, inject, it } from "vitest";
+import { beforeAll, describe, expect, inject, it } from "vitest";
 import type { Cache } from "../../src/cache/cache.ts";
 import { createMemoryCache } from "../../src/cache/memory-cache.ts";
 import { testCache } from "../support/harness.ts";
 
-const implementations: [string, () => Cache][] = [["memory", () => createMemoryCache({ maxEntries: 1000 })]];
+const implementations: [string, () => Promise<Cache>][] = [["memory", async () => createMemoryCache({ maxEntries: 1000 })]];
 if (inject("redisUrl")) implementations.push(["redis", () => testCache()]);
 
 describe.each(implementations)("%s cache", (kind, make) => {
-  const cache = make();
+  let cache: Cache;
+  beforeAll(async () => {
+    cache = await make();
+  });
   const key = () => `k-${randomUUID()}`;
 
   it("reports its kind", () => {

@@ -2,6 +2,7 @@
 import { fileURLToPath } from "node:url";
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
+import { fixedClock } from "../../src/clock.ts";
 import { APOLOGY } from "../../src/tools/dispatcher.ts";
 import { createTestApp, type TestApp, testDatabase } from "../support/harness.ts";
 import { toolCallsMessage } from "../support/vapi-messages.ts";
@@ -124,3 +125,31 @@ describe("side-effecting tools", () => {
     expect(await notes(note)).toBe(0);
   });
 });
+
+describe("rate limit on side-effecting tools", () => {
+  it("refuses a caller's calls past the per-minute limit, still answering redeliveries, and leaves other callers alone", async () => {
+    const limited = await createTestApp({
+      toolsDir: fixtures,
+      env: { SIDE_EFFECT_LIMIT_PER_MINUTE: "2" },
+      clock: fixedClock("2026-03-02T10:00:30Z"),
+    });
+    const caller = `+1555${Math.floor(Math.random() * 1e7)}`;
+    const note = (id: string, who = caller) =>
+      limited.webhook(toolCallsMessage([{ id, name: "record_note", args: { note: `rl-${id}` } }], { caller: who }));
+    const prefix = `rl_${Math.random().toString(36).slice(2)}`;
+    const first = await note(`${prefix}_1`);
+    await note(`${prefix}_2`);
+    const third = await note(`${prefix}_3`);
+    expect(first.json.results?.[0]?.result).toBeDefined();
+    expect(third.json.results?.[0]?.error).toMatch(/wait a minute/);
+    expect(await notesFor(`rl-${prefix}_3`)).toBe(0);
+    // A redelivery of an accepted call is not a new change: it gets its stored answer.
+    expect((await note(`${prefix}_1`)).json.results).toEqual(first.json.results);
+    // Another caller has their own allowance.
+    expect((await note(`${prefix}_4`, "+15559990000")).json.results?.[0]?.result).toBeDefined();
+  });
+});
+
+async function notesFor(note: string) {
+  return (await testDatabase().db.execute<{ n: number }>(sql`select count(*)::int as n from test_notes where note = ${note}`))[0]!.n;
+}

@@ -5,7 +5,7 @@
  * per run. A configured service that cannot be reached fails the run: nothing is skipped.
  */
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
@@ -14,6 +14,8 @@ import { createRedisCache, waitForRedis } from "../../src/cache/redis-cache.ts";
 import { createDatabase } from "../../src/db/client.ts";
 import { startEmbeddedPostgres } from "../../src/db/embedded.ts";
 import { runMigrations } from "../../src/db/migrate.ts";
+import { scanLogLines } from "./log-scan.ts";
+import { LOGGED_SECRETS } from "./secrets.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -21,6 +23,8 @@ declare module "vitest" {
     databaseKind: "postgres" | "embedded";
     redisUrl: string | undefined;
     redisPrefix: string;
+    /** Every test app's log lines go here; the run fails if any holds what must never be logged. */
+    logDir: string;
   }
 }
 
@@ -81,12 +85,39 @@ export default async function setup(project: TestProject) {
     });
   }
 
+  const logDir = await mkdtemp(join(tmpdir(), "switchboard-logs-"));
+  // First in the list, so it runs last: after the services have stopped.
+  teardown.unshift(async () => {
+    const files = (await readdir(logDir)).map((f) => join(logDir, f));
+    const findings: string[] = [];
+    for (const file of files) {
+      const lines = (await readFile(file, "utf8")).split("\n");
+      for (const f of scanLogLines(lines, LOGGED_SECRETS)) findings.push(`${file}:${f.line}: ${f.what}`);
+    }
+    await rm(logDir, { recursive: true, force: true });
+    if (findings.length > 0) {
+      // A failing teardown alone leaves vitest's exit code at 0: set it, then report.
+      process.exitCode = 1;
+      throw new Error(`The test run's logs hold what must never be logged:\n  ${findings.slice(0, 20).join("\n  ")}`);
+    }
+  });
+
   project.provide("databaseUrl", databaseUrl);
+  project.provide("logDir", logDir);
   project.provide("databaseKind", external ? "postgres" : "embedded");
   project.provide("redisUrl", redisUrl);
   project.provide("redisPrefix", redisPrefix);
 
   return async () => {
-    for (const fn of teardown.reverse()) await fn();
+    // Every step runs even if one fails (services must stop); the first failure is reported.
+    let failure: unknown;
+    for (const fn of teardown.reverse()) {
+      try {
+        await fn();
+      } catch (err) {
+        failure ??= err;
+      }
+    }
+    if (failure) throw failure;
   };
 }

@@ -4,11 +4,12 @@
  * every app the file creates (the embedded database serves a single connection).
  */
 import { randomBytes } from "node:crypto";
+import { appendFileSync } from "node:fs";
 import { afterAll, inject } from "vitest";
 import { createApp } from "../../src/app.ts";
 import type { Cache } from "../../src/cache/cache.ts";
 import { createMemoryCache } from "../../src/cache/memory-cache.ts";
-import { createRedisCache } from "../../src/cache/redis-cache.ts";
+import { createRedisCache, waitForRedis } from "../../src/cache/redis-cache.ts";
 import { type Clock, systemClock } from "../../src/clock.ts";
 import { type Env, parseConfig } from "../../src/config.ts";
 import { createDatabase, type DatabaseHandle } from "../../src/db/client.ts";
@@ -19,8 +20,11 @@ import { createPrometheusMetrics } from "../../src/telemetry/prometheus.ts";
 import type { ToolServices } from "../../src/tools/define-tool.ts";
 import { discoverTools } from "../../src/tools/discover.ts";
 import { createRegistry } from "../../src/tools/registry.ts";
+import { TEST_SECRET } from "./secrets.ts";
 
-export const TEST_SECRET = "test-secret-0123456789abcdef";
+export { TEST_SECRET } from "./secrets.ts";
+
+const runLog = `${inject("logDir")}/${process.pid}-${randomBytes(4).toString("hex")}.log`;
 
 let shared: DatabaseHandle | undefined;
 
@@ -37,12 +41,16 @@ export function testDatabase(): DatabaseHandle {
   return shared;
 }
 
-/** A cache for one test: Redis under a fresh key prefix when the run has Redis, else in-process. */
-export function testCache(kind: "auto" | "memory" = "auto"): Cache {
+/**
+ * A cache for one test: Redis under a fresh key prefix when the run has Redis, else in-process.
+ * Resolves once Redis is connected (the client does not queue commands while connecting).
+ */
+export async function testCache(kind: "auto" | "memory" = "auto"): Promise<Cache> {
   const url = inject("redisUrl");
   if (kind === "memory" || !url) return createMemoryCache();
   const cache = createRedisCache({ url, keyPrefix: `${inject("redisPrefix")}${randomBytes(4).toString("hex")}:`, commandTimeoutMs: 1000 });
   afterAll(() => cache.close());
+  await waitForRedis(cache.client);
   return cache;
 }
 
@@ -59,12 +67,19 @@ export type TestApp = Awaited<ReturnType<typeof createTestApp>>;
 export async function createTestApp(options: TestAppOptions = {}) {
   const config = parseConfig({ VAPI_SECRET: TEST_SECRET, LOG_LEVEL: "debug", ...options.env });
   const logs: string[] = [];
-  const logger = createLogger({ level: config.LOG_LEVEL, sink: (line) => logs.push(line), secrets: [TEST_SECRET] });
+  const logger = createLogger({
+    level: config.LOG_LEVEL,
+    sink: (line) => {
+      logs.push(line);
+      appendFileSync(runLog, `${line}\n`);
+    },
+    secrets: [TEST_SECRET],
+  });
   const deps: AppDeps = {
     config,
     db: testDatabase().db,
     databaseKind: inject("databaseKind"),
-    cache: options.cache ?? testCache(),
+    cache: options.cache ?? (await testCache()),
     registry: createRegistry(await discoverTools(options.toolsDir)),
     logger,
     metrics: createPrometheusMetrics({ defaultMetrics: false }),
