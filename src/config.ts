@@ -39,6 +39,16 @@ export const configSchema = z.object({
   BUSINESS_TIMEZONE: z.string().default("America/New_York").refine(isTimeZone, "must be an IANA time zone such as Europe/Berlin"),
   TRANSFER_NUMBER: optionalString.pipe(destination.optional()),
   TRANSFER_MESSAGE: z.string().default("Let me connect you with a member of our team. One moment please."),
+  ASSISTANT_PRESET: optionalString.pipe(z.enum(["scheduling", "dispatch", "support"]).optional()),
+  VAPI_ASSISTANT_ID: optionalString,
+  PERSONALIZATION_BUDGET_MS: intFrom(35, 1, 5_000),
+  CALLER_PROFILE_TTL_SECONDS: intFrom(300, 1, 86_400),
+  CALL_STATE_TTL_SECONDS: intFrom(7_200, 60, 7 * 86_400),
+  TOOL_FAILURES_BEFORE_HANDOFF: intFrom(2, 1, 100),
+  TRANSCRIPT_RETENTION_DAYS: intFrom(30, 0, 36_500),
+  VAPI_API_KEY: optionalString,
+  VAPI_API_URL: z.url({ protocol: /^https?$/ }).default("https://api.vapi.ai"),
+  VAPI_PHONE_NUMBER_ID: optionalString,
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
 });
 

@@ -3,3 +3,4 @@
  * generates `migrations/` from it: edit the schema, then run `npm run db:generate`.
  */
 export * from "./tool-calls.ts";
+export * from "./calls.ts";
