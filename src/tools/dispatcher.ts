@@ -11,6 +11,8 @@ import type { Clock } from "../clock.ts";
 import type { Database } from "../db/client.ts";
 import { toolCalls } from "../db/schema/index.ts";
 import type { Logger } from "../logger.ts";
+import { CALL_STATE_KEYS, type CallState, callStateKey, createCallState } from "../services/call-state.ts";
+import { getCallerMemory, rememberAboutCaller } from "../services/caller-memory.ts";
 import type { CallFacts, NormalizedToolCall } from "../vapi/envelope.ts";
 import { isFailure, SpokenError, type ToolContext, type ToolDefinition, type ToolReturn, type ToolServices } from "./define-tool.ts";
 import type { ToolRegistry } from "./registry.ts";
@@ -29,6 +31,12 @@ export interface DispatcherDeps {
   defaultBudgetMs: number;
   maxResultChars: number;
   maxCallsPerMessage: number;
+  /** How long per-call state lives in the cache. */
+  callStateTtlMs: number;
+  /** How long a caller's memory is cached. */
+  callerMemoryTtlMs: number;
+  /** After this many failed tool calls in one call, error results tell the model to offer a transfer. */
+  failuresBeforeHandoff: number;
 }
 
 export const APOLOGY = "Sorry, something went wrong on our side. Please try again in a moment, or I can connect you with a person.";
@@ -39,18 +47,56 @@ const tracer = trace.getTracer("switchboard");
 
 /** Answers every call of a message concurrently; the answers come back in the calls' order. */
 export function dispatchToolCalls(deps: DispatcherDeps, facts: CallFacts, calls: readonly NormalizedToolCall[]): Promise<ToolCallAnswer[]> {
+  const callState = createCallState(deps.cache, facts.callId, deps.callStateTtlMs, deps.logger);
   return Promise.all(
-    calls.map((call, index) =>
-      index < deps.maxCallsPerMessage
-        ? runOne(deps, facts, call)
-        : Promise.resolve(
-            answerError(call, `Too many tool calls in one message; at most ${deps.maxCallsPerMessage} are run. Please ask again.`),
-          ),
-    ),
+    calls.map(async (call, index) => {
+      const answer =
+        index < deps.maxCallsPerMessage
+          ? await runOne(deps, facts, call, callState)
+          : answerError(call, `Too many tool calls in one message; at most ${deps.maxCallsPerMessage} are run. Please ask again.`);
+      return "error" in answer && !businessOutcomes.has(answer) ? withHandoffHint(deps, facts, call, callState, answer) : answer;
+    }),
   );
 }
 
-async function runOne(deps: DispatcherDeps, facts: CallFacts, call: NormalizedToolCall): Promise<ToolCallAnswer> {
+/**
+ * Answers the model can act on (not found, slot taken) are outcomes, not failures; only what
+ * went wrong on our side or between the model and the tool counts towards a handoff.
+ */
+const businessOutcomes = new WeakSet<ToolCallAnswer>();
+
+export const HANDOFF_HINT =
+  "Several lookups have failed during this call: apologize briefly and offer to transfer the caller to a person (use transferCall if they agree).";
+
+/**
+ * Counts a failed tool call in the per-call state (once per toolCallId, however often Vapi
+ * re-delivers it) and, from the configured threshold on, tells the model to offer a transfer.
+ */
+async function withHandoffHint(
+  deps: DispatcherDeps,
+  facts: CallFacts,
+  call: NormalizedToolCall,
+  callState: CallState,
+  answer: ToolCallAnswer & { error: string },
+): Promise<ToolCallAnswer> {
+  if (!facts.callId) return answer;
+  try {
+    const first = await deps.cache.setIfAbsent(callStateKey(facts.callId, `failed:${call.toolCallId}`), "1", deps.callStateTtlMs);
+    const failures = first
+      ? await callState.increment(CALL_STATE_KEYS.toolFailures)
+      : ((await callState.get<number>(CALL_STATE_KEYS.toolFailures)) ?? 0);
+    if (failures < deps.failuresBeforeHandoff) return answer;
+    if (first && failures === deps.failuresBeforeHandoff && !(await callState.get(CALL_STATE_KEYS.handoff))) {
+      await callState.set(CALL_STATE_KEYS.handoff, { reason: "tool-failures" });
+    }
+    return { ...answer, error: oneLine(`${answer.error} ${HANDOFF_HINT}`, deps.maxResultChars) };
+  } catch (err) {
+    deps.logger.warn("could not count a tool failure", { callId: facts.callId, toolCallId: call.toolCallId, err });
+    return answer;
+  }
+}
+
+async function runOne(deps: DispatcherDeps, facts: CallFacts, call: NormalizedToolCall, callState: CallState): Promise<ToolCallAnswer> {
   const tool = deps.registry.get(call.name);
   if (!tool) {
     const known = deps.registry
@@ -66,7 +112,7 @@ async function runOne(deps: DispatcherDeps, facts: CallFacts, call: NormalizedTo
   return tracer.startActiveSpan(`tool ${tool.name}`, async (span) => {
     span.setAttributes({ "tool.name": tool.name, "vapi.call_id": facts.callId ?? "", "vapi.tool_call_id": call.toolCallId });
     const started = performance.now();
-    const answer = await runWithBudget(deps, facts, call, tool, parsed.data);
+    const answer = await runWithBudget(deps, facts, call, tool, parsed.data, callState);
     const durationMs = Math.round(performance.now() - started);
     const outcome = "error" in answer ? "error" : "result";
     span.setAttribute("tool.outcome", outcome);
@@ -88,6 +134,7 @@ async function runWithBudget(
   call: NormalizedToolCall,
   tool: ToolDefinition,
   input: Record<string, unknown>,
+  callState: CallState,
 ): Promise<ToolCallAnswer> {
   const budgetMs = tool.budgetMs ?? deps.defaultBudgetMs;
   const controller = new AbortController();
@@ -106,8 +153,8 @@ async function runWithBudget(
   });
   const work = (
     tool.sideEffect
-      ? runIdempotent(deps, facts, call, tool, input, controller.signal, state)
-      : runPlain(deps, facts, call, tool, input, controller.signal)
+      ? runIdempotent(deps, facts, call, tool, input, controller.signal, state, callState)
+      : runPlain(deps, facts, call, tool, input, controller.signal, callState)
   ).catch((err: unknown) => answerThrown(deps, facts, call, tool, err));
   try {
     return await Promise.race([work, timeout]);
@@ -116,17 +163,34 @@ async function runWithBudget(
   }
 }
 
-function makeContext(deps: DispatcherDeps, facts: CallFacts, call: NormalizedToolCall, tool: ToolDefinition, db: Database): ToolContext {
+function makeContext(
+  deps: DispatcherDeps,
+  facts: CallFacts,
+  call: NormalizedToolCall,
+  tool: ToolDefinition,
+  db: Database,
+  callState: CallState,
+): ToolContext {
+  const logger = deps.logger.child({ tool: tool.name, callId: facts.callId, toolCallId: call.toolCallId });
+  const memoryDeps = { db, cache: deps.cache, logger, ttlMs: deps.callerMemoryTtlMs };
+  const caller = facts.callerNumber;
   return {
     callId: facts.callId,
     toolCallId: call.toolCallId,
     callerNumber: facts.callerNumber,
     db,
     cache: deps.cache,
-    logger: deps.logger.child({ tool: tool.name, callId: facts.callId, toolCallId: call.toolCallId }),
+    logger,
     clock: deps.clock,
     timeZone: deps.timeZone,
     services: deps.services,
+    callState,
+    callerMemory: {
+      get: () => (caller ? getCallerMemory(memoryDeps, caller) : Promise.resolve(null)),
+      remember: async (update) => {
+        if (caller) await rememberAboutCaller(memoryDeps, caller, update);
+      },
+    },
   };
 }
 
@@ -137,8 +201,9 @@ async function runPlain(
   tool: ToolDefinition,
   input: Record<string, unknown>,
   signal: AbortSignal,
+  callState: CallState,
 ): Promise<ToolCallAnswer> {
-  const value = await tool.handler({ input, ctx: makeContext(deps, facts, call, tool, deps.db), signal });
+  const value = await tool.handler({ input, ctx: makeContext(deps, facts, call, tool, deps.db, callState), signal });
   return toAnswer(call, value, deps.maxResultChars);
 }
 
@@ -157,6 +222,7 @@ async function runIdempotent(
   input: Record<string, unknown>,
   signal: AbortSignal,
   state: { phase: "running" | "committing" | "timed-out" },
+  callState: CallState,
 ): Promise<ToolCallAnswer> {
   const started = performance.now();
   try {
@@ -182,7 +248,7 @@ async function runIdempotent(
         if (stored && stored.toolName === tool.name) return storedAnswer(call, stored.response);
         return answerError(call, "That request id was already used for a different action. Please ask again.");
       }
-      const value = await tool.handler({ input, ctx: makeContext(deps, facts, call, tool, tx), signal });
+      const value = await tool.handler({ input, ctx: makeContext(deps, facts, call, tool, tx, callState), signal });
       const answer = toAnswer(call, value, deps.maxResultChars);
       if (state.phase === "timed-out") throw new RolledBack();
       state.phase = "committing";
@@ -200,9 +266,15 @@ async function runIdempotent(
 }
 
 function storedAnswer(call: NormalizedToolCall, response: { result?: string; error?: string }): ToolCallAnswer {
+  // A replay was counted (or not) when it was first answered.
   return typeof response.error === "string"
-    ? answerError(call, response.error)
+    ? business(answerError(call, response.error))
     : { toolCallId: call.toolCallId, name: call.name, result: response.result ?? "" };
+}
+
+function business(answer: ToolCallAnswer): ToolCallAnswer {
+  businessOutcomes.add(answer);
+  return answer;
 }
 
 function answerThrown(
@@ -212,13 +284,13 @@ function answerThrown(
   tool: ToolDefinition,
   err: unknown,
 ): ToolCallAnswer {
-  if (err instanceof SpokenError) return answerError(call, withDetails(err.message, err.details), deps.maxResultChars);
+  if (err instanceof SpokenError) return business(answerError(call, withDetails(err.message, err.details), deps.maxResultChars));
   deps.logger.error("tool failed", { tool: tool.name, callId: facts.callId, toolCallId: call.toolCallId, err });
   return answerError(call, APOLOGY);
 }
 
 function toAnswer(call: NormalizedToolCall, value: ToolReturn, maxChars: number): ToolCallAnswer {
-  if (isFailure(value)) return answerError(call, withDetails(value.message, value.details), maxChars);
+  if (isFailure(value)) return business(answerError(call, withDetails(value.message, value.details), maxChars));
   const text = typeof value === "string" ? value : JSON.stringify(value);
   return { toolCallId: call.toolCallId, name: call.name, result: oneLine(text ?? "", maxChars) };
 }

@@ -38,9 +38,7 @@ export const calls = pgTable(
   (t) => [
     index("calls_caller_number_idx").on(t.callerNumber, t.endedAt),
     // The retention job scans only rows that still hold a transcript.
-    index("calls_transcript_retention_idx")
-      .on(t.endedAt)
-      .where(sql`${t.transcript} is not null`),
+    index("calls_transcript_retention_idx").on(t.endedAt).where(sql`${t.transcript} is not null`),
   ],
 );
 
