@@ -96,15 +96,13 @@ describe("assistant-request", () => {
           signal.addEventListener("abort", () => clearTimeout(timer));
         }),
     };
-    const app = await createTestApp({ toolsDir: fixtures, env: { PERSONALIZATION_BUDGET_MS: "20" } });
-    app.deps.profileContributors = [callerMemoryContributor, slow];
-    const rebuilt = (await import("../../src/app.ts")).createApp(app.deps);
-    const res = await rebuilt.request("/vapi/webhook", {
-      method: "POST",
-      headers: { "x-vapi-secret": TEST_SECRET },
-      body: JSON.stringify(assistantRequest({ caller: "+15550188888" })),
+    const app = await createTestApp({
+      toolsDir: fixtures,
+      env: { PERSONALIZATION_BUDGET_MS: "20" },
+      profileContributors: [callerMemoryContributor, slow],
     });
-    const served = (await res.json()) as Served;
+    const res = await app.webhook(assistantRequest({ caller: "+15550188888" }));
+    const served = res.json as unknown as Served;
     expect(res.status).toBe(200);
     expect(served.assistant?.firstMessage).not.toContain("Too Late");
     expect(served.assistantOverrides.variableValues.callerName).toBe("");

@@ -6,6 +6,8 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, inject } from "vitest";
 import { createApp } from "../../src/app.ts";
+import type { CallerProfileContributor } from "../../src/assistant/caller-profile.ts";
+import type { AssistantConfig } from "../../src/assistant/define.ts";
 import type { Cache } from "../../src/cache/cache.ts";
 import { createMemoryCache } from "../../src/cache/memory-cache.ts";
 import { createRedisCache } from "../../src/cache/redis-cache.ts";
@@ -51,6 +53,8 @@ export interface TestAppOptions {
   clock?: Clock;
   services?: ToolServices;
   cache?: Cache;
+  assistant?: AssistantConfig;
+  profileContributors?: readonly CallerProfileContributor[];
 }
 
 export type TestApp = Awaited<ReturnType<typeof createTestApp>>;
@@ -69,6 +73,8 @@ export async function createTestApp(options: TestAppOptions = {}) {
     clock: options.clock ?? systemClock,
     auth: authSettings(config, config.VAPI_SECRET ?? TEST_SECRET),
     services: options.services ?? {},
+    ...(options.assistant ? { assistant: options.assistant } : {}),
+    ...(options.profileContributors ? { profileContributors: options.profileContributors } : {}),
   };
   const app = createApp(deps);
 
