@@ -166,6 +166,9 @@ const support: Preset = {
   style: "Acknowledge the problem in a few words, then solve it step by step. Never read out more than the last four digits of a number.",
 };
 
+/** "Acme Co." must not become "Acme Co.." at the end of a sentence. */
+const endSentence = (text: string) => (/[.!?]$/.test(text) ? text : `${text}.`);
+
 export default defineAssistantConfig({
   name: "Switchboard",
   defaultPreset: "support",
@@ -173,9 +176,7 @@ export default defineAssistantConfig({
   // presetByPhoneNumberId: { "<vapi phone number id>": "dispatch" },
 
   firstMessage: ({ businessName, callerName }) =>
-    callerName
-      ? `Hi ${callerName}, thanks for calling ${businessName}. How can I help?`
-      : `Thanks for calling ${businessName}. How can I help?`,
+    `${callerName ? `Hi ${callerName}, thanks` : "Thanks"} for calling ${endSentence(businessName)} How can I help?`,
 
   systemPrompt: ({ businessName, timeZone, style, callerContext }) =>
     [
