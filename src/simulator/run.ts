@@ -4,7 +4,6 @@
  * step's latency and what the caller would hear (the first message, tool filler phrases, the
  * failure message, the transfer announcement) and checks the scenario's expectations.
  */
-import { randomUUID } from "node:crypto";
 import { type HmacSettings, signHmac } from "../vapi/auth.ts";
 import type { Scenario, ScenarioStep } from "./scenario.ts";
 
@@ -57,7 +56,7 @@ const ASSISTANT_REQUEST_LIMIT_MS = 7_500;
 export async function runScenario(scenario: Scenario, options: SimulatorOptions): Promise<SimulationReport> {
   const print = options.print ?? (() => {});
   const doFetch = options.fetch ?? fetch;
-  const callId = options.callId ?? `sim-${randomUUID()}`;
+  const callId = options.callId ?? `sim-${crypto.randomUUID()}`;
   const startedAt = new Date();
   const call = {
     id: callId,
@@ -91,7 +90,7 @@ export async function runScenario(scenario: Scenario, options: SimulatorOptions)
         break;
       case "tool-calls": {
         const list = step.calls.map((c) => {
-          const id = `call_sim_${++toolCallCounter}_${randomUUID().slice(0, 8)}`;
+          const id = `call_sim_${++toolCallCounter}_${crypto.randomUUID().slice(0, 8)}`;
           calls.push({ id, name: c.name, ...(c.expect ? { expect: c.expect } : {}), ...(c.contains ? { contains: c.contains } : {}) });
           return { id, type: "function", function: { name: c.name, arguments: JSON.stringify(resolveArgs(c.arguments, last)) } };
         });

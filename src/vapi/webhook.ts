@@ -130,6 +130,7 @@ async function recordLifecycle(deps: AppDeps, message: VapiMessage): Promise<boo
     const { firstDelivery } = await recordEndOfCallReport(deps.db, identity, readEndOfCallReport(message));
     deps.logger.info("call recorded", { callId: facts.callId, firstDelivery });
     if (firstDelivery && facts.callerNumber) await forgetCachedCaller(deps.cache, facts.callerNumber, deps.logger);
+    // Not awaited: retention is housekeeping, not part of acknowledging this report.
     if (firstDelivery) void purgeTranscriptsNowAndThen(deps);
     return true;
   } catch (err) {
