@@ -105,16 +105,19 @@ async function readThrough(
   }
   // Not the budget: an overrun lookup goes on to warm the cache, but not forever.
   const signal = AbortSignal.timeout(BACKGROUND_LIMIT_MS);
+  let complete = true;
   const parts = await Promise.all(
     options.contributors.map((c) =>
       c.load(deps, callerNumber, signal).catch((err: unknown) => {
+        complete = false;
         deps.logger.error("caller profile contributor failed", { contributor: c.name, err });
         return {} as Partial<CallerProfile>;
       }),
     ),
   );
   const profile: CallerProfile = Object.assign({}, ...parts);
-  await deps.cache.set(key, JSON.stringify(profile), options.ttlMs).catch(() => {});
+  // A profile missing a failed source is served once but not cached, so a blip is not remembered for a TTL.
+  if (complete) await deps.cache.set(key, JSON.stringify(profile), options.ttlMs).catch(() => {});
   return { profile, source: "database" };
 }
 
