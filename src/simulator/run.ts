@@ -74,10 +74,7 @@ export async function runScenario(scenario: Scenario, options: SimulatorOptions)
 
   print(`Simulating "${scenario.name}" (call ${callId}) against ${options.url}`);
   for (const [i, step] of scenario.steps.entries()) {
-    if (step.say) {
-      conversation.push({ role: "user", message: step.say });
-      print(`   caller: "${step.say}"`);
-    }
+    if (step.say) conversation.push({ role: "user", message: step.say });
     const base = { timestamp: Date.now(), call, customer: call.customer };
     let message: Record<string, unknown>;
     const calls: { id: string; name: string; expect?: "result" | "error"; contains?: string }[] = [];
@@ -196,6 +193,7 @@ export async function runScenario(scenario: Scenario, options: SimulatorOptions)
     steps.push(report);
     const label = step.type === "tool-calls" ? `tool-calls ${calls.map((c) => c.name).join(", ")}` : step.type;
     print(`${String(i + 1).padStart(2)}. ${label.padEnd(44)} HTTP ${httpStatus || "---"} ${latencyMs.toFixed(1).padStart(8)} ms`);
+    if (step.say) print(`   caller says: "${step.say}"`);
     for (const h of heard) print(`   hears: "${h}"`);
     for (const n of notes) print(`   ${n}`);
     for (const f of failures) print(`   FAILED: ${f}`);

@@ -1,7 +1,8 @@
 /**
  * `POST /vapi/webhook`: Vapi's server URL. Reads the raw body under a size limit, verifies the
  * credentials, parses the envelope and answers each message type. Every parsed message gets
- * HTTP 200 with a JSON body; only auth (401), size (413) and non-envelopes (400) do not.
+ * HTTP 200 with a JSON body; only auth (401), size (413), non-envelopes (400) and a call record
+ * whose write did not commit (503, so Vapi delivers it again) do not.
  */
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
@@ -195,7 +196,7 @@ async function answer(deps: AppDeps, message: VapiMessage, target: ServerTarget)
     case "knowledge-base-request":
       return { documents: [] };
     default:
-      // status-update, end-of-call-report and every informational or future type.
+      // Every other informational or future type.
       return {};
   }
 }
