@@ -10,7 +10,7 @@ import type { CallerProfileContributor } from "../../src/assistant/caller-profil
 import type { AssistantConfig } from "../../src/assistant/define.ts";
 import type { Cache } from "../../src/cache/cache.ts";
 import { createMemoryCache } from "../../src/cache/memory-cache.ts";
-import { createRedisCache } from "../../src/cache/redis-cache.ts";
+import { createRedisCache, waitForRedis } from "../../src/cache/redis-cache.ts";
 import { type Clock, systemClock } from "../../src/clock.ts";
 import { type Env, parseConfig } from "../../src/config.ts";
 import { createDatabase, type DatabaseHandle } from "../../src/db/client.ts";
@@ -76,6 +76,9 @@ export async function createTestApp(options: TestAppOptions = {}) {
     ...(options.assistant ? { assistant: options.assistant } : {}),
     ...(options.profileContributors ? { profileContributors: options.profileContributors } : {}),
   };
+  // The Redis cache fails fast until connected; tests start from a connected cache so that
+  // state written by the first request is not silently dropped.
+  if ("client" in deps.cache) await waitForRedis((deps.cache as ReturnType<typeof createRedisCache>).client, 5_000);
   const app = createApp(deps);
 
   /** POSTs a Vapi message with the shared secret (or the given headers) and returns status and JSON. */
