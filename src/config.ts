@@ -46,6 +46,16 @@ export const configSchema = z.object({
     .enum(["true", "false", "1", "0"])
     .default("true")
     .transform((v) => v === "true" || v === "1"),
+  ASSISTANT_PRESET: optionalString.pipe(z.enum(["scheduling", "dispatch", "support"]).optional()),
+  VAPI_ASSISTANT_ID: optionalString,
+  PERSONALIZATION_BUDGET_MS: intFrom(35, 1, 5_000),
+  CALLER_PROFILE_TTL_SECONDS: intFrom(300, 1, 86_400),
+  CALL_STATE_TTL_SECONDS: intFrom(7_200, 60, 7 * 86_400),
+  TOOL_FAILURES_BEFORE_HANDOFF: intFrom(2, 1, 100),
+  TRANSCRIPT_RETENTION_DAYS: intFrom(30, 0, 36_500),
+  VAPI_API_KEY: optionalString,
+  VAPI_API_URL: z.url({ protocol: /^https?$/ }).default("https://api.vapi.ai"),
+  VAPI_PHONE_NUMBER_ID: optionalString,
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
 });
 

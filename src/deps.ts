@@ -1,3 +1,5 @@
+import type { CallerProfileContributor } from "./assistant/caller-profile.ts";
+import type { AssistantConfig } from "./assistant/define.ts";
 import type { Cache } from "./cache/cache.ts";
 import type { Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
@@ -21,4 +23,8 @@ export interface AppDeps {
   clock: Clock;
   auth: AuthSettings;
   services: ToolServices;
+  /** The assistant configuration; defaults to the project's `assistant.config.ts`. */
+  assistant?: AssistantConfig;
+  /** Sources of the caller profile; defaults to `src/assistant/contributors/index.ts`. */
+  profileContributors?: readonly CallerProfileContributor[];
 }

@@ -1,20 +1,13 @@
 /**
- * Example tool: "Are you open right now?" Edit `HOURS` for your business. It shows the shape of
- * every tool: a zod schema for the arguments, a budget, filler messages, and a handler that
- * reads trusted facts from `ctx` and returns a short object the model can speak.
+ * Example tool: "Are you open right now?" The hours themselves live in `assistant.config.ts`
+ * (the handoff rules use them too). It shows the shape of every tool: a zod schema for the
+ * arguments, a budget, filler messages, and a handler that reads trusted facts from `ctx` and
+ * returns a short object the model can speak.
  */
 import { z } from "zod";
+import assistantConfig from "../assistant.config.ts";
+import { localTime } from "../src/assistant/business-hours.ts";
 import { defineTool } from "../src/tools/define-tool.ts";
-
-/** Opening hours per weekday in the business's time zone (24 h clock); missing days are closed. */
-const HOURS: Record<string, { open: string; close: string }> = {
-  Monday: { open: "08:00", close: "18:00" },
-  Tuesday: { open: "08:00", close: "18:00" },
-  Wednesday: { open: "08:00", close: "18:00" },
-  Thursday: { open: "08:00", close: "18:00" },
-  Friday: { open: "08:00", close: "17:00" },
-  Saturday: { open: "09:00", close: "13:00" },
-};
 
 const DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"] as const;
 
@@ -27,19 +20,9 @@ export default defineTool({
   budgetMs: 50,
   messages: { failed: "Sorry, I couldn't look up our opening hours just now." },
   handler: ({ input, ctx }) => {
-    const now = ctx.clock.now();
-    const local = new Intl.DateTimeFormat("en-US", {
-      timeZone: ctx.timeZone,
-      weekday: "long",
-      hour: "2-digit",
-      minute: "2-digit",
-      hourCycle: "h23",
-    }).formatToParts(now);
-    const part = (type: string) => local.find((p) => p.type === type)?.value ?? "";
-    const today = part("weekday");
-    const time = `${part("hour")}:${part("minute")}`;
+    const { weekday: today, time } = localTime(ctx.clock.now(), ctx.timeZone);
     const day = input.day ?? today;
-    const hours = HOURS[day];
+    const hours = assistantConfig.businessHours[day];
     const openNow = day === today && hours !== undefined && time >= hours.open && time < hours.close;
     return {
       day,

@@ -120,7 +120,7 @@ export function authSettings(config: Config, secret: string): AuthSettings {
  * VAPI_SECRET when set; otherwise a random secret generated once and kept in DATA_DIR, so it
  * survives restarts and the value pasted into Vapi stays valid. Never "no secret".
  */
-async function resolveSecret(config: Config): Promise<{ secret: string; generated: boolean }> {
+export async function resolveSecret(config: Config): Promise<{ secret: string; generated: boolean }> {
   if (config.VAPI_SECRET) return { secret: config.VAPI_SECRET, generated: false };
   const file = join(config.DATA_DIR, "vapi-secret");
   const existing = await readFile(file, "utf8").catch(() => "");

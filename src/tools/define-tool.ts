@@ -8,6 +8,8 @@ import type { Cache } from "../cache/cache.ts";
 import type { Clock } from "../clock.ts";
 import type { Database } from "../db/client.ts";
 import type { Logger } from "../logger.ts";
+import type { CallState } from "../services/call-state.ts";
+import type { CallerMemory } from "../services/caller-memory.ts";
 
 /** Trusted facts and services a handler may use. Nothing here comes from the model. */
 export interface ToolContext {
@@ -27,6 +29,14 @@ export interface ToolContext {
   timeZone: string;
   /** Extra services the app was built with (payment, SMS, ...), by name. */
   services: ToolServices;
+  /** State shared by this call's tool calls while the call lasts (kept in the cache with a TTL). */
+  callState: CallState;
+  /** What the business remembers about this caller across calls (no-op without a caller number). */
+  callerMemory: {
+    get(): Promise<CallerMemory | null>;
+    /** Remembers a name or facts (merged key by key); redacted like call records. */
+    remember(update: { name?: string; facts?: Record<string, unknown> }): Promise<void>;
+  };
 }
 
 /** Services registered through `createApp({ services })`; tools declare what they expect by augmentation. */

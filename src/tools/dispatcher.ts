@@ -11,6 +11,8 @@ import type { Clock } from "../clock.ts";
 import type { Database } from "../db/client.ts";
 import { toolCalls } from "../db/schema/index.ts";
 import type { Logger } from "../logger.ts";
+import { CALL_STATE_KEYS, type CallState, callStateKey, createCallState } from "../services/call-state.ts";
+import { getCallerMemory, rememberAboutCaller } from "../services/caller-memory.ts";
 import type { Metrics, ToolErrorKind } from "../telemetry/metrics.ts";
 import { tracer } from "../telemetry/tracing.ts";
 import type { CallFacts, NormalizedToolCall } from "../vapi/envelope.ts";
@@ -34,6 +36,12 @@ export interface DispatcherDeps {
   maxCallsPerMessage: number;
   /** Side-effecting calls one caller may start per minute; 0 turns the limit off. */
   sideEffectLimitPerMinute: number;
+  /** How long per-call state lives in the cache. */
+  callStateTtlMs: number;
+  /** How long a caller's memory is cached. */
+  callerMemoryTtlMs: number;
+  /** After this many failed tool calls in one call, error results tell the model to offer a transfer. */
+  failuresBeforeHandoff: number;
 }
 
 export const APOLOGY = "Sorry, something went wrong on our side. Please try again in a moment, or I can connect you with a person.";
@@ -42,11 +50,12 @@ export const DEFAULT_TIMEOUT_MESSAGE =
 
 /** Answers every call of a message concurrently; the answers come back in the calls' order. */
 export function dispatchToolCalls(deps: DispatcherDeps, facts: CallFacts, calls: readonly NormalizedToolCall[]): Promise<ToolCallAnswer[]> {
+  const callState = createCallState(deps.cache, facts.callId, deps.callStateTtlMs, deps.logger);
   return Promise.all(
     calls.map(async (call, index) => {
       const { answer, errorKind } =
         index < deps.maxCallsPerMessage
-          ? await runOne(deps, facts, call)
+          ? await runOne(deps, facts, call, callState)
           : answerError(
               call,
               `Too many tool calls in one message; at most ${deps.maxCallsPerMessage} are run. Please ask again.`,
@@ -56,7 +65,9 @@ export function dispatchToolCalls(deps: DispatcherDeps, facts: CallFacts, calls:
         // Tool-level outcomes are counted in runOne; these never reached a tool.
         deps.metrics.toolCall(deps.registry.get(call.name) ? call.name : "unknown", 0, "error", errorKind);
       }
-      return answer;
+      return errorKind && COUNTS_TOWARDS_HANDOFF.has(errorKind) && "error" in answer
+        ? withHandoffHint(deps, facts, call, callState, answer)
+        : answer;
     }),
   );
 }
@@ -67,7 +78,44 @@ interface Answered {
   errorKind?: ToolErrorKind;
 }
 
-async function runOne(deps: DispatcherDeps, facts: CallFacts, call: NormalizedToolCall): Promise<Answered> {
+/**
+ * Answers the model can act on (not found, slot taken) and refusals are outcomes, not failures;
+ * only what went wrong on our side or between the model and the tool counts towards a handoff.
+ */
+const COUNTS_TOWARDS_HANDOFF = new Set<ToolErrorKind>(["internal", "timeout", "validation", "unknown_tool"]);
+
+export const HANDOFF_HINT =
+  "Several lookups have failed during this call: apologize briefly and offer to transfer the caller to a person (use transferCall if they agree).";
+
+/**
+ * Counts a failed tool call in the per-call state (once per toolCallId, however often Vapi
+ * re-delivers it) and, from the configured threshold on, tells the model to offer a transfer.
+ */
+async function withHandoffHint(
+  deps: DispatcherDeps,
+  facts: CallFacts,
+  call: NormalizedToolCall,
+  callState: CallState,
+  answer: ToolCallAnswer & { error: string },
+): Promise<ToolCallAnswer> {
+  if (!facts.callId) return answer;
+  try {
+    const first = await deps.cache.setIfAbsent(callStateKey(facts.callId, `failed:${call.toolCallId}`), "1", deps.callStateTtlMs);
+    const failures = first
+      ? await callState.increment(CALL_STATE_KEYS.toolFailures)
+      : ((await callState.get<number>(CALL_STATE_KEYS.toolFailures)) ?? 0);
+    if (failures < deps.failuresBeforeHandoff) return answer;
+    if (first && failures === deps.failuresBeforeHandoff && !(await callState.get(CALL_STATE_KEYS.handoff))) {
+      await callState.set(CALL_STATE_KEYS.handoff, { reason: "tool-failures" });
+    }
+    return { ...answer, error: oneLine(`${answer.error} ${HANDOFF_HINT}`, deps.maxResultChars) };
+  } catch (err) {
+    deps.logger.warn("could not count a tool failure", { callId: facts.callId, toolCallId: call.toolCallId, err });
+    return answer;
+  }
+}
+
+async function runOne(deps: DispatcherDeps, facts: CallFacts, call: NormalizedToolCall, callState: CallState): Promise<Answered> {
   const tool = deps.registry.get(call.name);
   if (!tool) {
     const known = deps.registry
@@ -91,7 +139,7 @@ async function runOne(deps: DispatcherDeps, facts: CallFacts, call: NormalizedTo
   return tracer.startActiveSpan(`tool ${tool.name}`, async (span) => {
     span.setAttributes({ "tool.name": tool.name, "vapi.call_id": facts.callId ?? "", "vapi.tool_call_id": call.toolCallId });
     const started = performance.now();
-    const answered = await runWithBudget(deps, facts, call, tool, parsed.data);
+    const answered = await runWithBudget(deps, facts, call, tool, parsed.data, callState);
     const seconds = (performance.now() - started) / 1000;
     const outcome = answered.errorKind ? "error" : "result";
     span.setAttributes({ "tool.outcome": outcome, "tool.budget_exceeded": answered.errorKind === "timeout" });
@@ -141,6 +189,7 @@ async function runWithBudget(
   call: NormalizedToolCall,
   tool: ToolDefinition,
   input: Record<string, unknown>,
+  callState: CallState,
 ): Promise<Answered> {
   const budgetMs = tool.budgetMs ?? deps.defaultBudgetMs;
   const controller = new AbortController();
@@ -160,8 +209,8 @@ async function runWithBudget(
   });
   const work = (
     tool.sideEffect
-      ? runIdempotent(deps, facts, call, tool, input, controller.signal, state)
-      : runPlain(deps, facts, call, tool, input, controller.signal)
+      ? runIdempotent(deps, facts, call, tool, input, controller.signal, state, callState)
+      : runPlain(deps, facts, call, tool, input, controller.signal, callState)
   ).catch((err: unknown) => answerThrown(deps, facts, call, tool, err));
   try {
     return await Promise.race([work, timeout]);
@@ -172,17 +221,34 @@ async function runWithBudget(
 
 type RunState = { phase: "running" | "committing" | "timed-out" };
 
-function makeContext(deps: DispatcherDeps, facts: CallFacts, call: NormalizedToolCall, tool: ToolDefinition, db: Database): ToolContext {
+function makeContext(
+  deps: DispatcherDeps,
+  facts: CallFacts,
+  call: NormalizedToolCall,
+  tool: ToolDefinition,
+  db: Database,
+  callState: CallState,
+): ToolContext {
+  const logger = deps.logger.child({ tool: tool.name, callId: facts.callId, toolCallId: call.toolCallId });
+  const memoryDeps = { db, cache: deps.cache, logger, ttlMs: deps.callerMemoryTtlMs };
+  const caller = facts.callerNumber;
   return {
     callId: facts.callId,
     toolCallId: call.toolCallId,
     callerNumber: facts.callerNumber,
     db,
     cache: deps.cache,
-    logger: deps.logger.child({ tool: tool.name, callId: facts.callId, toolCallId: call.toolCallId }),
+    logger,
     clock: deps.clock,
     timeZone: deps.timeZone,
     services: deps.services,
+    callState,
+    callerMemory: {
+      get: () => (caller ? getCallerMemory(memoryDeps, caller) : Promise.resolve(null)),
+      remember: async (update) => {
+        if (caller) await rememberAboutCaller(memoryDeps, caller, update);
+      },
+    },
   };
 }
 
@@ -193,8 +259,9 @@ async function runPlain(
   tool: ToolDefinition,
   input: Record<string, unknown>,
   signal: AbortSignal,
+  callState: CallState,
 ): Promise<Answered> {
-  const value = await tool.handler({ input, ctx: makeContext(deps, facts, call, tool, deps.db), signal });
+  const value = await tool.handler({ input, ctx: makeContext(deps, facts, call, tool, deps.db, callState), signal });
   return toAnswer(call, value, deps.maxResultChars);
 }
 
@@ -213,6 +280,7 @@ async function runIdempotent(
   input: Record<string, unknown>,
   signal: AbortSignal,
   state: RunState,
+  callState: CallState,
 ): Promise<Answered> {
   const started = performance.now();
   try {
@@ -238,7 +306,7 @@ async function runIdempotent(
         if (stored && stored.toolName === tool.name) return storedAnswer(call, stored.response);
         return answerError(call, "That request id was already used for a different action. Please ask again.", "rejected");
       }
-      const value = await tool.handler({ input, ctx: makeContext(deps, facts, call, tool, tx), signal });
+      const value = await tool.handler({ input, ctx: makeContext(deps, facts, call, tool, tx, callState), signal });
       const answered = toAnswer(call, value, deps.maxResultChars);
       if (state.phase === "timed-out") throw new RolledBack();
       state.phase = "committing";

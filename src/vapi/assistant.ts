@@ -1,6 +1,7 @@
 /**
- * The transient assistant answered on `assistant-request`: every tool from `tools/` attached,
- * each pointing back at this server with credentials Vapi will present on the tool call.
+ * Tools as Vapi sees them: each tool from `tools/` as a function tool pointing back at this
+ * server, with the credentials Vapi will present on the tool call. The assistant around them
+ * is built from `assistant.config.ts` (see src/assistant/build.ts).
  */
 import type { Vapi } from "@vapi-ai/server-sdk";
 import type { ToolDefinition } from "../tools/define-tool.ts";
@@ -15,9 +16,15 @@ export interface ServerTarget {
 }
 
 /** Messages this backend acts on; listed explicitly so Vapi sends nothing we ignore. */
-export const SERVER_MESSAGES = ["tool-calls", "transfer-destination-request", "status-update", "end-of-call-report"] as const;
+export const SERVER_MESSAGES: readonly Vapi.CreateAssistantDtoServerMessagesItem[] = [
+  "tool-calls",
+  "transfer-destination-request",
+  "status-update",
+  "end-of-call-report",
+];
 
-function serverFor(target: ServerTarget, timeoutSeconds?: number): Vapi.Server {
+/** Where Vapi sends a request, with the credentials it presents. */
+export function serverFor(target: ServerTarget, timeoutSeconds?: number): Vapi.Server {
   return {
     url: target.url,
     ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}),
@@ -51,39 +58,4 @@ export function toVapiTool(tool: ToolDefinition, target: ServerTarget, defaultBu
     ...(messages.length > 0 ? { messages } : {}),
     async: false,
   } as Vapi.CreateFunctionToolDto;
-}
-
-export interface AssistantSettings {
-  businessName: string;
-  timeZone: string;
-  defaultBudgetMs: number;
-}
-
-/** A minimal working assistant: fast defaults, every tool attached. */
-export function buildAssistant(
-  tools: readonly ToolDefinition[],
-  target: ServerTarget,
-  settings: AssistantSettings,
-): Vapi.CreateAssistantDto {
-  const systemPrompt = [
-    `You are the phone assistant of ${settings.businessName}. Be brief and friendly: this is a phone call.`,
-    "Use the tools for anything about the caller's shipments, appointments or account; never invent data.",
-    "If a tool returns an error, explain it simply and offer what the error suggests.",
-    `The business is in the ${settings.timeZone} time zone.`,
-  ].join(" ");
-  return {
-    name: "Switchboard",
-    firstMessage: `Thanks for calling ${settings.businessName}. How can I help you today?`,
-    transcriber: { provider: "deepgram", model: "nova-2", language: "en" },
-    model: {
-      provider: "openai",
-      model: "gpt-4o-mini",
-      temperature: 0.3,
-      messages: [{ role: "system", content: systemPrompt }],
-      tools: tools.map((t) => toVapiTool(t, target, settings.defaultBudgetMs)),
-    },
-    voice: { provider: "vapi", voiceId: "Elliot" },
-    server: serverFor(target),
-    serverMessages: [...SERVER_MESSAGES],
-  } as Vapi.CreateAssistantDto;
 }

@@ -56,12 +56,15 @@ export function callFacts(message: VapiMessage): CallFacts {
 /** Vapi sends epoch milliseconds, epoch seconds as a string, or an ISO date: all are accepted. */
 export function parseTimestamp(value: number | string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  if (typeof value === "number") return Number.isFinite(value) ? toMs(value) : undefined;
+  if (typeof value === "number") return Number.isFinite(value) ? plausible(toMs(value)) : undefined;
   const trimmed = value.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return toMs(Number(trimmed));
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return plausible(toMs(Number(trimmed)));
   const parsed = Date.parse(trimmed);
-  return Number.isNaN(parsed) ? undefined : parsed;
+  return Number.isNaN(parsed) ? undefined : plausible(parsed);
 }
+
+// A timestamp outside 2000..2200 is a bug or an attack, not a time: treat it as absent.
+const plausible = (ms: number) => (ms >= 946_684_800_000 && ms < 7_258_118_400_000 ? ms : undefined);
 
 // Ten-digit epochs are seconds (until 2286); longer ones are milliseconds.
 const toMs = (n: number) => (n < 1e11 ? Math.round(n * 1000) : Math.round(n));

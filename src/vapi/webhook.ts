@@ -4,11 +4,18 @@
  * HTTP 200 with a JSON body; only auth (401), size (413) and non-envelopes (400) do not.
  */
 import { Hono } from "hono";
+import { PRESET_NAMES, type PresetName } from "../assistant/define.ts";
+import { decideTransfer, readTransferRequest } from "../assistant/handoff.ts";
+import { answerAssistantRequest, assistantSetup } from "../assistant/serve.ts";
 import type { AppDeps } from "../deps.ts";
 import { jsonError } from "../http/errors.ts";
+import { CALL_STATE_KEYS, createCallState } from "../services/call-state.ts";
+import { forgetCachedCaller } from "../services/caller-memory.ts";
+import { purgeOldTranscripts, readEndOfCallReport, recordEndOfCallReport, recordStatusUpdate } from "../services/calls.ts";
+import { createRetryQueue, type RetryQueue } from "../services/retry-later.ts";
 import { withIncomingTrace } from "../telemetry/tracing.ts";
 import { APOLOGY, dispatchToolCalls } from "../tools/dispatcher.ts";
-import { buildAssistant, type ServerTarget } from "./assistant.ts";
+import type { ServerTarget } from "./assistant.ts";
 import { verifyVapiRequest } from "./auth.ts";
 import { callFacts, envelopeSchema, readToolCalls, type VapiMessage } from "./envelope.ts";
 
@@ -62,6 +69,7 @@ export async function readBodyWithin(req: Request, maxBytes: number): Promise<Ui
 export function vapiRoutes(deps: AppDeps) {
   const app = new Hono<Vars>();
   const { config, logger } = deps;
+  const retries = createRetryQueue(logger);
 
   app.use("*", async (c, next) => {
     const body = await readBodyWithin(c.req.raw, config.MAX_BODY_BYTES);
@@ -93,11 +101,13 @@ export function vapiRoutes(deps: AppDeps) {
     if (message.type === "status-update" && message.call?.id && typeof message.status === "string") {
       deps.metrics.callStatus(message.call.id, message.status);
     }
-    const target: ServerTarget = {
-      url: webhookUrl(config.PUBLIC_URL, c.req.raw),
-      secret: deps.auth.secret,
-      credentialId: config.VAPI_CREDENTIAL_ID,
-    };
+    if (message.type === "status-update" || message.type === "end-of-call-report") {
+      // Informational: written before answering; if the write fails it is retried in the
+      // background and Vapi still gets its 200 (see the ADR on call records).
+      await recordLifecycle(deps, message, retries);
+      return c.json({});
+    }
+    const target = serverTarget(deps, c.req.raw);
     const body = await withIncomingTrace(
       `vapi ${message.type}`,
       (n) => c.req.header(n),
@@ -114,7 +124,79 @@ export function vapiRoutes(deps: AppDeps) {
     return c.json(body);
   });
 
+  /** The assistant a call would get now, for review: `?caller=+1555...&preset=dispatch&phoneNumberId=...`. */
+  app.get("/assistant", async (c) => {
+    const preset = c.req.query("preset");
+    if (preset !== undefined && !PRESET_NAMES.includes(preset as PresetName)) {
+      return jsonError(c, 400, "invalid_preset", `Unknown preset "${preset}". Presets: ${PRESET_NAMES.join(", ")}.`);
+    }
+    const served = await answerAssistantRequest(
+      deps,
+      { callerNumber: c.req.query("caller"), phoneNumberId: c.req.query("phoneNumberId") },
+      serverTarget(deps, c.req.raw),
+      preset as PresetName | undefined,
+    );
+    return c.json({ preset: served.preset, personalization: served.personalization, response: served.response });
+  });
+
   return app;
+}
+
+function serverTarget(deps: AppDeps, req: Request): ServerTarget {
+  return { url: webhookUrl(deps.config.PUBLIC_URL, req), secret: deps.auth.secret, credentialId: deps.config.VAPI_CREDENTIAL_ID };
+}
+
+/** Stores a status update or end-of-call report; a failed write is queued for retries. */
+async function recordLifecycle(deps: AppDeps, message: VapiMessage, retries: RetryQueue): Promise<void> {
+  const facts = callFacts(message);
+  if (!facts.callId) {
+    deps.logger.warn("lifecycle message without a call id was not stored", { type: message.type });
+    return;
+  }
+  const identity = {
+    callId: facts.callId,
+    callerNumber: facts.callerNumber,
+    phoneNumberId: facts.phoneNumberId,
+    atMs: facts.timestampMs ?? deps.clock.now().getTime(),
+  };
+  const write = async () => {
+    if (message.type === "status-update") {
+      const status = typeof message.status === "string" ? message.status : "";
+      const endedReason = typeof message.endedReason === "string" ? message.endedReason : undefined;
+      await recordStatusUpdate(deps.db, { ...identity, status, endedReason });
+      return;
+    }
+    const { firstDelivery } = await recordEndOfCallReport(deps.db, identity, readEndOfCallReport(message));
+    deps.logger.info("call recorded", { callId: facts.callId, firstDelivery });
+    if (firstDelivery && facts.callerNumber) await forgetCachedCaller(deps.cache, facts.callerNumber, deps.logger);
+    // Not awaited: retention is housekeeping, not part of storing this report.
+    if (firstDelivery) void purgeTranscriptsNowAndThen(deps);
+  };
+  try {
+    await write();
+  } catch (err) {
+    const fields = { type: message.type, callId: facts.callId };
+    deps.logger.error("call record not stored; retrying in the background", { ...fields, err });
+    if (!retries.add("call record", fields, write)) deps.logger.error("call record lost: retry queue full", fields);
+  }
+}
+
+const RETENTION_INTERVAL_MS = 60 * 60 * 1000;
+
+/**
+ * Applies TRANSCRIPT_RETENTION_DAYS at most once an hour across all instances (a cache lock),
+ * piggybacking on end-of-call reports so no scheduler is required. Off the response path and
+ * best effort: a missed run is caught up by the next one (or by `npm run calls:purge`).
+ */
+async function purgeTranscriptsNowAndThen(deps: AppDeps): Promise<void> {
+  try {
+    if (deps.config.TRANSCRIPT_RETENTION_DAYS <= 0) return;
+    if (!(await deps.cache.setIfAbsent("retention:transcripts", "1", RETENTION_INTERVAL_MS))) return;
+    const purged = await purgeOldTranscripts(deps.db, deps.clock.now(), deps.config.TRANSCRIPT_RETENTION_DAYS);
+    if (purged > 0) deps.logger.info("old transcripts deleted", { purged, retentionDays: deps.config.TRANSCRIPT_RETENTION_DAYS });
+  } catch (err) {
+    deps.logger.warn("transcript retention run failed", { err });
+  }
 }
 
 async function answer(deps: AppDeps, message: VapiMessage, target: ServerTarget): Promise<Record<string, unknown>> {
@@ -137,35 +219,51 @@ async function answer(deps: AppDeps, message: VapiMessage, target: ServerTarget)
           maxResultChars: config.MAX_RESULT_CHARS,
           maxCallsPerMessage: config.MAX_TOOL_CALLS_PER_MESSAGE,
           sideEffectLimitPerMinute: config.SIDE_EFFECT_LIMIT_PER_MINUTE,
+          callStateTtlMs: config.CALL_STATE_TTL_SECONDS * 1000,
+          callerMemoryTtlMs: config.CALLER_PROFILE_TTL_SECONDS * 1000,
+          failuresBeforeHandoff: config.TOOL_FAILURES_BEFORE_HANDOFF,
         },
         callFacts(message),
         calls,
       );
       return { results };
     }
-    case "assistant-request":
-      return {
-        assistant: buildAssistant(deps.registry.list(), target, {
-          businessName: config.BUSINESS_NAME,
-          timeZone: config.BUSINESS_TIMEZONE,
-          defaultBudgetMs: config.TOOL_BUDGET_MS,
-        }),
-      };
+    case "assistant-request": {
+      const facts = callFacts(message);
+      const served = await answerAssistantRequest(deps, facts, target);
+      deps.logger.info("assistant served", { callId: facts.callId, preset: served.preset, ...served.personalization });
+      return served.response as Record<string, unknown>;
+    }
     case "transfer-destination-request":
-      return transferDestination(config.TRANSFER_NUMBER, config.TRANSFER_MESSAGE);
+      return (await transfer(deps, message)) as Record<string, unknown>;
     case "knowledge-base-request":
       return { documents: [] };
     default:
-      // status-update, end-of-call-report and every informational or future type.
+      // Every other informational or future type.
       return {};
   }
 }
 
-/** The configured human destination, as a phone number or a SIP URI. */
-export function transferDestination(destination: string | undefined, spoken: string): Record<string, unknown> {
-  if (!destination) return { error: "Sorry, nobody is available to take your call right now. Please call back during business hours." };
-  const target = destination.startsWith("sip") ? { type: "sip", sipUri: destination } : { type: "number", number: destination };
-  return { destination: { ...target, message: spoken }, message: { type: "request-start", content: spoken } };
+/** Routes a transfer by the rules in the assistant configuration (see src/assistant/handoff.ts). */
+async function transfer(deps: AppDeps, message: VapiMessage) {
+  const { config } = assistantSetup(deps);
+  const facts = callFacts(message);
+  const state = createCallState(deps.cache, facts.callId, deps.config.CALL_STATE_TTL_SECONDS * 1000, deps.logger);
+  const wanted = (await state.get<{ department?: string; reason?: string }>(CALL_STATE_KEYS.handoff)) ?? {};
+  const asked = readTransferRequest(message);
+  const decision = decideTransfer(
+    {
+      handoff: config.handoff,
+      businessHours: config.businessHours,
+      timeZone: deps.config.BUSINESS_TIMEZONE,
+      fallbackDestination: deps.config.TRANSFER_NUMBER,
+      fallbackMessage: deps.config.TRANSFER_MESSAGE,
+    },
+    { department: wanted.department ?? asked.department, reason: wanted.reason ?? asked.reason, recentCallerText: asked.recentCallerText },
+    deps.clock.now(),
+  );
+  deps.logger.info("transfer decided", { callId: facts.callId, rule: decision.rule, matchedBy: decision.matchedBy, open: decision.open });
+  return decision.response;
 }
 
 function fallbackAnswer(message: VapiMessage): Record<string, unknown> {

@@ -11,7 +11,8 @@ const fixtures = fileURLToPath(new URL("../fixtures/tools", import.meta.url));
 let t: TestApp;
 
 beforeAll(async () => {
-  t = await createTestApp({ toolsDir: fixtures });
+  // Every call here shares one call id; the handoff hint after repeated failures has its own tests.
+  t = await createTestApp({ toolsDir: fixtures, env: { TOOL_FAILURES_BEFORE_HANDOFF: "100" } });
   await testDatabase().db.execute(sql`create table if not exists test_notes (tool_call_id text not null, note text not null)`);
 });
 

@@ -73,19 +73,19 @@ describe("tool-calls", () => {
 });
 
 describe("assistant-request", () => {
-  it("returns a transient assistant carrying every tool, pointed back at this server with credentials", async () => {
+  it("returns a transient assistant carrying every tool and transferCall, pointed back at this server with credentials", async () => {
     const { status, json } = await t.webhook(assistantRequest());
     expect(status).toBe(200);
-    const assistant = json.assistant as {
-      model: { tools: { function: { name: string; parameters: unknown }; server: { url: string; headers: Record<string, string> } }[] };
-    };
-    const names = assistant.model.tools.map((tool) => tool.function.name).sort();
-    expect(names).toEqual(["echo", "explode", "record_note", "slow"]);
-    for (const tool of assistant.model.tools) {
+    type Tool = { type: string; function: { name: string; parameters: unknown }; server: { url: string; headers: Record<string, string> } };
+    const all = (json.assistant as { model: { tools: Tool[] } }).model.tools;
+    expect(all.filter((tool) => tool.type === "transferCall")).toHaveLength(1);
+    const functions = all.filter((tool) => tool.type === "function");
+    expect(functions.map((tool) => tool.function.name).sort()).toEqual(["echo", "explode", "record_note", "slow"]);
+    for (const tool of functions) {
       expect(tool.server.url).toBe("https://switchboard.example.com/vapi/webhook");
       expect(tool.server.headers["x-vapi-secret"]).toBe(TEST_SECRET);
     }
-    const echo = assistant.model.tools.find((tool) => tool.function.name === "echo");
+    const echo = functions.find((tool) => tool.function.name === "echo");
     expect(echo?.function.parameters).toMatchObject({ type: "object", properties: { text: { type: "string" } }, required: ["text"] });
   });
 

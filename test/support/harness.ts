@@ -7,6 +7,8 @@ import { randomBytes } from "node:crypto";
 import { appendFileSync } from "node:fs";
 import { afterAll, inject } from "vitest";
 import { createApp } from "../../src/app.ts";
+import type { CallerProfileContributor } from "../../src/assistant/caller-profile.ts";
+import type { AssistantConfig } from "../../src/assistant/define.ts";
 import type { Cache } from "../../src/cache/cache.ts";
 import { createMemoryCache } from "../../src/cache/memory-cache.ts";
 import { createRedisCache, waitForRedis } from "../../src/cache/redis-cache.ts";
@@ -60,6 +62,8 @@ export interface TestAppOptions {
   clock?: Clock;
   services?: ToolServices;
   cache?: Cache;
+  assistant?: AssistantConfig;
+  profileContributors?: readonly CallerProfileContributor[];
 }
 
 export type TestApp = Awaited<ReturnType<typeof createTestApp>>;
@@ -86,7 +90,12 @@ export async function createTestApp(options: TestAppOptions = {}) {
     clock: options.clock ?? systemClock,
     auth: authSettings(config, config.VAPI_SECRET ?? TEST_SECRET),
     services: options.services ?? {},
+    ...(options.assistant ? { assistant: options.assistant } : {}),
+    ...(options.profileContributors ? { profileContributors: options.profileContributors } : {}),
   };
+  // The Redis cache fails fast until connected; tests start from a connected cache so that
+  // state written by the first request is not silently dropped.
+  if ("client" in deps.cache) await waitForRedis((deps.cache as ReturnType<typeof createRedisCache>).client, 5_000);
   const app = createApp(deps);
 
   /** POSTs a Vapi message with the shared secret (or the given headers) and returns status and JSON. */

@@ -2,4 +2,6 @@
  * The Postgres schema, the system of record: one file per area, re-exported here. drizzle-kit
  * generates `migrations/` from it: edit the schema, then run `npm run db:generate`.
  */
+
+export * from "./calls.ts";
 export * from "./tool-calls.ts";

@@ -1,0 +1,233 @@
+/**
+ * The assistant Switchboard serves on every inbound call: voice, turn-taking, prompts, opening
+ * hours and the rules for handing a call to a person. This is the file to edit for your business.
+ *
+ * Latency is won or lost here. A voice turn has about 500 ms before a pause feels awkward:
+ * endpointing (deciding the caller has finished) is the largest, most tunable slice, then the
+ * model's first token, then the voice's first audio. The presets below trade that budget
+ * differently per use case; pick one with ASSISTANT_PRESET, per phone number with
+ * `presetByPhoneNumberId`, or preview any with `GET /vapi/assistant?preset=dispatch`.
+ *
+ * Field names are Vapi's (`@vapi-ai/server-sdk` types): the typecheck catches a wrong one.
+ */
+import type { Vapi } from "@vapi-ai/server-sdk";
+import { defineAssistantConfig, type Preset } from "./src/assistant/define.ts";
+
+/** Vapi's own voice: the fallback when ElevenLabs does not answer, so the call never goes mute. */
+const fallbackVoice: Vapi.FallbackPlan = { voices: [{ provider: "vapi", voiceId: "Elliot" }] };
+
+/** A second transcriber used only if Deepgram fails mid-call. */
+const fallbackTranscriber: Vapi.FallbackTranscriberPlan = { transcribers: [{ provider: "assembly-ai", language: "en" }] };
+
+/** Summary and success evaluation are stored with the call record (see README, "Call records"). */
+const analysis: Vapi.AnalysisPlan = {
+  summaryPlan: { enabled: true, timeoutSeconds: 10 },
+  successEvaluationPlan: { enabled: true, rubric: "PassFail" },
+};
+
+/** Words a listener says while the assistant talks that should not count as an interruption. */
+const backchannels = ["okay", "uh-huh", "mm-hmm", "yeah", "right", "got it", "sure"];
+
+/**
+ * Drivers and dispatchers: short, known requests ("where is load 4411?"), callers in a hurry,
+ * often in a cab. Aggressive endpointing (~300 ms of silence ends the turn), instant barge-in,
+ * the fastest model (Groq; Vapi offers model fallbacks only for OpenAI models, so this preset
+ * trades that safety net for speed), strong noise suppression, short calls.
+ */
+const dispatch: Preset = {
+  description: "Aggressive turn-taking (~300 ms), instant barge-in, fastest model, road-noise suppression.",
+  transcriber: {
+    provider: "deepgram",
+    model: "nova-3",
+    language: "en",
+    numerals: true, // "load four four one one" arrives as 4411
+    endpointing: 10, // Deepgram's latency-first default; Vapi's plan below decides the turn
+    fallbackPlan: fallbackTranscriber,
+  },
+  model: { provider: "groq", model: "llama-3.3-70b-versatile", temperature: 0.2, maxTokens: 120 },
+  voice: {
+    provider: "11labs",
+    voiceId: "burt",
+    model: "eleven_flash_v2_5",
+    optimizeStreamingLatency: 4,
+    fallbackPlan: fallbackVoice,
+  },
+  startSpeakingPlan: {
+    waitSeconds: 0.2,
+    smartEndpointingEnabled: false,
+    transcriptionEndpointingPlan: { onPunctuationSeconds: 0.1, onNoPunctuationSeconds: 0.3, onNumberSeconds: 0.5 },
+  },
+  stopSpeakingPlan: { numWords: 0, voiceSeconds: 0.2, backoffSeconds: 0.8 },
+  backgroundSpeechDenoisingPlan: { smartDenoisingPlan: { enabled: true } },
+  backgroundSound: "off",
+  silenceTimeoutSeconds: 15,
+  idleNudge: { afterSeconds: 6, message: "Are you still there?" },
+  maxDurationSeconds: 300,
+  analysisPlan: analysis,
+  artifactPlan: { recordingEnabled: true, transcriptPlan: { enabled: true } },
+  style: "Callers are busy drivers and dispatchers: answer in one short sentence, lead with the fact they asked for.",
+};
+
+/**
+ * Booking and rescheduling: callers think aloud, read dates and times, spell names. Conservative
+ * endpointing (~800 ms, longer after digits) so "Tuesday... at, um, three" is one turn; barge-in
+ * ignores backchannels so a list of slots is not cut off by "uh-huh"; a model with a fallback.
+ */
+const scheduling: Preset = {
+  description: "Conservative turn-taking (~800 ms, more after numbers), backchannel-tolerant barge-in, model with fallback.",
+  transcriber: {
+    provider: "deepgram",
+    model: "nova-3",
+    language: "en",
+    numerals: true,
+    endpointing: 300, // fewer dropped one-word answers ("yes", "Tuesday")
+    keyterm: ["reschedule", "appointment", "cancel"],
+    fallbackPlan: fallbackTranscriber,
+  },
+  model: { provider: "openai", model: "gpt-4.1-mini", fallbackModels: ["gpt-4o-mini"], temperature: 0.3, maxTokens: 200 },
+  voice: {
+    provider: "11labs",
+    voiceId: "sarah",
+    model: "eleven_flash_v2_5",
+    optimizeStreamingLatency: 3,
+    fallbackPlan: fallbackVoice,
+  },
+  startSpeakingPlan: {
+    waitSeconds: 0.6,
+    smartEndpointingEnabled: false,
+    transcriptionEndpointingPlan: { onPunctuationSeconds: 0.3, onNoPunctuationSeconds: 0.8, onNumberSeconds: 1.2 },
+  },
+  stopSpeakingPlan: { numWords: 1, voiceSeconds: 0.3, backoffSeconds: 1, acknowledgementPhrases: backchannels },
+  backgroundSpeechDenoisingPlan: { smartDenoisingPlan: { enabled: true } },
+  backgroundSound: "off",
+  silenceTimeoutSeconds: 30,
+  idleNudge: { afterSeconds: 8, message: "Take your time. Are you still there?" },
+  maxDurationSeconds: 600,
+  analysisPlan: analysis,
+  artifactPlan: { recordingEnabled: true, transcriptPlan: { enabled: true } },
+  style: "Confirm dates, times and names back to the caller before booking. Offer at most three options at a time.",
+};
+
+/**
+ * Billing and account questions: callers explain problems in long sentences and dictate account
+ * numbers. Smart (model-based) endpointing to avoid cutting in mid-thought, longer waits after
+ * digits, barge-in that needs two words, a longer call limit, structured outcome data.
+ */
+const support: Preset = {
+  description: "Smart endpointing with conservative waits, two-word barge-in, model with fallback, longer calls.",
+  transcriber: {
+    provider: "deepgram",
+    model: "nova-3",
+    language: "en",
+    numerals: true,
+    endpointing: 300,
+    fallbackPlan: fallbackTranscriber,
+  },
+  model: { provider: "openai", model: "gpt-4.1-mini", fallbackModels: ["gpt-4o-mini"], temperature: 0.3, maxTokens: 250 },
+  voice: {
+    provider: "11labs",
+    voiceId: "sarah",
+    model: "eleven_flash_v2_5",
+    optimizeStreamingLatency: 3,
+    fallbackPlan: fallbackVoice,
+  },
+  startSpeakingPlan: {
+    waitSeconds: 0.5,
+    smartEndpointingPlan: { provider: "livekit" },
+    transcriptionEndpointingPlan: { onPunctuationSeconds: 0.3, onNoPunctuationSeconds: 0.8, onNumberSeconds: 1.0 },
+  },
+  stopSpeakingPlan: {
+    numWords: 2,
+    voiceSeconds: 0.3,
+    backoffSeconds: 1.2,
+    acknowledgementPhrases: backchannels,
+    interruptionPhrases: ["stop", "wait", "hold on", "no"],
+  },
+  backgroundSpeechDenoisingPlan: { smartDenoisingPlan: { enabled: true } },
+  backgroundSound: "office",
+  silenceTimeoutSeconds: 45,
+  idleNudge: { afterSeconds: 10, message: "I'm still here whenever you're ready." },
+  maxDurationSeconds: 1200,
+  analysisPlan: {
+    ...analysis,
+    structuredDataPlan: {
+      enabled: true,
+      schema: {
+        type: "object",
+        properties: {
+          topic: { type: "string", description: "What the call was about, in a few words." },
+          resolved: { type: "boolean", description: "Whether the caller's issue was resolved on the call." },
+          followUpNeeded: { type: "boolean", description: "Whether someone must call back." },
+        },
+      },
+    },
+  },
+  artifactPlan: { recordingEnabled: true, transcriptPlan: { enabled: true } },
+  style: "Acknowledge the problem in a few words, then solve it step by step. Never read out more than the last four digits of a number.",
+};
+
+/** "Acme Co." must not become "Acme Co.." at the end of a sentence. */
+const endSentence = (text: string) => (/[.!?]$/.test(text) ? text : `${text}.`);
+
+export default defineAssistantConfig({
+  name: "Switchboard",
+  defaultPreset: "support",
+  presets: { scheduling, dispatch, support },
+  // presetByPhoneNumberId: { "<vapi phone number id>": "dispatch" },
+
+  firstMessage: ({ businessName, callerName }) =>
+    `${callerName ? `Hi ${callerName}, thanks` : "Thanks"} for calling ${endSentence(businessName)} How can I help?`,
+
+  systemPrompt: ({ businessName, timeZone, style, callerContext }) =>
+    [
+      `You are the phone assistant of ${businessName}. This is a phone call: be brief, warm and plain-spoken; no lists, no markdown.`,
+      style,
+      "Use the tools for anything about the caller's shipments, appointments or account; never invent data or promise what a tool did not confirm.",
+      "If a tool returns an error, say what it means in one sentence and offer what it suggests.",
+      "When the caller asks for a person, or you cannot help, say which team you are connecting them to (billing, dispatch or support) and call transferCall.",
+      `The business is in the ${timeZone} time zone; say times in that zone.`,
+      callerContext ? `What we know about this caller: ${callerContext}` : "",
+    ]
+      .filter(Boolean)
+      .join("\n"),
+
+  /** Opening hours (24 h, business time zone). Used by get_business_hours and the handoff rules. */
+  businessHours: {
+    Monday: { open: "08:00", close: "18:00" },
+    Tuesday: { open: "08:00", close: "18:00" },
+    Wednesday: { open: "08:00", close: "18:00" },
+    Thursday: { open: "08:00", close: "18:00" },
+    Friday: { open: "08:00", close: "17:00" },
+    Saturday: { open: "09:00", close: "13:00" },
+  },
+
+  /**
+   * Handing the call to a person. Rules are tried in order; set `destination` to a department's
+   * own number or SIP URI (omitted: TRANSFER_NUMBER). `hours: "business"` rules are closed
+   * outside `businessHours`; the caller then goes to `afterHoursDestination`, or hears `closedMessage`.
+   */
+  handoff: {
+    rules: [
+      {
+        department: "billing",
+        keywords: ["bill", "billing", "invoice", "payment", "refund", "charge", "balance"],
+        hours: "business",
+        message: "I'm connecting you with our billing team now.",
+      },
+      {
+        department: "dispatch",
+        keywords: ["driver", "dispatch", "pickup", "delivery", "truck", "load"],
+        hours: "always",
+        message: "I'm putting you through to dispatch.",
+      },
+      {
+        department: "support",
+        reasons: ["tool-failures"],
+        hours: "always",
+        message: "Sorry about the trouble. I'm connecting you with a member of our team.",
+      },
+    ],
+    closedMessage: "Our team is available during business hours. Please call back then, or I can try to help you myself.",
+    unavailableMessage: "Sorry, nobody is available to take your call right now. Please call back during business hours.",
+  },
+});

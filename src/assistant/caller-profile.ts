@@ -1,0 +1,149 @@
+/**
+ * The caller profile that personalizes the assistant: who is calling, what they have open with
+ * the business, what happened last time. It is assembled by contributors (one per source,
+ * see `contributors/`), read through the cache, and bounded by a strict budget: if the lookup
+ * is not done in time the call gets the un-personalized assistant, never a slow answer.
+ */
+import type { Cache } from "../cache/cache.ts";
+import type { Clock } from "../clock.ts";
+import type { Database } from "../db/client.ts";
+import type { Logger } from "../logger.ts";
+import { callerKeys } from "../services/caller-memory.ts";
+
+/** Everything personalization may know about a caller. Every field is optional: contributors fill what they can. */
+export interface CallerProfile {
+  /** How to address the caller. */
+  name?: string;
+  /** Number of earlier calls we have a record of. */
+  previousCalls?: number;
+  /** The last call's summary (already redacted when stored) and when it ended (ISO). */
+  lastCall?: { summary: string; endedAt: string };
+  /** Shipments not yet delivered. */
+  openShipments?: { reference: string; status: string; eta?: string }[];
+  /** The next booked appointment (ISO start, in UTC). */
+  nextAppointment?: { service: string; startsAt: string };
+}
+
+/** What a contributor may use. Contributors read; they never write. */
+export interface ProfileDeps {
+  db: Database;
+  cache: Cache;
+  logger: Logger;
+  clock: Clock;
+  /** TTL of the caller's cached memory, for contributors that reuse it. */
+  memoryTtlMs: number;
+}
+
+/**
+ * One source of caller facts. Contributors run concurrently; pass `signal` to anything that can
+ * be cancelled. Throwing only loses this contributor's part (it is logged).
+ */
+export interface CallerProfileContributor {
+  /** For logs. */
+  name: string;
+  load(deps: ProfileDeps, callerNumber: string, signal: AbortSignal): Promise<Partial<CallerProfile>>;
+}
+
+export interface ProfileLookup {
+  /** undefined when the budget ran out (or no caller number): serve the un-personalized assistant. */
+  profile: CallerProfile | undefined;
+  source: "cache" | "database" | "timeout" | "none";
+  elapsedMs: number;
+}
+
+/** How long an overrun lookup may keep going in the background to fill the cache. */
+const BACKGROUND_LIMIT_MS = 2_000;
+
+export interface ProfileOptions {
+  budgetMs: number;
+  ttlMs: number;
+  contributors: readonly CallerProfileContributor[];
+}
+
+/**
+ * The caller's profile within `budgetMs`, cache first. On a miss the contributors run; a lookup
+ * that overruns still completes in the background and fills the cache, so the caller's next
+ * call (and a retried assistant-request) is personalized. Never throws.
+ */
+export async function loadCallerProfile(
+  deps: ProfileDeps,
+  callerNumber: string | undefined,
+  options: ProfileOptions,
+): Promise<ProfileLookup> {
+  const started = performance.now();
+  const elapsed = () => Math.round((performance.now() - started) * 10) / 10;
+  if (!callerNumber) return { profile: undefined, source: "none", elapsedMs: 0 };
+
+  const lookup = readThrough(deps, callerNumber, options);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(() => resolve("timeout"), options.budgetMs);
+  });
+  try {
+    const outcome = await Promise.race([lookup, timeout]);
+    if (outcome === "timeout") {
+      deps.logger.warn("caller profile over budget; serving the un-personalized assistant", { budgetMs: options.budgetMs });
+      return { profile: undefined, source: "timeout", elapsedMs: elapsed() };
+    }
+    return { ...outcome, elapsedMs: elapsed() };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function readThrough(
+  deps: ProfileDeps,
+  callerNumber: string,
+  options: ProfileOptions,
+): Promise<{ profile: CallerProfile; source: "cache" | "database" }> {
+  const key = callerKeys.profile(callerNumber);
+  try {
+    const cached = await deps.cache.get(key);
+    if (cached !== null) return { profile: JSON.parse(cached) as CallerProfile, source: "cache" };
+  } catch (err) {
+    deps.logger.warn("caller profile cache unavailable", { err });
+  }
+  // Not the budget: an overrun lookup goes on to warm the cache, but not forever.
+  const signal = AbortSignal.timeout(BACKGROUND_LIMIT_MS);
+  let complete = true;
+  const parts = await Promise.all(
+    options.contributors.map((c) =>
+      c.load(deps, callerNumber, signal).catch((err: unknown) => {
+        complete = false;
+        deps.logger.error("caller profile contributor failed", { contributor: c.name, err });
+        return {} as Partial<CallerProfile>;
+      }),
+    ),
+  );
+  const profile: CallerProfile = Object.assign({}, ...parts);
+  // A profile missing a failed source is served once but not cached, so a blip is not remembered for a TTL.
+  if (complete) await deps.cache.set(key, JSON.stringify(profile), options.ttlMs).catch(() => {});
+  return { profile, source: "database" };
+}
+
+/** The profile as Vapi variable values (usable as `{{callerName}}` in a stored assistant's prompts). */
+export function profileVariables(profile: CallerProfile | undefined, firstMessage: string): Record<string, string> {
+  return {
+    firstMessage,
+    callerName: profile?.name ?? "",
+    callerContext: describeProfile(profile),
+  };
+}
+
+/** The profile as a few plain sentences for the system prompt; empty when nothing is known. */
+export function describeProfile(profile: CallerProfile | undefined): string {
+  if (!profile) return "";
+  const lines: string[] = [];
+  if (profile.name) lines.push(`Their name is ${profile.name}.`);
+  if (profile.previousCalls) lines.push(`They have called ${profile.previousCalls} time${profile.previousCalls === 1 ? "" : "s"} before.`);
+  if (profile.lastCall) lines.push(`Last call (${profile.lastCall.endedAt.slice(0, 10)}): ${profile.lastCall.summary}`);
+  if (profile.openShipments?.length) {
+    const list = profile.openShipments
+      .slice(0, 3)
+      .map((s) => `${s.reference} (${s.status}${s.eta ? `, due ${s.eta}` : ""})`)
+      .join("; ");
+    lines.push(`Open shipments: ${list}.`);
+  }
+  if (profile.nextAppointment) lines.push(`Next appointment: ${profile.nextAppointment.service} at ${profile.nextAppointment.startsAt}.`);
+  return lines.join(" ");
+}

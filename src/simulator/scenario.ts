@@ -1,0 +1,55 @@
+/**
+ * A scripted call for the offline simulator (`npm run simulate`): the messages Vapi would send
+ * during one call, in order, with what the caller says between them and what each tool call is
+ * expected to answer. Scenarios are JSON files under `scenarios/`.
+ */
+import { z } from "zod";
+
+const say = z.string().optional().describe("What the caller says before this step (printed, and kept for the transcript).");
+
+const toolCall = z.object({
+  name: z.string().min(1),
+  /** Arguments as the model would send them. A string "{{last.a.b}}" takes that path from the previous tool result. */
+  arguments: z.record(z.string(), z.unknown()).default({}),
+  /** What the answer must be: a `result` or an `error`; `contains` must appear in it. */
+  expect: z.enum(["result", "error"]).optional(),
+  contains: z.string().optional(),
+});
+
+export const stepSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("assistant-request"), say }),
+  z.object({ type: z.literal("status-update"), status: z.string(), endedReason: z.string().optional(), say }),
+  z.object({ type: z.literal("tool-calls"), calls: z.array(toolCall).min(1), say }),
+  z.object({
+    type: z.literal("transfer-destination-request"),
+    say,
+    /** Expected destination (number or SIP URI), or "error" when the transfer must be refused. */
+    expect: z.string().optional(),
+  }),
+  z.object({
+    type: z.literal("end-of-call-report"),
+    endedReason: z.string().default("customer-ended-call"),
+    summary: z.string().optional(),
+    say,
+  }),
+]);
+
+export const scenarioSchema = z.object({
+  name: z.string(),
+  description: z.string().optional(),
+  /** The caller's number (E.164), as Vapi reports it. */
+  caller: z.string().default("+15550100000"),
+  phoneNumberId: z.string().optional(),
+  steps: z.array(stepSchema).min(1),
+});
+
+export type Scenario = z.infer<typeof scenarioSchema>;
+export type ScenarioStep = z.infer<typeof stepSchema>;
+
+/** Parses a scenario, with a message naming the bad field. */
+export function parseScenario(json: unknown, source: string): Scenario {
+  const parsed = scenarioSchema.safeParse(json);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((i) => `  ${i.path.join(".") || "(root)"}: ${i.message}`).join("\n");
+  throw new Error(`Invalid scenario ${source}:\n${issues}`);
+}

@@ -1,0 +1,106 @@
+// Protects per-call state and human handoff: state shared by a call's tools, failures counted towards a transfer offer, transfers routed by rules.
+import { randomUUID } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import { beforeAll, describe, expect, it } from "vitest";
+import assistantConfig from "../../assistant.config.ts";
+import type { AssistantConfig } from "../../src/assistant/define.ts";
+import { fixedClock } from "../../src/clock.ts";
+import { APOLOGY, HANDOFF_HINT } from "../../src/tools/dispatcher.ts";
+import { createTestApp, type TestApp } from "../support/harness.ts";
+import { toolCallsMessage, transferDestinationRequest } from "../support/vapi-messages.ts";
+
+const fixtures = fileURLToPath(new URL("../fixtures/stateful-tools", import.meta.url));
+// Monday 12:00 in New York (the default BUSINESS_TIMEZONE), and Monday 22:00.
+const clock = fixedClock("2026-01-05T17:00:00Z");
+
+const assistant: AssistantConfig = {
+  ...assistantConfig,
+  handoff: {
+    ...assistantConfig.handoff,
+    rules: [
+      { department: "billing", keywords: ["invoice"], hours: "business", destination: "+15550000001", message: "Billing, one moment." },
+      { department: "dispatch", hours: "always", destination: "sip:dispatch@pbx.example.com", message: "Dispatch, one moment." },
+      { department: "support", reasons: ["tool-failures"], hours: "always", message: "Sorry about that, connecting you." },
+    ],
+  },
+};
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp({
+    toolsDir: fixtures,
+    clock,
+    assistant,
+    env: { TRANSFER_NUMBER: "+15559999999", TOOL_FAILURES_BEFORE_HANDOFF: "2" },
+  });
+});
+
+async function call(callId: string, name: string, args: unknown, id?: string) {
+  const { json } = await t.webhook(toolCallsMessage([{ id, name, args }], { callId, caller: "+15550177777" }));
+  return json.results![0]!;
+}
+
+describe("per-call state", () => {
+  it("is shared by one call's tool calls and separate between calls", async () => {
+    const a = randomUUID();
+    expect(JSON.parse((await call(a, "count_attempts", {})).result!)).toEqual({ attempts: 1 });
+    expect(JSON.parse((await call(a, "count_attempts", {})).result!)).toEqual({ attempts: 2 });
+    expect(JSON.parse((await call(randomUUID(), "count_attempts", {})).result!)).toEqual({ attempts: 1 });
+  });
+
+  it("gives tools the caller's memory across calls", async () => {
+    const result = JSON.parse((await call(randomUUID(), "remember_name", { name: "Ari" })).result!);
+    expect(result).toEqual({ name: "Ari", facts: { language: "en" } });
+  });
+});
+
+describe("repeated tool failures", () => {
+  it("tell the model to offer a transfer from the configured count on, counting each tool call once", async () => {
+    const id = randomUUID();
+    expect((await call(id, "always_broken", { how: "outcome" })).error).toBe("No shipment with that number.");
+    expect((await call(id, "always_broken", {}, "f1")).error).toBe(APOLOGY);
+    expect((await call(id, "always_broken", {}, "f1")).error).toBe(APOLOGY); // the same delivery again
+    const second = await call(id, "always_broken", {}, "f2");
+    expect(second.error).toBe(`${APOLOGY} ${HANDOFF_HINT}`);
+  });
+
+  it("route the transfer by the failure reason", async () => {
+    const id = randomUUID();
+    await call(id, "always_broken", {});
+    await call(id, "always_broken", {});
+    const { json } = await t.webhook(transferDestinationRequest({ callId: id }));
+    expect(json.destination).toEqual({ type: "number", number: "+15559999999", message: "Sorry about that, connecting you." });
+  });
+});
+
+describe("transfer-destination-request", () => {
+  it("routes to the department a tool put in the call's state", async () => {
+    const id = randomUUID();
+    await call(id, "count_attempts", { department: "dispatch" });
+    const { status, json } = await t.webhook(transferDestinationRequest({ callId: id }));
+    expect(status).toBe(200);
+    expect(json).toEqual({
+      destination: { type: "sip", sipUri: "sip:dispatch@pbx.example.com", message: "Dispatch, one moment." },
+      message: { type: "request-start", content: "Dispatch, one moment." },
+    });
+  });
+
+  it("routes by the caller's words while open, and speaks the closed message after hours", async () => {
+    const message = transferDestinationRequest();
+    const withTurns = {
+      message: { ...message.message, artifact: { messages: [{ role: "user", message: "There is a mistake on my invoice." }] } },
+    };
+    expect((await t.webhook(withTurns)).json.destination).toMatchObject({ number: "+15550000001" });
+    clock.set("2026-01-06T03:00:00Z");
+    try {
+      expect((await t.webhook(withTurns)).json).toEqual({ error: assistantConfig.handoff.closedMessage });
+    } finally {
+      clock.set("2026-01-05T17:00:00Z");
+    }
+  });
+
+  it("falls back to TRANSFER_NUMBER with TRANSFER_MESSAGE", async () => {
+    const { json } = await t.webhook(transferDestinationRequest());
+    expect(json.destination).toMatchObject({ type: "number", number: "+15559999999" });
+  });
+});

@@ -1,0 +1,105 @@
+// Protects the offline call simulator: it plays scripted calls over real HTTP, authenticated like Vapi, and reports latency, speech and failed expectations.
+import { execFile } from "node:child_process";
+import { readdir, readFile } from "node:fs/promises";
+import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { serve } from "@hono/node-server";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { findCall } from "../../src/services/calls.ts";
+import { runScenario } from "../../src/simulator/run.ts";
+import { parseScenario } from "../../src/simulator/scenario.ts";
+import { createTestApp, TEST_SECRET, type TestApp, testDatabase } from "../support/harness.ts";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const fixtures = fileURLToPath(new URL("../fixtures/tools", import.meta.url));
+const scenarioFile = async (path: string) => parseScenario(JSON.parse(await readFile(new URL(path, import.meta.url), "utf8")), path);
+
+async function listen(t: TestApp) {
+  const server = serve({ fetch: t.app.fetch, port: 0, hostname: "127.0.0.1" });
+  await new Promise<void>((resolve) => server.once("listening", () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/vapi/webhook`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+let builtIn: { url: string; close(): Promise<void> };
+let withFixtures: { url: string; close(): Promise<void> };
+
+beforeAll(async () => {
+  builtIn = await listen(await createTestApp({ env: { TRANSFER_NUMBER: "+15557654321" } }));
+  withFixtures = await listen(await createTestApp({ toolsDir: fixtures }));
+});
+afterAll(async () => {
+  await builtIn.close();
+  await withFixtures.close();
+});
+
+describe("runScenario", () => {
+  it("plays the business-hours scenario end to end and records the call", async () => {
+    const lines: string[] = [];
+    const scenario = await scenarioFile("../../scenarios/business-hours.json");
+    const report = await runScenario(scenario, { url: builtIn.url, auth: { secret: TEST_SECRET }, print: (l) => lines.push(l) });
+    expect(report.failures).toEqual([]);
+    expect(report.ok).toBe(true);
+    expect(report.steps.map((s) => s.httpStatus)).toEqual([200, 200, 200, 200, 200, 200]);
+    expect(report.steps.every((s) => typeof s.latencyMs === "number" && s.latencyMs >= 0)).toBe(true);
+    expect(report.steps[0]?.heard).toEqual(["Thanks for calling Switchboard Demo Co. How can I help?"]);
+    expect(report.steps[2]?.heard).toEqual([]);
+    expect(report.steps[2]?.notes[0]).toContain('get_business_hours → result: {"day":"Saturday","hours":"09:00 to 13:00"');
+    expect(report.steps[3]?.notes).toEqual(["transfer to +15557654321"]);
+    expect(lines.some((l) => l.includes("hears:"))).toBe(true);
+
+    const call = await findCall(testDatabase().db, report.callId);
+    expect(call).toMatchObject({ status: "ended", callerNumber: "+15550102033", summary: "Caller asked about Saturday opening hours." });
+    expect(call?.transcript).toContain("User: Are you open on Saturday?");
+  });
+
+  it("chains arguments from the previous result and reports failed expectations", async () => {
+    const scenario = await scenarioFile("../fixtures/scenarios/fixture-tools.json");
+    const report = await runScenario(scenario, { url: withFixtures.url, auth: { secret: TEST_SECRET } });
+    expect(report.steps[3]?.notes[0]).toContain('"text":"hellohello"');
+    expect(report.steps[3]?.failures).toEqual([]);
+    expect(report.ok).toBe(false);
+    expect(report.failures).toEqual([expect.stringMatching(/^step 5 \(tool-calls\): echo: expected a error, got result/)]);
+  });
+
+  it("reports rejected credentials as a failure instead of pretending", async () => {
+    const scenario = await scenarioFile("../../scenarios/business-hours.json");
+    const report = await runScenario(scenario, { url: builtIn.url, auth: { secret: "wrong-secret-wrong-secret" } });
+    expect(report.ok).toBe(false);
+    expect(report.steps[0]?.failures).toContain("HTTP 401 (Vapi expects 200)");
+  });
+
+  it("ships valid scenarios for shipment status, booking and payment", async () => {
+    const files = (await readdir(new URL("../../scenarios/", import.meta.url))).sort();
+    expect(files).toEqual(["booking.json", "business-hours.json", "payment.json", "shipment-status.json"]);
+    const tools = new Set<string>();
+    for (const f of files) {
+      const s = await scenarioFile(`../../scenarios/${f}`);
+      for (const step of s.steps) if (step.type === "tool-calls") for (const c of step.calls) tools.add(c.name);
+    }
+    expect([...tools].sort()).toEqual(
+      [
+        "book_appointment",
+        "check_availability",
+        "get_account_balance",
+        "get_business_hours",
+        "get_shipment_status",
+        "send_payment_link",
+      ].sort(),
+    );
+  });
+});
+
+describe("npm run simulate", () => {
+  it("prints each step and exits 0 when the scenario holds", async () => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ["--import", "tsx", "scripts/simulate.ts", "business-hours", "--url", builtIn.url, "--secret", TEST_SECRET],
+      { cwd: root, env: { PATH: process.env.PATH ?? "" } },
+    );
+    expect(stdout).toContain('Simulating "Business hours"');
+    expect(stdout).toMatch(/ 1\. assistant-request\s+HTTP 200\s+[\d.]+ ms/);
+    expect(stdout).toContain("OK: 6 steps");
+  });
+});
