@@ -15,6 +15,7 @@ import { startEmbeddedPostgres } from "../db/embedded.ts";
 import { runMigrations } from "../db/migrate.ts";
 import type { AppDeps } from "../deps.ts";
 import { createLogger, type Logger } from "../logger.ts";
+import { createBusinessServices } from "../providers.ts";
 import { discoverTools } from "../tools/discover.ts";
 import { createRegistry } from "../tools/registry.ts";
 import type { AuthSettings } from "../vapi/auth.ts";
@@ -80,7 +81,7 @@ export async function createNodeRuntime(config: Config, options: NodeRuntimeOpti
       logger,
       clock: systemClock,
       auth: authSettings(config, secret),
-      services: {},
+      services: await createBusinessServices(config, { db: database.db, logger, vapiSecret: secret }),
     };
     return { deps, generatedSecret: generated, close };
   } catch (err) {

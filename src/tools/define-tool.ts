@@ -27,6 +27,13 @@ export interface ToolContext {
   timeZone: string;
   /** Extra services the app was built with (payment, SMS, ...), by name. */
   services: ToolServices;
+  /**
+   * Runs `fn` once the tool's writes are committed (for `sideEffect` tools, after the dispatcher
+   * commits its transaction; otherwise after the handler returns). Never runs when the writes
+   * roll back or when a repeated delivery is answered from the log. For cache invalidation and
+   * deliveries (SMS) that must not happen for a write that did not commit. Errors are logged.
+   */
+  afterCommit(fn: () => Promise<void> | void): void;
 }
 
 /** Services registered through `createApp({ services })`; tools declare what they expect by augmentation. */

@@ -12,6 +12,7 @@ import type { Database } from "../db/client.ts";
 import { toolCalls } from "../db/schema/index.ts";
 import type { Logger } from "../logger.ts";
 import type { CallFacts, NormalizedToolCall } from "../vapi/envelope.ts";
+import { argumentsContainCard, CARD_REFUSAL } from "./card-guard.ts";
 import { isFailure, SpokenError, type ToolContext, type ToolDefinition, type ToolReturn, type ToolServices } from "./define-tool.ts";
 import type { ToolRegistry } from "./registry.ts";
 
@@ -60,6 +61,11 @@ async function runOne(deps: DispatcherDeps, facts: CallFacts, call: NormalizedTo
     return answerError(call, `There is no tool named "${call.name}". Available tools: ${known}.`);
   }
   if (!call.args.ok) return answerError(call, call.args.reason);
+  // Before validation, storage and logging: a card number must never reach any of them.
+  if (argumentsContainCard(call.args.value)) {
+    deps.logger.warn("tool call refused: card number in arguments", { tool: tool.name, callId: facts.callId, toolCallId: call.toolCallId });
+    return answerError(call, CARD_REFUSAL);
+  }
   const parsed = tool.parameters.safeParse(call.args.value);
   if (!parsed.success) return answerError(call, describeIssues(parsed.error));
 
@@ -116,7 +122,16 @@ async function runWithBudget(
   }
 }
 
-function makeContext(deps: DispatcherDeps, facts: CallFacts, call: NormalizedToolCall, tool: ToolDefinition, db: Database): ToolContext {
+type Hook = () => Promise<void> | void;
+
+function makeContext(
+  deps: DispatcherDeps,
+  facts: CallFacts,
+  call: NormalizedToolCall,
+  tool: ToolDefinition,
+  db: Database,
+  hooks: Hook[],
+): ToolContext {
   return {
     callId: facts.callId,
     toolCallId: call.toolCallId,
@@ -127,7 +142,19 @@ function makeContext(deps: DispatcherDeps, facts: CallFacts, call: NormalizedToo
     clock: deps.clock,
     timeZone: deps.timeZone,
     services: deps.services,
+    afterCommit: (fn) => void hooks.push(fn),
   };
+}
+
+/** Runs after-commit hooks in order; a failing hook is logged and never changes the answer. */
+async function runHooks(deps: DispatcherDeps, facts: CallFacts, call: NormalizedToolCall, tool: ToolDefinition, hooks: Hook[]) {
+  for (const hook of hooks) {
+    try {
+      await hook();
+    } catch (err) {
+      deps.logger.error("after-commit hook failed", { tool: tool.name, callId: facts.callId, toolCallId: call.toolCallId, err });
+    }
+  }
 }
 
 async function runPlain(
@@ -138,7 +165,9 @@ async function runPlain(
   input: Record<string, unknown>,
   signal: AbortSignal,
 ): Promise<ToolCallAnswer> {
-  const value = await tool.handler({ input, ctx: makeContext(deps, facts, call, tool, deps.db), signal });
+  const hooks: Hook[] = [];
+  const value = await tool.handler({ input, ctx: makeContext(deps, facts, call, tool, deps.db, hooks), signal });
+  await runHooks(deps, facts, call, tool, hooks);
   return toAnswer(call, value, deps.maxResultChars);
 }
 
@@ -159,8 +188,9 @@ async function runIdempotent(
   state: { phase: "running" | "committing" | "timed-out" },
 ): Promise<ToolCallAnswer> {
   const started = performance.now();
+  const hooks: Hook[] = [];
   try {
-    return await deps.db.transaction(async (tx) => {
+    const answer = await deps.db.transaction(async (tx) => {
       const claimed = await tx
         .insert(toolCalls)
         .values({
@@ -182,7 +212,7 @@ async function runIdempotent(
         if (stored && stored.toolName === tool.name) return storedAnswer(call, stored.response);
         return answerError(call, "That request id was already used for a different action. Please ask again.");
       }
-      const value = await tool.handler({ input, ctx: makeContext(deps, facts, call, tool, tx), signal });
+      const value = await tool.handler({ input, ctx: makeContext(deps, facts, call, tool, tx, hooks), signal });
       const answer = toAnswer(call, value, deps.maxResultChars);
       if (state.phase === "timed-out") throw new RolledBack();
       state.phase = "committing";
@@ -193,6 +223,9 @@ async function runIdempotent(
         .where(eq(toolCalls.toolCallId, call.toolCallId));
       return answer;
     });
+    // Only reached once the transaction committed; a stored answer registered no hooks.
+    await runHooks(deps, facts, call, tool, hooks);
+    return answer;
   } catch (err) {
     if (err instanceof RolledBack) return answerError(call, tool.timeoutMessage ?? DEFAULT_TIMEOUT_MESSAGE);
     throw err;

@@ -14,6 +14,7 @@ import { type Env, parseConfig } from "../../src/config.ts";
 import { createDatabase, type DatabaseHandle } from "../../src/db/client.ts";
 import type { AppDeps } from "../../src/deps.ts";
 import { createLogger } from "../../src/logger.ts";
+import { createBusinessServices, type ProviderOverrides } from "../../src/providers.ts";
 import { authSettings } from "../../src/runtime/node.ts";
 import type { ToolServices } from "../../src/tools/define-tool.ts";
 import { discoverTools } from "../../src/tools/discover.ts";
@@ -50,6 +51,8 @@ export interface TestAppOptions {
   toolsDir?: string;
   clock?: Clock;
   services?: ToolServices;
+  /** Stand-ins for third-party SaaS (Stripe, Twilio); everything else stays real. */
+  providers?: ProviderOverrides;
   cache?: Cache;
 }
 
@@ -59,16 +62,18 @@ export async function createTestApp(options: TestAppOptions = {}) {
   const config = parseConfig({ VAPI_SECRET: TEST_SECRET, LOG_LEVEL: "debug", ...options.env });
   const logs: string[] = [];
   const logger = createLogger({ level: config.LOG_LEVEL, sink: (line) => logs.push(line), secrets: [TEST_SECRET] });
+  const db = testDatabase().db;
+  const services = options.services ?? (await createBusinessServices(config, { db, logger, vapiSecret: TEST_SECRET }, options.providers));
   const deps: AppDeps = {
     config,
-    db: testDatabase().db,
+    db,
     databaseKind: inject("databaseKind"),
     cache: options.cache ?? testCache(),
     registry: createRegistry(await discoverTools(options.toolsDir)),
     logger,
     clock: options.clock ?? systemClock,
     auth: authSettings(config, config.VAPI_SECRET ?? TEST_SECRET),
-    services: options.services ?? {},
+    services,
   };
   const app = createApp(deps);
 

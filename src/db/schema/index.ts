@@ -2,4 +2,9 @@
  * The Postgres schema, the system of record: one file per area, re-exported here. drizzle-kit
  * generates `migrations/` from it: edit the schema, then run `npm run db:generate`.
  */
+export * from "./appointments.ts";
+export * from "./customers.ts";
+export * from "./outbox.ts";
+export * from "./payments.ts";
+export * from "./shipments.ts";
 export * from "./tool-calls.ts";
