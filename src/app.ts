@@ -1,6 +1,7 @@
 /** Builds the HTTP app from its dependencies. Entry files (server.ts, worker.ts) and tests call this. */
 import { sql } from "drizzle-orm";
 import { Hono } from "hono";
+import { apiRoutes } from "./api/routes.ts";
 import type { AppDeps } from "./deps.ts";
 import { jsonError } from "./http/errors.ts";
 import { vapiRoutes } from "./vapi/webhook.ts";
@@ -24,6 +25,7 @@ export function createApp(deps: AppDeps) {
   });
 
   app.route("/vapi", vapiRoutes(deps));
+  app.route("/api", apiRoutes(deps));
 
   app.notFound((c) => jsonError(c, 404, "not_found", `No route for ${c.req.method} ${c.req.path}.`));
   app.onError((err, c) => {
