@@ -4,6 +4,7 @@ import { Hono } from "hono";
 import { apiRoutes } from "./api/routes.ts";
 import type { AppDeps } from "./deps.ts";
 import { jsonError } from "./http/errors.ts";
+import { paymentRoutes } from "./payments/routes.ts";
 import { vapiRoutes } from "./vapi/webhook.ts";
 
 export function createApp(deps: AppDeps) {
@@ -26,6 +27,7 @@ export function createApp(deps: AppDeps) {
 
   app.route("/vapi", vapiRoutes(deps));
   app.route("/api", apiRoutes(deps));
+  app.route("/", paymentRoutes(deps));
 
   app.notFound((c) => jsonError(c, 404, "not_found", `No route for ${c.req.method} ${c.req.path}.`));
   app.onError((err, c) => {

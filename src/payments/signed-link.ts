@@ -4,6 +4,7 @@
  * us to, see `verifyPaymentToken`), takes the payment, and confirms it to
  * `POST /payments/link/confirm` signed with the same secret. Web Crypto only: runs on Workers.
  */
+import { timingSafeEqualStrings } from "../vapi/auth.ts";
 import type { PaymentLink, PaymentLinkRequest, PaymentProvider } from "./provider.ts";
 
 export interface PaymentToken {
@@ -72,9 +73,37 @@ export async function verifyPaymentToken(secret: string, text: string, nowMs: nu
   return { ok: true, token };
 }
 
-export function createSignedLinkProvider(options: { pageUrl: string; secret: string }): PaymentProvider {
+export interface SignedLinkProvider extends PaymentProvider {
+  readonly name: "link";
+  /** Checks a token from a link (signature, and expiry unless `ignoreExpiry`). */
+  verifyToken(token: string, nowMs: number, ignoreExpiry?: boolean): Promise<TokenCheck>;
+  /**
+   * Checks a payment page's confirmation: `signature` is the hex HMAC-SHA256 of
+   * `"{timestamp}.{raw body}"` with the link secret, `timestamp` in seconds within 5 minutes of now.
+   */
+  verifyConfirmation(rawBody: string, timestamp: string | undefined, signature: string | undefined, nowMs: number): Promise<boolean>;
+}
+
+const CONFIRMATION_TOLERANCE_S = 300;
+
+export function createSignedLinkProvider(options: { pageUrl: string; secret: string }): SignedLinkProvider {
   return {
     name: "link",
+    verifyToken: (token, nowMs, ignoreExpiry) => verifyPaymentToken(options.secret, token, nowMs, ignoreExpiry),
+    async verifyConfirmation(rawBody, timestamp, signature, nowMs) {
+      if (!timestamp || !signature || !/^\d{1,13}$/.test(timestamp)) return false;
+      const ts = Number(timestamp);
+      const seconds = ts > 1e11 ? Math.floor(ts / 1000) : ts;
+      if (Math.abs(nowMs / 1000 - seconds) > CONFIRMATION_TOLERANCE_S) return false;
+      const expected = await hmacHex(options.secret, `${timestamp}.${rawBody}`);
+      return timingSafeEqualStrings(
+        expected,
+        signature
+          .trim()
+          .toLowerCase()
+          .replace(/^sha256=/, ""),
+      );
+    },
     async createLink(request: PaymentLinkRequest): Promise<PaymentLink> {
       const token = await signPaymentToken(options.secret, {
         r: request.paymentRequestId,

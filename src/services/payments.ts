@@ -210,6 +210,9 @@ export async function recordPayment(
   ctx: ServiceContext,
   input: PaymentConfirmation,
 ): Promise<Result<{ invoiceId: string; invoiceStatus: string; duplicate: boolean }>> {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(input.paymentRequestId)) {
+    return fail("not_found", "Unknown payment request.");
+  }
   const [request] = await ctx.db
     .select({ id: paymentRequests.id, invoiceId: paymentRequests.invoiceId })
     .from(paymentRequests)
