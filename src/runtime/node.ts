@@ -11,6 +11,7 @@ import { createRedisCache } from "../cache/redis-cache.ts";
 import { systemClock } from "../clock.ts";
 import type { Config } from "../config.ts";
 import { createDatabase, type DatabaseHandle } from "../db/client.ts";
+import { type DEMO, seedDemoData } from "../db/demo-seed.ts";
 import { startEmbeddedPostgres } from "../db/embedded.ts";
 import { runMigrations } from "../db/migrate.ts";
 import type { AppDeps } from "../deps.ts";
@@ -24,6 +25,8 @@ export interface NodeRuntime {
   deps: AppDeps;
   /** True when the secret was generated (and saved under DATA_DIR) rather than configured. */
   generatedSecret: boolean;
+  /** What to try, when the demo data set was seeded (DEMO_DATA, by default on the embedded database only). */
+  demo: typeof DEMO | undefined;
   close(): Promise<void>;
 }
 
@@ -83,7 +86,11 @@ export async function createNodeRuntime(config: Config, options: NodeRuntimeOpti
       auth: authSettings(config, secret),
       services: await createBusinessServices(config, { db: database.db, logger, vapiSecret: secret }),
     };
-    return { deps, generatedSecret: generated, close };
+    const seed = config.DEMO_DATA === "on" || (config.DEMO_DATA === "auto" && databaseKind === "embedded");
+    const demo = seed
+      ? await seedDemoData({ db: database.db, cache, clock: systemClock, logger, timeZone: config.BUSINESS_TIMEZONE })
+      : undefined;
+    return { deps, generatedSecret: generated, demo, close };
   } catch (err) {
     await close();
     throw err;
