@@ -6,6 +6,9 @@
 
 // Runs of digits, optionally split by single spaces or dashes (how a spoken number is transcribed).
 const DIGIT_RUN = /\d(?:[ -]?\d)*/g;
+// Ids such as slotIds are UUIDs; their dash-separated groups can form a Luhn-valid digit run by
+// chance (about one in two thousand), and no spoken card number is transcribed in that shape.
+const UUID = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi;
 
 export const CARD_REFUSAL =
   "For your security I can't take card numbers over the phone, and I haven't kept it. I can text you a secure payment link instead; just ask me to send it.";
@@ -27,7 +30,7 @@ export function isLuhnCardNumber(digits: string): boolean {
 
 /** True when some text holds a Luhn-valid run of 13-19 digits. Longer runs (tracking numbers) are not cards. */
 export function containsCardNumber(text: string): boolean {
-  for (const match of text.matchAll(DIGIT_RUN)) {
+  for (const match of text.replace(UUID, " ").matchAll(DIGIT_RUN)) {
     if (isLuhnCardNumber(match[0].replace(/[ -]/g, ""))) return true;
   }
   return false;

@@ -20,6 +20,11 @@ describe("containsCardNumber", () => {
     expect(containsCardNumber("9400 1000 0000 0000 0000 00")).toBe(false);
     expect(containsCardNumber("+1 555 010 9999 on 2026-03-03")).toBe(false);
   });
+  it("ignores UUIDs whose digit groups happen to form a Luhn-valid run, but not a card next to one", () => {
+    expect(isLuhnCardNumber("123456789012345671")).toBe(true);
+    expect(containsCardNumber("abcdef12-3456-7890-1234-5671abcdef12")).toBe(false);
+    expect(containsCardNumber("abcdef12-3456-7890-1234-5671abcdef12 4111 1111 1111 1111")).toBe(true);
+  });
 });
 
 describe("argumentsContainCard", () => {
