@@ -270,6 +270,8 @@ export function apiRoutes(deps: AppDeps) {
 
   const base = () => ({ db: deps.db, cache: deps.cache, clock: deps.clock, logger: deps.logger, timeZone: deps.config.BUSINESS_TIMEZONE });
   const write = <T>(fn: (ctx: ServiceContext) => Promise<T>) => inTransaction(base(), fn);
+  // Success and error bodies are checked by the route schemas above and by the tests; the casts
+  // below only bridge a service Result to the per-status response types OpenAPIHono infers.
   const reply = <T>(c: Context, result: Result<T>) =>
     result.ok ? c.json(result.value as object, 200) : jsonError(c, STATUS_OF[result.error.kind], result.error.kind, result.error.message);
 

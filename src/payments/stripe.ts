@@ -43,7 +43,8 @@ export function createStripeProvider(options: StripeOptions): StripePaymentProvi
   const stripe = new Stripe(options.secretKey, {
     httpClient: Stripe.createFetchHttpClient(),
     maxNetworkRetries: 1,
-    timeout: options.timeoutMs ?? 8_000,
+    // Inside send_payment_link's 5 s budget; a retried call reuses the session (idempotency key).
+    timeout: options.timeoutMs ?? 4_000,
     ...(options.host ? { host: options.host } : {}),
     ...(options.port ? { port: options.port } : {}),
     ...(options.protocol ? { protocol: options.protocol } : {}),

@@ -9,7 +9,7 @@ import { invalidate, readThrough } from "../cache/read-through.ts";
 import { appointments, customers, services, slots } from "../db/schema/index.ts";
 import { localDayBounds, resolveDay, speakDate, speakDateTime } from "../speak.ts";
 import { fail, isUniqueViolation, ok, type Result, type ServiceContext } from "./context.ts";
-import { ensureCustomer } from "./customers.ts";
+import { ensureCustomer, findCustomerByPhone } from "./customers.ts";
 
 export const PARTS_OF_DAY = ["morning", "afternoon", "evening"] as const;
 export type PartOfDay = (typeof PARTS_OF_DAY)[number];
@@ -257,6 +257,8 @@ export interface AppointmentView {
 
 /** The caller's upcoming booked appointments, soonest first. */
 export async function listAppointments(ctx: ServiceContext, callerNumber: string): Promise<AppointmentView[]> {
+  // Most callers are not customers yet: the cached customer lookup answers them without a query.
+  if (!(await findCustomerByPhone(ctx, callerNumber))) return [];
   const rows = await upcomingOf(ctx, callerNumber);
   return rows.map((r) => view(r, ctx.timeZone));
 }
@@ -295,6 +297,28 @@ const view = (r: { confirmationCode: string; name: string; startsAt: Date; servi
   name: r.name,
 });
 
+async function cancelledOf(ctx: ServiceContext, callerNumber: string, code: string) {
+  const [row] = await ctx.db
+    .select({
+      confirmationCode: appointments.confirmationCode,
+      name: appointments.customerName,
+      startsAt: slots.startsAt,
+      service: services.name,
+    })
+    .from(appointments)
+    .innerJoin(customers, eq(customers.id, appointments.customerId))
+    .innerJoin(slots, eq(slots.id, appointments.slotId))
+    .innerJoin(services, eq(services.id, slots.serviceId))
+    .where(
+      and(
+        eq(customers.phone, callerNumber),
+        eq(appointments.status, "cancelled"),
+        eq(appointments.confirmationCode, normalizeConfirmationCode(code)),
+      ),
+    );
+  return row;
+}
+
 /** Confirmation codes are spoken: "k7 p2-qm" is "K7P2QM". */
 export function normalizeConfirmationCode(code: string): string {
   return code.toUpperCase().replace(/[^A-Z0-9]/g, "");
@@ -321,9 +345,13 @@ async function resolveTarget(ctx: ServiceContext, callerNumber: string, code: st
 export async function cancelAppointment(
   ctx: ServiceContext,
   input: { callerNumber: string; confirmationCode?: string | undefined },
-): Promise<Result<AppointmentView & { cancelled: true }>> {
+): Promise<Result<AppointmentView & { cancelled: true; alreadyCancelled?: true }>> {
   const target = await resolveTarget(ctx, input.callerNumber, input.confirmationCode);
-  if (!target.ok) return target;
+  if (!target.ok) {
+    // The model re-asking after a barge-in (a new toolCallId) must hear "cancelled", not "not found".
+    const done = input.confirmationCode ? await cancelledOf(ctx, input.callerNumber, input.confirmationCode) : undefined;
+    return done ? ok({ ...view(done, ctx.timeZone), cancelled: true, alreadyCancelled: true }) : target;
+  }
   const appt = target.value;
   await ctx.db
     .update(appointments)

@@ -63,13 +63,6 @@ export function isUniqueViolation(err: unknown): boolean {
   return false;
 }
 
-/** Normalizes a phone number to E.164-ish digits with a leading +, or undefined. */
-export function normalizePhone(value: string | undefined): string | undefined {
-  if (!value) return undefined;
-  const digits = value.replace(/[^\d+]/g, "");
-  return /^\+[1-9]\d{6,14}$/.test(digits) ? digits : undefined;
-}
-
 /** "ending in 4567": how a phone number is spoken back without reading it out whole. */
 export function phoneEnding(phone: string): string {
   return `ending in ${phone.slice(-4)}`;

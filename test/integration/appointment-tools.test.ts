@@ -178,6 +178,19 @@ describe("list, reschedule and cancel", () => {
     expect((await callTool(t, "cancel_appointment", {}, { caller })).error).toMatch(/don't see any upcoming appointments/);
   });
 
+  it("a cancel re-issued with a new toolCallId hears it is already cancelled; another caller's code stays unknown", async () => {
+    const caller = uniquePhone();
+    const { slotIds } = await givenSlots(t, [125]);
+    const booked = await callTool(t, "book_appointment", { slotId: slotIds[0], customerName: "Ola" }, { caller });
+    const code = (booked.data!.confirmationCode as string).toLowerCase();
+    expect((await callTool(t, "cancel_appointment", { confirmationCode: code }, { caller })).data).toMatchObject({ cancelled: true });
+    expect((await callTool(t, "cancel_appointment", { confirmationCode: code }, { caller })).data).toMatchObject({
+      cancelled: true,
+      alreadyCancelled: true,
+    });
+    expect((await callTool(t, "cancel_appointment", { confirmationCode: code }, { caller: uniquePhone() })).error).toMatch(/couldn't find/);
+  });
+
   it("asks which one when the caller has several and gave no code; rejects invalid arguments", async () => {
     const caller = uniquePhone();
     const { slotIds } = await givenSlots(t, [130, 131]);
