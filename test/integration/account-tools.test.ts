@@ -100,6 +100,10 @@ describe("send_payment_link", () => {
     expect(row!.n).toBe(0);
   });
 
+  it("rejects invalid arguments, naming the field", async () => {
+    expect((await callTool(t, "send_payment_link", { invoiceId: 1001 })).error).toMatch(/^Invalid arguments: "invoiceId"/);
+  });
+
   it("takes no amount from the model: an amount in the arguments is ignored", async () => {
     const caller = uniquePhone();
     await givenAccount(t, caller, [{ amountCents: 700, dueDate: "2099-01-01" }]);

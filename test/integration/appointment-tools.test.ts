@@ -200,5 +200,17 @@ describe("list, reschedule and cancel", () => {
     expect((await callTool(t, "reschedule_appointment", {}, { caller })).error).toBe('Invalid arguments: "newSlotId" is required.');
     expect((await callTool(t, "cancel_appointment", { confirmationCode: 7 }, { caller })).error).toMatch(/"confirmationCode"/);
     expect((await callTool(t, "list_my_appointments", {}, { caller: null })).error).toMatch(/can't see the number/);
+    expect((await callTool(t, "list_my_appointments", [1, 2], { caller })).error).toBe("The tool arguments must be a JSON object.");
+    const unknownSlot = await callTool(
+      t,
+      "reschedule_appointment",
+      { newSlotId: "00000000-0000-0000-0000-000000000000", confirmationCode: "ZZZZZZ" },
+      { caller },
+    );
+    expect(unknownSlot.error).toMatch(/couldn't find an upcoming appointment with that confirmation code/);
+    const code = (await callTool(t, "list_my_appointments", {}, { caller })).data!.appointments[0].confirmationCode;
+    expect((await callTool(t, "reschedule_appointment", { newSlotId: "not-a-slot", confirmationCode: code }, { caller })).error).toMatch(
+      /^I couldn't find that time slot/,
+    );
   });
 });
