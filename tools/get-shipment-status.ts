@@ -1,7 +1,7 @@
 /** "Is my shipment delayed?": one shipment by tracking number, or the caller's latest ones. */
 import { z } from "zod";
 import { getShipmentStatus, listCallerShipments } from "../src/services/shipments.ts";
-import { defineTool } from "../src/tools/define-tool.ts";
+import { defineTool, failure } from "../src/tools/define-tool.ts";
 import { answer, callerOf, NO_CALLER } from "../src/tools/service-result.ts";
 
 export default defineTool({
@@ -23,15 +23,8 @@ export default defineTool({
     const caller = callerOf(ctx);
     if (!caller) return NO_CALLER;
     const shipments = await listCallerShipments(ctx, caller);
-    if (shipments.length === 0) {
-      return answer({
-        ok: false,
-        error: {
-          kind: "not_found",
-          message: "I don't see any shipments for the number you're calling from. Do you have a tracking number?",
-        },
-      });
-    }
+    if (shipments.length === 0)
+      return failure("I don't see any shipments for the number you're calling from. Do you have a tracking number?");
     return { shipments };
   },
 });

@@ -128,7 +128,7 @@ const InvoiceIn = z
   .object({
     invoiceId: text(40).describe("Your invoice number, as the caller reads it off the bill."),
     accountNumber: text(40),
-    amountCents: z.number().int().min(0).max(100_000_000_00),
+    amountCents: z.number().int().min(0).max(2_000_000_000).describe("Minor units (cents); at most 20 million in major units."),
     currency: Currency.optional(),
     dueDate: Day,
     status: z.enum(["open", "paid", "void"]).optional(),
