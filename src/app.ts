@@ -1,8 +1,10 @@
 /** Builds the HTTP app from its dependencies. Entry files (server.ts, worker.ts) and tests call this. */
 import { sql } from "drizzle-orm";
 import { Hono } from "hono";
+import { apiRoutes } from "./api/routes.ts";
 import type { AppDeps } from "./deps.ts";
 import { jsonError } from "./http/errors.ts";
+import { paymentRoutes } from "./payments/routes.ts";
 import { verifyVapiRequest } from "./vapi/auth.ts";
 import { vapiRoutes } from "./vapi/webhook.ts";
 
@@ -25,6 +27,8 @@ export function createApp(deps: AppDeps) {
   });
 
   app.route("/vapi", vapiRoutes(deps));
+  app.route("/api", apiRoutes(deps));
+  app.route("/", paymentRoutes(deps));
 
   // Prometheus scrape endpoint, protected by the same credentials as /vapi (use a bearer token).
   app.get("/metrics", async (c) => {

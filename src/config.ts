@@ -57,6 +57,34 @@ export const configSchema = z.object({
   VAPI_API_URL: z.url({ protocol: /^https?$/ }).default("https://api.vapi.ai"),
   VAPI_PHONE_NUMBER_ID: optionalString,
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+  API_TOKEN: optionalString.pipe(z.string().min(24, "must be at least 24 characters").optional()),
+  DEMO_DATA: z.enum(["auto", "on", "off"]).default("auto"),
+  PAYMENT_PROVIDER: z.enum(["link", "stripe"]).default("link"),
+  PAYMENT_PAGE_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  PAYMENT_LINK_SECRET: optionalString.pipe(z.string().min(16, "must be at least 16 characters").optional()),
+  PAYMENT_LINK_TTL_MINUTES: intFrom(24 * 60, 30, 24 * 60),
+  STRIPE_SECRET_KEY: optionalString,
+  STRIPE_WEBHOOK_SECRET: optionalString,
+  STRIPE_SUCCESS_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  TWILIO_ACCOUNT_SID: optionalString,
+  TWILIO_AUTH_TOKEN: optionalString,
+  TWILIO_FROM: optionalString.pipe(
+    z.union([e164, z.string().regex(/^MG[0-9a-f]{32}$/i, "must be E.164 or a Messaging Service SID")]).optional(),
+  ),
+});
+
+/** Variables that only make sense together: named in the error when one is missing. */
+const checkedConfigSchema = configSchema.superRefine((c, ctx) => {
+  if (c.PAYMENT_PROVIDER === "stripe") {
+    for (const name of ["STRIPE_SECRET_KEY", "STRIPE_SUCCESS_URL"] as const) {
+      if (!c[name]) ctx.addIssue({ code: "custom", path: [name], message: "is required when PAYMENT_PROVIDER=stripe" });
+    }
+  }
+  const twilio = ["TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM"] as const;
+  if (twilio.some((n) => c[n]) && !twilio.every((n) => c[n])) {
+    for (const name of twilio)
+      if (!c[name]) ctx.addIssue({ code: "custom", path: [name], message: "is required when any TWILIO_* variable is set" });
+  }
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -69,7 +97,7 @@ export class ConfigError extends Error {
 
 /** Parses the environment once, at start-up. Throws a ConfigError naming each bad variable. */
 export function parseConfig(env: Env): Config {
-  const result = configSchema.safeParse(env);
+  const result = checkedConfigSchema.safeParse(env);
   if (result.success) return result.data;
   const lines = result.error.issues.map((issue) => `  ${issue.path.join(".") || "(env)"}: ${issue.message}`);
   throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);

@@ -2,7 +2,7 @@
 import { serve } from "@hono/node-server";
 import { createApp } from "./app.ts";
 import { ConfigError, parseConfig } from "./config.ts";
-import { createNodeRuntime } from "./runtime/node.ts";
+import { createNodeRuntime, type NodeRuntime } from "./runtime/node.ts";
 import { warmUp } from "./runtime/warm-up.ts";
 import { registerOtlpTracing } from "./telemetry/otlp.ts";
 import { ToolDefinitionError } from "./tools/registry.ts";
@@ -36,6 +36,11 @@ async function main() {
       "",
       `For a real call, expose port ${info.port} publicly, e.g. \`cloudflared tunnel --url ${local}\``,
       `or \`ngrok http ${info.port}\`, and set PUBLIC_URL to the https address it prints.`,
+      ...demoLines(runtime.demo, local, deps.auth.secret),
+      "",
+      config.API_TOKEN
+        ? `REST API: ${local}/api (Bearer API_TOKEN), OpenAPI at ${local}/api/openapi.json`
+        : "REST API: disabled (set API_TOKEN to enable /api)",
     ];
     process.stdout.write(`${lines.join("\n")}\n`);
   });
@@ -52,6 +57,26 @@ async function main() {
   };
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
+}
+
+/** The demo data set's numbers to try, and a request that exercises a tool without a phone. */
+function demoLines(demo: NodeRuntime["demo"], local: string, secret: string): string[] {
+  if (!demo) return [];
+  const body = JSON.stringify({
+    message: {
+      type: "tool-calls",
+      call: { id: "demo-call", customer: { number: demo.callerNumber } },
+      toolCallList: [{ id: "demo-1", type: "function", function: { name: "get_shipment_status", arguments: {} } }],
+    },
+  });
+  return [
+    "",
+    "Demo data (embedded database):",
+    `  Call from ${demo.callerNumber} (${demo.callerName}): shipments, appointments, balance, invoice ${demo.invoiceId}.`,
+    `  Tracking numbers: ${demo.trackingNumber} (in transit), ${demo.delayedTrackingNumber} (delayed).`,
+    "  Try a tool call without a phone:",
+    `  curl -s ${local}/vapi/webhook -H 'content-type: application/json' -H 'x-vapi-secret: ${secret}' -d '${body}'`,
+  ];
 }
 
 main().catch((err: unknown) => {

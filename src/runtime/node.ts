@@ -11,10 +11,12 @@ import { createRedisCache, waitForRedis } from "../cache/redis-cache.ts";
 import { systemClock } from "../clock.ts";
 import type { Config } from "../config.ts";
 import { createDatabase, type DatabaseHandle } from "../db/client.ts";
+import { type DEMO, seedDemoData } from "../db/demo-seed.ts";
 import { startEmbeddedPostgres } from "../db/embedded.ts";
 import { runMigrations } from "../db/migrate.ts";
 import type { AppDeps } from "../deps.ts";
 import { createLogger, type Logger } from "../logger.ts";
+import { createBusinessServices } from "../providers.ts";
 import type { Metrics } from "../telemetry/metrics.ts";
 import { createPrometheusMetrics } from "../telemetry/prometheus.ts";
 import { discoverTools } from "../tools/discover.ts";
@@ -25,6 +27,8 @@ export interface NodeRuntime {
   deps: AppDeps;
   /** True when the secret was generated (and saved under DATA_DIR) rather than configured. */
   generatedSecret: boolean;
+  /** What to try, when the demo data set was seeded (DEMO_DATA, by default on the embedded database only). */
+  demo: typeof DEMO | undefined;
   close(): Promise<void>;
 }
 
@@ -87,9 +91,13 @@ export async function createNodeRuntime(config: Config, options: NodeRuntimeOpti
       metrics: options.metrics ?? createPrometheusMetrics(),
       clock: systemClock,
       auth: authSettings(config, secret),
-      services: {},
+      services: await createBusinessServices(config, { db: database.db, logger, vapiSecret: secret }),
     };
-    return { deps, generatedSecret: generated, close };
+    const seed = config.DEMO_DATA === "on" || (config.DEMO_DATA === "auto" && databaseKind === "embedded");
+    const demo = seed
+      ? await seedDemoData({ db: database.db, cache, clock: systemClock, logger, timeZone: config.BUSINESS_TIMEZONE })
+      : undefined;
+    return { deps, generatedSecret: generated, demo, close };
   } catch (err) {
     await close();
     throw err;

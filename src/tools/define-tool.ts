@@ -37,6 +37,13 @@ export interface ToolContext {
     /** Remembers a name or facts (merged key by key); redacted like call records. */
     remember(update: { name?: string; facts?: Record<string, unknown> }): Promise<void>;
   };
+  /**
+   * Runs `fn` once the tool's writes are committed (for `sideEffect` tools, after the dispatcher
+   * commits its transaction; otherwise after the handler returns). Never runs when the writes
+   * roll back or when a repeated delivery is answered from the log. For cache invalidation and
+   * deliveries (SMS) that must not happen for a write that did not commit. Errors are logged.
+   */
+  afterCommit(fn: () => Promise<void> | void): void;
 }
 
 /** Services registered through `createApp({ services })`; tools declare what they expect by augmentation. */

@@ -16,6 +16,7 @@ import { getCallerMemory, rememberAboutCaller } from "../services/caller-memory.
 import type { Metrics, ToolErrorKind } from "../telemetry/metrics.ts";
 import { tracer } from "../telemetry/tracing.ts";
 import type { CallFacts, NormalizedToolCall } from "../vapi/envelope.ts";
+import { argumentsContainCard, CARD_REFUSAL } from "./card-guard.ts";
 import { isFailure, SpokenError, type ToolContext, type ToolDefinition, type ToolReturn, type ToolServices } from "./define-tool.ts";
 import type { ToolRegistry } from "./registry.ts";
 
@@ -125,6 +126,11 @@ async function runOne(deps: DispatcherDeps, facts: CallFacts, call: NormalizedTo
     return answerError(call, `There is no tool named "${call.name}". Available tools: ${known}.`, "unknown_tool");
   }
   if (!call.args.ok) return answerError(call, call.args.reason, "validation");
+  // Before validation, storage and logging: a card number must never reach any of them.
+  if (argumentsContainCard(call.args.value)) {
+    deps.logger.warn("tool call refused: card number in arguments", { tool: tool.name, callId: facts.callId, toolCallId: call.toolCallId });
+    return answerError(call, CARD_REFUSAL, "rejected");
+  }
   const parsed = tool.parameters.safeParse(call.args.value);
   if (!parsed.success) return answerError(call, describeIssues(parsed.error), "validation");
 
@@ -220,6 +226,7 @@ async function runWithBudget(
 }
 
 type RunState = { phase: "running" | "committing" | "timed-out" };
+type Hook = () => Promise<void> | void;
 
 function makeContext(
   deps: DispatcherDeps,
@@ -228,6 +235,7 @@ function makeContext(
   tool: ToolDefinition,
   db: Database,
   callState: CallState,
+  hooks: Hook[],
 ): ToolContext {
   const logger = deps.logger.child({ tool: tool.name, callId: facts.callId, toolCallId: call.toolCallId });
   const memoryDeps = { db, cache: deps.cache, logger, ttlMs: deps.callerMemoryTtlMs };
@@ -242,6 +250,7 @@ function makeContext(
     clock: deps.clock,
     timeZone: deps.timeZone,
     services: deps.services,
+    afterCommit: (fn) => void hooks.push(fn),
     callState,
     callerMemory: {
       get: () => (caller ? getCallerMemory(memoryDeps, caller) : Promise.resolve(null)),
@@ -250,6 +259,17 @@ function makeContext(
       },
     },
   };
+}
+
+/** Runs after-commit hooks in order; a failing hook is logged and never changes the answer. */
+async function runHooks(deps: DispatcherDeps, facts: CallFacts, call: NormalizedToolCall, tool: ToolDefinition, hooks: Hook[]) {
+  for (const hook of hooks) {
+    try {
+      await hook();
+    } catch (err) {
+      deps.logger.error("after-commit hook failed", { tool: tool.name, callId: facts.callId, toolCallId: call.toolCallId, err });
+    }
+  }
 }
 
 async function runPlain(
@@ -261,7 +281,9 @@ async function runPlain(
   signal: AbortSignal,
   callState: CallState,
 ): Promise<Answered> {
-  const value = await tool.handler({ input, ctx: makeContext(deps, facts, call, tool, deps.db, callState), signal });
+  const hooks: Hook[] = [];
+  const value = await tool.handler({ input, ctx: makeContext(deps, facts, call, tool, deps.db, callState, hooks), signal });
+  await runHooks(deps, facts, call, tool, hooks);
   return toAnswer(call, value, deps.maxResultChars);
 }
 
@@ -283,8 +305,9 @@ async function runIdempotent(
   callState: CallState,
 ): Promise<Answered> {
   const started = performance.now();
+  const hooks: Hook[] = [];
   try {
-    return await deps.db.transaction(async (tx) => {
+    const answered = await deps.db.transaction(async (tx) => {
       const claimed = await tx
         .insert(toolCalls)
         .values({
@@ -306,7 +329,7 @@ async function runIdempotent(
         if (stored && stored.toolName === tool.name) return storedAnswer(call, stored.response);
         return answerError(call, "That request id was already used for a different action. Please ask again.", "rejected");
       }
-      const value = await tool.handler({ input, ctx: makeContext(deps, facts, call, tool, tx, callState), signal });
+      const value = await tool.handler({ input, ctx: makeContext(deps, facts, call, tool, tx, callState, hooks), signal });
       const answered = toAnswer(call, value, deps.maxResultChars);
       if (state.phase === "timed-out") throw new RolledBack();
       state.phase = "committing";
@@ -321,6 +344,9 @@ async function runIdempotent(
         .where(eq(toolCalls.toolCallId, call.toolCallId));
       return answered;
     });
+    // Only reached once the transaction committed; a stored answer registered no hooks.
+    await runHooks(deps, facts, call, tool, hooks);
+    return answered;
   } catch (err) {
     if (err instanceof RolledBack) return timedOut(call, tool);
     throw err;

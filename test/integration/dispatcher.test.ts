@@ -1,4 +1,5 @@
 // Protects the tool runtime's promises: validation errors the model can act on, budgets, apologies, and idempotent side effects.
+import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -98,7 +99,7 @@ describe("side-effecting tools", () => {
     (await testDatabase().db.execute<{ n: number }>(sql`select count(*)::int as n from test_notes where note = ${note}`))[0]!.n;
 
   it("runs once per toolCallId, even when delivered concurrently", async () => {
-    const note = `n-${Math.random()}`;
+    const note = `n-${randomUUID()}`;
     const deliveries = await Promise.all(Array.from({ length: 10 }, () => one("record_note", { note, delayMs: 20 }, "tc_same")));
     expect(new Set(deliveries.map((d) => JSON.stringify(d))).size).toBe(1);
     expect(deliveries[0]!.result).toBe(JSON.stringify({ stored: note, copies: 1 }));
@@ -114,13 +115,13 @@ describe("side-effecting tools", () => {
 
   it("rolls back and writes nothing when the budget runs out", async () => {
     const timed = await createTestApp({ toolsDir: fixtures, env: { TOOL_BUDGET_MS: "100" } });
-    const note = `late-${Math.random()}`;
+    const note = `late-${randomUUID()}`;
     // record_note sets its own budget of 1 s; the sleep outlasts it.
     const { json } = await timed.webhook(toolCallsMessage([{ id: "tc_late", name: "record_note", args: { note, delayMs: 1500 } }]));
     expect(json.results?.[0]?.error).toMatch(/taking longer/);
     // A redelivery blocks on the first transaction's claim until it ends; it can only run its own
     // handler (and store note2) if the first one rolled back.
-    const note2 = `retry-${Math.random()}`;
+    const note2 = `retry-${randomUUID()}`;
     const { json: retry } = await timed.webhook(toolCallsMessage([{ id: "tc_late", name: "record_note", args: { note: note2 } }]));
     expect(JSON.parse(retry.results?.[0]?.result ?? "{}")).toEqual({ stored: note2, copies: 1 });
     expect(await notes(note)).toBe(0);

@@ -17,6 +17,7 @@ import { type Env, parseConfig } from "../../src/config.ts";
 import { createDatabase, type DatabaseHandle } from "../../src/db/client.ts";
 import type { AppDeps } from "../../src/deps.ts";
 import { createLogger } from "../../src/logger.ts";
+import { createBusinessServices, type ProviderOverrides } from "../../src/providers.ts";
 import { authSettings } from "../../src/runtime/node.ts";
 import { createPrometheusMetrics } from "../../src/telemetry/prometheus.ts";
 import type { ToolServices } from "../../src/tools/define-tool.ts";
@@ -61,6 +62,8 @@ export interface TestAppOptions {
   toolsDir?: string;
   clock?: Clock;
   services?: ToolServices;
+  /** Stand-ins for third-party SaaS (Stripe, Twilio); everything else stays real. */
+  providers?: ProviderOverrides;
   cache?: Cache;
   assistant?: AssistantConfig;
   profileContributors?: readonly CallerProfileContributor[];
@@ -79,9 +82,11 @@ export async function createTestApp(options: TestAppOptions = {}) {
     },
     secrets: [TEST_SECRET],
   });
+  const db = testDatabase().db;
+  const services = options.services ?? (await createBusinessServices(config, { db, logger, vapiSecret: TEST_SECRET }, options.providers));
   const deps: AppDeps = {
     config,
-    db: testDatabase().db,
+    db,
     databaseKind: inject("databaseKind"),
     cache: options.cache ?? (await testCache()),
     registry: createRegistry(await discoverTools(options.toolsDir)),
@@ -89,13 +94,10 @@ export async function createTestApp(options: TestAppOptions = {}) {
     metrics: createPrometheusMetrics({ defaultMetrics: false }),
     clock: options.clock ?? systemClock,
     auth: authSettings(config, config.VAPI_SECRET ?? TEST_SECRET),
-    services: options.services ?? {},
+    services,
     ...(options.assistant ? { assistant: options.assistant } : {}),
     ...(options.profileContributors ? { profileContributors: options.profileContributors } : {}),
   };
-  // The Redis cache fails fast until connected; tests start from a connected cache so that
-  // state written by the first request is not silently dropped.
-  if ("client" in deps.cache) await waitForRedis((deps.cache as ReturnType<typeof createRedisCache>).client, 5_000);
   const app = createApp(deps);
 
   /** POSTs a Vapi message with the shared secret (or the given headers) and returns status and JSON. */

@@ -3,5 +3,10 @@
  * generates `migrations/` from it: edit the schema, then run `npm run db:generate`.
  */
 
+export * from "./appointments.ts";
 export * from "./calls.ts";
+export * from "./customers.ts";
+export * from "./outbox.ts";
+export * from "./payments.ts";
+export * from "./shipments.ts";
 export * from "./tool-calls.ts";

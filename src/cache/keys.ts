@@ -1,0 +1,29 @@
+/**
+ * Every cache key and generation key the business lookups use, in one place, so a write can name
+ * exactly what it changed. Versioned (`v1`) so a change of the cached shape never reads old entries.
+ */
+export const cacheKeys = {
+  shipment: (trackingNumber: string) => `v1:shipment:${trackingNumber}`,
+  shipmentsOfCaller: (phone: string) => `v1:shipments-of:${phone}`,
+  customerByPhone: (phone: string) => `v1:customer:${phone}`,
+  balanceOfCaller: (phone: string) => `v1:balance-of:${phone}`,
+  availability: (service: string, day: string) => `v1:availability:${service}:${day}`,
+};
+
+export const genKeys = {
+  /** One shipment's status. */
+  shipment: (trackingNumber: string) => `gen:shipment:${trackingNumber}`,
+  /** Everything cached about one caller: customer record, their shipments list, their balance. */
+  phone: (phone: string) => `gen:phone:${phone}`,
+  /** Every availability list: any booking, cancellation or new slot changes them. */
+  availability: () => "gen:availability",
+};
+
+/** How long each kind of lookup is served fresh, then stale while refreshing. Short: invalidation does the real work. */
+export const cacheTtl = {
+  shipment: { ttlMs: 60_000, staleMs: 60_000 },
+  shipmentsOfCaller: { ttlMs: 60_000, staleMs: 60_000 },
+  customerByPhone: { ttlMs: 300_000, staleMs: 300_000 },
+  balance: { ttlMs: 60_000, staleMs: 60_000 },
+  availability: { ttlMs: 15_000, staleMs: 15_000 },
+};

@@ -1,0 +1,104 @@
+/**
+ * Read-through caching for hot lookups, with a TTL, stale-while-revalidate, and invalidation by
+ * generation counters. The cache is only an accelerator: when it errors or times out, the
+ * lookup goes to Postgres and the call still succeeds.
+ *
+ * Invalidation: every entry is read together with a generation key (one MGET) and stored with the
+ * generation it was loaded under. A write bumps the generation (INCR) after it commits, which
+ * turns every entry under that generation into a miss at once: an entry stored by a reader that
+ * loaded before the write is never served, because it carries the old generation. One
+ * generation key can cover many entries (all availability lists, everything about one caller).
+ */
+import type { Logger } from "../logger.ts";
+import type { Cache } from "./cache.ts";
+
+export interface ReadThroughOptions<T> {
+  key: string;
+  /** The generation the entry depends on; `invalidate` of it makes the entry a miss. */
+  genKey: string;
+  /** Served without a second thought for this long after loading. */
+  ttlMs: number;
+  /** Then served for this much longer while one reader refreshes it in the background. */
+  staleMs: number;
+  load(): Promise<T>;
+  logger?: Logger;
+  now?: () => number;
+}
+
+interface Entry<T> {
+  /** The value. */
+  v: T;
+  /** Generation it was loaded under. */
+  g: string;
+  /** Fresh until (epoch ms). */
+  f: number;
+}
+
+/**
+ * Generation keys outlive every entry (entries live at most ttl + stale, minutes), so an expired
+ * generation can never make an entry from before an invalidation look current again.
+ */
+export const GENERATION_TTL_MS = 24 * 60 * 60 * 1000;
+const REFRESH_LOCK_MS = 5_000;
+
+/** Returns the cached value when current, else loads it from the source and caches it. */
+export async function readThrough<T>(cache: Cache, options: ReadThroughOptions<T>): Promise<T> {
+  const now = options.now ?? Date.now;
+  let raw: (string | null)[];
+  try {
+    raw = await cache.getMany([options.key, options.genKey]);
+  } catch (err) {
+    options.logger?.warn("cache read failed; using the database", { key: options.key, err });
+    return options.load();
+  }
+  const generation = raw[1] ?? "0";
+  const entry = parseEntry<T>(raw[0] ?? null);
+  if (entry && entry.g === generation) {
+    if (now() < entry.f) return entry.v;
+    // Stale but not invalidated: answer now, refresh once in the background. On Workers the
+    // refresh may be cut short when the request ends; the entry then simply expires.
+    void refreshInBackground(cache, options, generation, now);
+    return entry.v;
+  }
+  const value = await options.load();
+  await store(cache, options, generation, value, now);
+  return value;
+}
+
+/** Bumps generations after a committed write. A failure is logged, never thrown: the write stands. */
+export async function invalidate(cache: Cache, genKeys: readonly string[], logger?: Logger): Promise<void> {
+  const unique = [...new Set(genKeys)];
+  const outcomes = await Promise.allSettled(unique.map((k) => cache.incr(k, GENERATION_TTL_MS)));
+  outcomes.forEach((outcome, i) => {
+    if (outcome.status === "rejected") logger?.error("cache invalidation failed", { genKey: unique[i], err: outcome.reason });
+  });
+}
+
+async function refreshInBackground<T>(cache: Cache, options: ReadThroughOptions<T>, generation: string, now: () => number) {
+  try {
+    if (!(await cache.setIfAbsent(`${options.key}:refresh`, "1", REFRESH_LOCK_MS))) return;
+    const value = await options.load();
+    await store(cache, options, generation, value, now);
+  } catch (err) {
+    options.logger?.warn("background cache refresh failed", { key: options.key, err });
+  }
+}
+
+async function store<T>(cache: Cache, options: ReadThroughOptions<T>, generation: string, value: T, now: () => number) {
+  const entry: Entry<T> = { v: value, g: generation, f: now() + options.ttlMs };
+  try {
+    await cache.set(options.key, JSON.stringify(entry), options.ttlMs + options.staleMs);
+  } catch (err) {
+    options.logger?.warn("cache write failed", { key: options.key, err });
+  }
+}
+
+function parseEntry<T>(raw: string | null): Entry<T> | undefined {
+  if (raw === null) return undefined;
+  try {
+    const parsed = JSON.parse(raw) as Entry<T>;
+    return typeof parsed === "object" && parsed !== null && "v" in parsed && typeof parsed.g === "string" ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}

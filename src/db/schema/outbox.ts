@@ -1,0 +1,25 @@
+import { index, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+
+/**
+ * Outgoing messages (SMS), written in the same transaction as the action that caused them, so a
+ * message exists exactly when its action committed. A messenger delivers rows after commit; with
+ * no SMS provider configured they stay `pending` here for a relay or an operator.
+ */
+export const outbox = pgTable(
+  "outbox",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    channel: text("channel", { enum: ["sms"] }).notNull(),
+    recipient: text("recipient").notNull(),
+    body: text("body").notNull(),
+    status: text("status", { enum: ["pending", "sent", "failed"] })
+      .notNull()
+      .default("pending"),
+    providerId: text("provider_id"),
+    error: text("error"),
+    toolCallId: text("tool_call_id"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    sentAt: timestamp("sent_at", { withTimezone: true }),
+  },
+  (t) => [index("outbox_status_idx").on(t.status, t.createdAt)],
+);

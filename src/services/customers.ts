@@ -1,0 +1,69 @@
+/** Customers by phone number: the caller identity every caller-scoped lookup starts from. */
+import { eq, sql } from "drizzle-orm";
+import { cacheKeys, cacheTtl, genKeys } from "../cache/keys.ts";
+import { invalidate, readThrough } from "../cache/read-through.ts";
+import { customers } from "../db/schema/index.ts";
+import { fail, ok, type Result, type ServiceContext } from "./context.ts";
+
+export interface CustomerView {
+  id: string;
+  phone: string;
+  name: string | null;
+}
+
+/** The customer calling from `phone`, read through the cache. */
+export function findCustomerByPhone(ctx: Pick<ServiceContext, "db" | "cache" | "logger">, phone: string): Promise<CustomerView | null> {
+  return readThrough(ctx.cache, {
+    key: cacheKeys.customerByPhone(phone),
+    genKey: genKeys.phone(phone),
+    ...cacheTtl.customerByPhone,
+    logger: ctx.logger,
+    load: async () => {
+      const [row] = await ctx.db
+        .select({ id: customers.id, phone: customers.phone, name: customers.name })
+        .from(customers)
+        .where(eq(customers.phone, phone));
+      return row ?? null;
+    },
+  });
+}
+
+/**
+ * The customer for `phone`, created when new. A known customer keeps their name unless `name`
+ * is given with `overwriteName` (the business's own systems do that; a caller's spoken name does not).
+ */
+export async function ensureCustomer(
+  ctx: ServiceContext,
+  input: { phone: string; name?: string | null; email?: string | null; overwriteName?: boolean },
+): Promise<CustomerView & { created: boolean }> {
+  const name = input.name?.trim() || null;
+  const [row] = await ctx.db
+    .insert(customers)
+    .values({ phone: input.phone, name, email: input.email ?? null })
+    .onConflictDoUpdate({
+      target: customers.phone,
+      set: {
+        name: input.overwriteName ? sql`coalesce(excluded.name, ${customers.name})` : sql`coalesce(${customers.name}, excluded.name)`,
+        email: input.overwriteName ? sql`coalesce(excluded.email, ${customers.email})` : sql`${customers.email}`,
+        updatedAt: sql`now()`,
+      },
+    })
+    .returning({ id: customers.id, phone: customers.phone, name: customers.name, created: sql<boolean>`(xmax = 0)` });
+  ctx.afterCommit(() => invalidate(ctx.cache, [genKeys.phone(input.phone)], ctx.logger));
+  return row!;
+}
+
+export interface UpsertCustomerInput {
+  phone: string;
+  name?: string | null;
+  email?: string | null;
+}
+
+/** REST: creates or updates a customer by phone. */
+export async function upsertCustomer(
+  ctx: ServiceContext,
+  input: UpsertCustomerInput,
+): Promise<Result<CustomerView & { created: boolean }>> {
+  if (!/^\+[1-9]\d{6,14}$/.test(input.phone)) return fail("invalid", "phone must be an E.164 number such as +15551234567.");
+  return ok(await ensureCustomer(ctx, { ...input, overwriteName: true }));
+}

@@ -1,0 +1,259 @@
+/**
+ * Shipments: status lookups for callers (read through the cache) and the writes the business's
+ * systems make through the REST API (which invalidate exactly what they changed).
+ */
+import { and, desc, eq, sql } from "drizzle-orm";
+import { cacheKeys, cacheTtl, genKeys } from "../cache/keys.ts";
+import { invalidate, readThrough } from "../cache/read-through.ts";
+import { customers, SHIPMENT_STATUSES, type ShipmentStatus, shipmentEvents, shipments } from "../db/schema/index.ts";
+import { speakDate, speakDateTime } from "../speak.ts";
+import { fail, ok, type Result, type ServiceContext } from "./context.ts";
+import { ensureCustomer } from "./customers.ts";
+
+/** What is cached for one shipment: raw facts; wording and "is it late now" are decided at read time. */
+export interface ShipmentSnapshot {
+  trackingNumber: string;
+  status: ShipmentStatus;
+  carrier: string | null;
+  location: string | null;
+  destination: string | null;
+  estimatedDelivery: string | null;
+  delayReason: string | null;
+  deliveredAt: string | null;
+  lastEvent: { at: string; description: string; location: string | null } | null;
+}
+
+/** What the caller hears about a shipment. */
+export interface ShipmentStatusView {
+  trackingNumber: string;
+  status: string;
+  location?: string;
+  eta?: string;
+  delivered?: string;
+  delayed: boolean;
+  delayReason?: string;
+  lastEvent?: string;
+  carrier?: string;
+}
+
+const STATUS_WORDS: Record<ShipmentStatus, string> = {
+  label_created: "label created, waiting for pickup",
+  in_transit: "in transit",
+  out_for_delivery: "out for delivery",
+  delivered: "delivered",
+  exception: "held up",
+  returned: "returned to sender",
+};
+
+/** Upper case, letters and digits only: "1z 999-aa1" and "1Z999AA1" are the same parcel. */
+export function normalizeTrackingNumber(value: string): string {
+  return value.toUpperCase().replace(/[^A-Z0-9]/g, "");
+}
+
+/** A shipment's status for anyone holding its tracking number (the number is the credential). */
+export async function getShipmentStatus(ctx: ServiceContext, trackingNumber: string): Promise<Result<ShipmentStatusView>> {
+  const normalized = normalizeTrackingNumber(trackingNumber);
+  if (normalized.length < 4) return fail("invalid", "That tracking number looks too short. Could you read it again?");
+  const snapshot = await readThrough(ctx.cache, {
+    key: cacheKeys.shipment(normalized),
+    genKey: genKeys.shipment(normalized),
+    ...cacheTtl.shipment,
+    logger: ctx.logger,
+    load: () => loadSnapshot(ctx, normalized),
+  });
+  if (!snapshot) {
+    return fail(
+      "not_found",
+      `I couldn't find a shipment with tracking number ${spell(normalized)}. Could you check the number and read it again?`,
+    );
+  }
+  return ok(describeShipment(snapshot, ctx.clock.now(), ctx.timeZone));
+}
+
+/** The caller's most recent shipments (at most three), newest first. */
+export async function listCallerShipments(ctx: ServiceContext, phone: string): Promise<ShipmentStatusView[]> {
+  const snapshots = await readThrough(ctx.cache, {
+    key: cacheKeys.shipmentsOfCaller(phone),
+    genKey: genKeys.phone(phone),
+    ...cacheTtl.shipmentsOfCaller,
+    logger: ctx.logger,
+    load: async () => {
+      const rows = await ctx.db
+        .select({ trackingNumber: shipments.trackingNumber })
+        .from(shipments)
+        .innerJoin(customers, eq(customers.id, shipments.customerId))
+        .where(eq(customers.phone, phone))
+        .orderBy(desc(shipments.updatedAt))
+        .limit(3);
+      const loaded = await Promise.all(rows.map((r) => loadSnapshot(ctx, r.trackingNumber)));
+      return loaded.filter((s): s is ShipmentSnapshot => s !== null);
+    },
+  });
+  const now = ctx.clock.now();
+  return snapshots.map((s) => describeShipment(s, now, ctx.timeZone));
+}
+
+async function loadSnapshot(ctx: Pick<ServiceContext, "db">, trackingNumber: string): Promise<ShipmentSnapshot | null> {
+  const [row] = await ctx.db.select().from(shipments).where(eq(shipments.trackingNumber, trackingNumber));
+  if (!row) return null;
+  const [event] = await ctx.db
+    .select({ at: shipmentEvents.occurredAt, description: shipmentEvents.description, location: shipmentEvents.location })
+    .from(shipmentEvents)
+    .where(eq(shipmentEvents.shipmentId, row.id))
+    .orderBy(desc(shipmentEvents.occurredAt), desc(shipmentEvents.createdAt))
+    .limit(1);
+  return {
+    trackingNumber: row.trackingNumber,
+    status: row.status,
+    carrier: row.carrier,
+    location: row.currentLocation,
+    destination: row.destination,
+    estimatedDelivery: row.estimatedDelivery?.toISOString() ?? null,
+    delayReason: row.delayReason,
+    deliveredAt: row.deliveredAt?.toISOString() ?? null,
+    lastEvent: event ? { at: event.at.toISOString(), description: event.description, location: event.location } : null,
+  };
+}
+
+/** Turns a snapshot into short, speakable fields; "delayed" is judged against `now`. */
+export function describeShipment(s: ShipmentSnapshot, now: Date, timeZone: string): ShipmentStatusView {
+  const finished = s.status === "delivered" || s.status === "returned";
+  const eta = s.estimatedDelivery ? new Date(s.estimatedDelivery) : undefined;
+  const pastEta = !finished && eta !== undefined && eta.getTime() < now.getTime();
+  const delayed = !finished && (s.delayReason !== null || s.status === "exception" || pastEta);
+  const reason =
+    s.delayReason ?? (s.status === "exception" ? "a delivery exception" : pastEta ? "it is past its estimated delivery date" : undefined);
+  const view: ShipmentStatusView = { trackingNumber: s.trackingNumber, status: STATUS_WORDS[s.status], delayed };
+  if (s.location && !finished) view.location = s.location;
+  if (eta && !finished) view.eta = speakDate(eta, timeZone);
+  if (s.status === "delivered" && s.deliveredAt) view.delivered = speakDateTime(new Date(s.deliveredAt), timeZone);
+  if (delayed && reason) view.delayReason = reason;
+  if (s.lastEvent) {
+    const where = s.lastEvent.location ? ` in ${s.lastEvent.location}` : "";
+    view.lastEvent = `${s.lastEvent.description}${where}, ${speakDateTime(new Date(s.lastEvent.at), timeZone)}`;
+  }
+  if (s.carrier) view.carrier = s.carrier;
+  return view;
+}
+
+/** "1Z9 9A" read as characters, so the model reads the number back the way a caller can check it. */
+function spell(trackingNumber: string): string {
+  return trackingNumber.split("").join(" ");
+}
+
+export interface UpsertShipmentInput {
+  trackingNumber: string;
+  customerPhone?: string | null;
+  status?: ShipmentStatus;
+  carrier?: string | null;
+  origin?: string | null;
+  destination?: string | null;
+  currentLocation?: string | null;
+  estimatedDelivery?: string | null;
+  delayReason?: string | null;
+}
+
+/** REST: creates or updates a shipment by tracking number. Only the fields given change. */
+export async function upsertShipment(
+  ctx: ServiceContext,
+  input: UpsertShipmentInput,
+): Promise<Result<{ trackingNumber: string; created: boolean }>> {
+  const trackingNumber = normalizeTrackingNumber(input.trackingNumber);
+  if (trackingNumber.length < 4) return fail("invalid", "trackingNumber needs at least 4 letters or digits.");
+  const customer = input.customerPhone ? await ensureCustomer(ctx, { phone: input.customerPhone }) : undefined;
+  const [previous] = await ctx.db
+    .select({ customerId: shipments.customerId, phone: customers.phone })
+    .from(shipments)
+    .leftJoin(customers, eq(customers.id, shipments.customerId))
+    .where(eq(shipments.trackingNumber, trackingNumber))
+    .for("update", { of: shipments });
+  const fields = {
+    ...(input.status !== undefined ? { status: input.status } : {}),
+    ...(input.carrier !== undefined ? { carrier: input.carrier } : {}),
+    ...(input.origin !== undefined ? { origin: input.origin } : {}),
+    ...(input.destination !== undefined ? { destination: input.destination } : {}),
+    ...(input.currentLocation !== undefined ? { currentLocation: input.currentLocation } : {}),
+    ...(input.estimatedDelivery !== undefined
+      ? { estimatedDelivery: input.estimatedDelivery ? new Date(input.estimatedDelivery) : null }
+      : {}),
+    ...(input.delayReason !== undefined ? { delayReason: input.delayReason } : {}),
+    ...(customer ? { customerId: customer.id } : {}),
+    ...(input.status === "delivered" ? { deliveredAt: sql`coalesce(${shipments.deliveredAt}, now())` } : {}),
+  };
+  const [row] = await ctx.db
+    .insert(shipments)
+    .values({ trackingNumber, ...fields, deliveredAt: input.status === "delivered" ? ctx.clock.now() : null })
+    .onConflictDoUpdate({ target: shipments.trackingNumber, set: { ...fields, updatedAt: sql`now()` } })
+    .returning({ created: sql<boolean>`(xmax = 0)` });
+  const phones = [previous?.phone, customer?.phone].filter((p): p is string => Boolean(p));
+  ctx.afterCommit(() => invalidate(ctx.cache, [genKeys.shipment(trackingNumber), ...phones.map(genKeys.phone)], ctx.logger));
+  return ok({ trackingNumber, created: row?.created ?? false });
+}
+
+export interface ShipmentEventInput {
+  occurredAt: string;
+  description: string;
+  status?: ShipmentStatus;
+  location?: string | null;
+  /** The sender's id for the event: posting it again changes nothing. */
+  externalId?: string | null;
+  estimatedDelivery?: string | null;
+  delayReason?: string | null;
+}
+
+/**
+ * REST: records a scan event. The newest event (by time) also moves the shipment's status,
+ * location, ETA and delay reason; a late-arriving older event is only added to the history.
+ */
+export async function addShipmentEvent(
+  ctx: ServiceContext,
+  trackingNumberInput: string,
+  input: ShipmentEventInput,
+): Promise<Result<{ trackingNumber: string; recorded: boolean; current: boolean }>> {
+  const trackingNumber = normalizeTrackingNumber(trackingNumberInput);
+  const [shipment] = await ctx.db
+    .select({ id: shipments.id, lastEventAt: shipments.lastEventAt, phone: customers.phone })
+    .from(shipments)
+    .leftJoin(customers, eq(customers.id, shipments.customerId))
+    .where(eq(shipments.trackingNumber, trackingNumber))
+    .for("update", { of: shipments });
+  if (!shipment) return fail("not_found", `No shipment with tracking number ${trackingNumber}.`);
+  const occurredAt = new Date(input.occurredAt);
+  const inserted = await ctx.db
+    .insert(shipmentEvents)
+    .values({
+      shipmentId: shipment.id,
+      externalId: input.externalId ?? null,
+      occurredAt,
+      status: input.status ?? null,
+      location: input.location ?? null,
+      description: input.description,
+    })
+    .onConflictDoNothing({ target: [shipmentEvents.shipmentId, shipmentEvents.externalId] })
+    .returning({ id: shipmentEvents.id });
+  if (inserted.length === 0) return ok({ trackingNumber, recorded: false, current: false });
+  const current = !shipment.lastEventAt || shipment.lastEventAt.getTime() <= occurredAt.getTime();
+  if (current) {
+    const moving = input.status !== undefined && input.status !== "exception";
+    await ctx.db
+      .update(shipments)
+      .set({
+        lastEventAt: occurredAt,
+        updatedAt: sql`now()`,
+        ...(input.status ? { status: input.status } : {}),
+        ...(input.location ? { currentLocation: input.location } : {}),
+        ...(input.estimatedDelivery !== undefined
+          ? { estimatedDelivery: input.estimatedDelivery ? new Date(input.estimatedDelivery) : null }
+          : {}),
+        // A delay reason stays until the sender clears it or the parcel visibly moves on.
+        ...(input.delayReason !== undefined ? { delayReason: input.delayReason } : moving ? { delayReason: null } : {}),
+        ...(input.status === "delivered" ? { deliveredAt: occurredAt } : {}),
+      })
+      .where(and(eq(shipments.id, shipment.id)));
+  }
+  const keys = [genKeys.shipment(trackingNumber), ...(shipment.phone ? [genKeys.phone(shipment.phone)] : [])];
+  ctx.afterCommit(() => invalidate(ctx.cache, keys, ctx.logger));
+  return ok({ trackingNumber, recorded: true, current });
+}
+
+export { SHIPMENT_STATUSES };
