@@ -10,6 +10,8 @@
  * generation key can cover many entries (all availability lists, everything about one caller).
  */
 import type { Logger } from "../logger.ts";
+import type { CacheOutcome, Metrics } from "../telemetry/metrics.ts";
+import { annotate, withSpan } from "../telemetry/tracing.ts";
 import type { Cache } from "./cache.ts";
 
 export interface ReadThroughOptions<T> {
@@ -21,6 +23,9 @@ export interface ReadThroughOptions<T> {
   /** Then served for this much longer while one reader refreshes it in the background. */
   staleMs: number;
   load(): Promise<T>;
+  /** What is looked up, for metrics and traces (`shipment`, `availability`, ...). */
+  area?: string;
+  metrics?: Metrics;
   logger?: Logger;
   now?: () => number;
 }
@@ -44,23 +49,35 @@ const REFRESH_LOCK_MS = 5_000;
 /** Returns the cached value when current, else loads it from the source and caches it. */
 export async function readThrough<T>(cache: Cache, options: ReadThroughOptions<T>): Promise<T> {
   const now = options.now ?? Date.now;
+  const area = options.area ?? "other";
+  const outcome = (result: CacheOutcome) => {
+    options.metrics?.cacheLookup(area, result);
+    annotate({ "cache.result": result, "cache.area": area });
+  };
+  const load = () => withSpan("db.load", { "cache.area": area }, options.load);
   let raw: (string | null)[];
   try {
-    raw = await cache.getMany([options.key, options.genKey]);
+    raw = await withSpan("cache.get", { "cache.area": area }, () => cache.getMany([options.key, options.genKey]));
   } catch (err) {
     options.logger?.warn("cache read failed; using the database", { key: options.key, err });
-    return options.load();
+    outcome("error");
+    return load();
   }
   const generation = raw[1] ?? "0";
   const entry = parseEntry<T>(raw[0] ?? null);
   if (entry && entry.g === generation) {
-    if (now() < entry.f) return entry.v;
+    if (now() < entry.f) {
+      outcome("hit");
+      return entry.v;
+    }
     // Stale but not invalidated: answer now, refresh once in the background. On Workers the
     // refresh may be cut short when the request ends; the entry then simply expires.
+    outcome("stale");
     void refreshInBackground(cache, options, generation, now);
     return entry.v;
   }
-  const value = await options.load();
+  outcome("miss");
+  const value = await load();
   await store(cache, options, generation, value, now);
   return value;
 }

@@ -109,6 +109,8 @@ function openSlots(
     genKey: genKeys.availability(),
     ...cacheTtl.availability,
     logger: ctx.logger,
+    area: "availability",
+    metrics: ctx.metrics,
     load: async () => {
       const now = ctx.clock.now();
       const bounds = day ? localDayBounds(day, ctx.timeZone) : undefined;

@@ -6,6 +6,7 @@ import type { Cache } from "../cache/cache.ts";
 import type { Clock } from "../clock.ts";
 import type { Database } from "../db/client.ts";
 import type { Logger } from "../logger.ts";
+import type { Metrics } from "../telemetry/metrics.ts";
 
 export interface ServiceContext {
   /** A transaction for writes (a sideEffect tool's, or one opened by `inTransaction`), else the pool. */
@@ -15,6 +16,8 @@ export interface ServiceContext {
   logger: Logger;
   /** The business's IANA time zone. */
   timeZone: string;
+  /** Counts cache hits and misses; absent where nobody reads the metrics. */
+  metrics?: Metrics;
   /** Work to do once the writes are committed (cache invalidation, deliveries). */
   afterCommit(fn: () => Promise<void> | void): void;
 }

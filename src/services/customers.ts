@@ -12,12 +12,17 @@ export interface CustomerView {
 }
 
 /** The customer calling from `phone`, read through the cache. */
-export function findCustomerByPhone(ctx: Pick<ServiceContext, "db" | "cache" | "logger">, phone: string): Promise<CustomerView | null> {
+export function findCustomerByPhone(
+  ctx: Pick<ServiceContext, "db" | "cache" | "logger" | "metrics">,
+  phone: string,
+): Promise<CustomerView | null> {
   return readThrough(ctx.cache, {
     key: cacheKeys.customerByPhone(phone),
     genKey: genKeys.phone(phone),
     ...cacheTtl.customerByPhone,
     logger: ctx.logger,
+    area: "customer",
+    metrics: ctx.metrics,
     load: async () => {
       const [row] = await ctx.db
         .select({ id: customers.id, phone: customers.phone, name: customers.name })

@@ -37,6 +37,8 @@ function callerAccounts(ctx: ServiceContext, phone: string): Promise<CachedAccou
     genKey: genKeys.phone(phone),
     ...cacheTtl.balance,
     logger: ctx.logger,
+    area: "balance",
+    metrics: ctx.metrics,
     load: async () => {
       const rows = await ctx.db
         .select({

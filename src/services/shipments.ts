@@ -59,6 +59,8 @@ export async function getShipmentStatus(ctx: ServiceContext, trackingNumber: str
     genKey: genKeys.shipment(normalized),
     ...cacheTtl.shipment,
     logger: ctx.logger,
+    area: "shipment",
+    metrics: ctx.metrics,
     load: () => loadSnapshot(ctx, normalized),
   });
   if (!snapshot) {
@@ -77,6 +79,8 @@ export async function listCallerShipments(ctx: ServiceContext, phone: string): P
     genKey: genKeys.phone(phone),
     ...cacheTtl.shipmentsOfCaller,
     logger: ctx.logger,
+    area: "shipments-of-caller",
+    metrics: ctx.metrics,
     load: async () => {
       const rows = await ctx.db
         .select({ trackingNumber: shipments.trackingNumber })

@@ -10,6 +10,7 @@ import type { Database } from "../db/client.ts";
 import type { Logger } from "../logger.ts";
 import type { CallState } from "../services/call-state.ts";
 import type { CallerMemory } from "../services/caller-memory.ts";
+import type { Metrics } from "../telemetry/metrics.ts";
 
 /** Trusted facts and services a handler may use. Nothing here comes from the model. */
 export interface ToolContext {
@@ -24,6 +25,8 @@ export interface ToolContext {
   db: Database;
   cache: Cache;
   logger: Logger;
+  /** For read-through lookups to count cache hits and misses. */
+  metrics: Metrics;
   clock: Clock;
   /** The business's IANA time zone, for speaking times. */
   timeZone: string;

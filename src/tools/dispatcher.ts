@@ -247,6 +247,7 @@ function makeContext(
     db,
     cache: deps.cache,
     logger,
+    metrics: deps.metrics,
     clock: deps.clock,
     timeZone: deps.timeZone,
     services: deps.services,

@@ -5,6 +5,7 @@ import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-tr
 import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { warmUp } from "../../src/runtime/warm-up.ts";
+import { callTool, givenShipment } from "../support/business.ts";
 import { createTestApp, TEST_SECRET, type TestApp } from "../support/harness.ts";
 import { statusUpdate, toolCallsMessage } from "../support/vapi-messages.ts";
 
@@ -113,5 +114,24 @@ describe("warm-up", () => {
     const result = await warmUp(deps, 3);
     expect(warmed).toBe(3);
     expect(result.failures).toBe(0);
+  });
+});
+
+describe("cache lookups", () => {
+  it("counts a miss then a hit, and marks both on the tool span with child spans for cache and database", async () => {
+    const app = await createTestApp();
+    const trackingNumber = await givenShipment(app);
+    exporter.reset();
+    await callTool(app, "get_shipment_status", { trackingNumber });
+    await callTool(app, "get_shipment_status", { trackingNumber });
+    const text = await (await app.app.request("/metrics", { headers: { authorization: `Bearer ${TEST_SECRET}` } })).text();
+    expect(text).toMatch(/switchboard_cache_lookups_total\{area="shipment",outcome="miss"\} 1/);
+    expect(text).toMatch(/switchboard_cache_lookups_total\{area="shipment",outcome="hit"\} 1/);
+    const spans = exporter.getFinishedSpans();
+    const toolSpans = spans.filter((s) => s.name === "tool get_shipment_status");
+    expect(toolSpans.map((s) => s.attributes["cache.result"])).toEqual(["miss", "hit"]);
+    const [miss] = toolSpans;
+    const children = spans.filter((s) => s.parentSpanContext?.spanId === miss?.spanContext().spanId).map((s) => s.name);
+    expect(children).toEqual(expect.arrayContaining(["cache.get", "db.load"]));
   });
 });
