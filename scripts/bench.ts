@@ -50,8 +50,9 @@ async function main() {
   try {
     const handle = createDatabase(benchUrl, { max: 4 });
     await runMigrations(handle.db);
-    const ctx: BenchContext = { secret, data: {} };
-    for (const s of scenarios) await s.prepare?.(handle.sql, ctx);
+    const ctx: BenchContext = { secret, smoke, data: {} };
+    log("- seeding the bench database");
+    for (const s of scenarios) await s.prepare?.(handle.db, ctx);
     await handle.close();
 
     const env = {
