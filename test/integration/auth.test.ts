@@ -2,7 +2,7 @@
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { signHmac } from "../../src/vapi/auth.ts";
-import { createTestApp, type TestApp, TEST_SECRET } from "../support/harness.ts";
+import { createTestApp, TEST_SECRET, type TestApp } from "../support/harness.ts";
 import { toolCallsMessage } from "../support/vapi-messages.ts";
 
 const fixtures = fileURLToPath(new URL("../fixtures/tools", import.meta.url));
@@ -16,12 +16,20 @@ beforeAll(async () => {
 const body = JSON.stringify(toolCallsMessage([{ id: "auth_call", name: "echo", args: { text: "hi" } }]));
 
 async function post(headers: Record<string, string>, payload = body) {
-  const res = await t.app.request("/vapi/webhook", { method: "POST", headers: { "content-type": "application/json", ...headers }, body: payload });
+  const res = await t.app.request("/vapi/webhook", {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: payload,
+  });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 
 async function hmacHeaders(timestamp: string, payload = body, secret = HMAC_SECRET) {
-  const signature = await signHmac({ secret, algorithm: "sha256", encoding: "hex", prefix: "sha256=" }, timestamp, new TextEncoder().encode(payload));
+  const signature = await signHmac(
+    { secret, algorithm: "sha256", encoding: "hex", prefix: "sha256=" },
+    timestamp,
+    new TextEncoder().encode(payload),
+  );
   return { "x-signature": signature, "x-timestamp": timestamp };
 }
 

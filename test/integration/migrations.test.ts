@@ -10,7 +10,16 @@ describe("migrations", () => {
     const rows = await db.execute<{ column_name: string }>(
       sql`select column_name from information_schema.columns where table_name = 'tool_calls' order by ordinal_position`,
     );
-    expect(rows.map((r) => r.column_name)).toEqual(["tool_call_id", "call_id", "tool_name", "caller_number", "outcome", "response", "duration_ms", "created_at"]);
+    expect(rows.map((r) => r.column_name)).toEqual([
+      "tool_call_id",
+      "call_id",
+      "tool_name",
+      "caller_number",
+      "outcome",
+      "response",
+      "duration_ms",
+      "created_at",
+    ]);
   });
 
   it("re-running them changes nothing", async () => {

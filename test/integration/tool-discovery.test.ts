@@ -34,7 +34,9 @@ describe("tool discovery", () => {
     expect(json.results).toEqual([{ toolCallId: "hello_1", name: "say_hello", result: "hello Ada" }]);
 
     const assistant = await after.webhook(assistantRequest());
-    const names = (assistant.json.assistant as { model: { tools: { function: { name: string } }[] } }).model.tools.map((t) => t.function.name);
+    const names = (assistant.json.assistant as { model: { tools: { function: { name: string } }[] } }).model.tools.map(
+      (t) => t.function.name,
+    );
     expect(names).toContain("say_hello");
     expect(names).toContain("first_tool");
   });

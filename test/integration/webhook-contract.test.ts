@@ -1,7 +1,7 @@
 // Protects the Vapi contract of POST /vapi/webhook: every message type answered with 200 and a usable JSON body.
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createTestApp, type TestApp, TEST_SECRET } from "../support/harness.ts";
+import { createTestApp, TEST_SECRET, type TestApp } from "../support/harness.ts";
 import { assistantRequest, endOfCallReport, statusUpdate, toolCallsMessage, transferDestinationRequest } from "../support/vapi-messages.ts";
 
 const fixtures = fileURLToPath(new URL("../fixtures/tools", import.meta.url));
@@ -76,7 +76,9 @@ describe("assistant-request", () => {
   it("returns a transient assistant carrying every tool, pointed back at this server with credentials", async () => {
     const { status, json } = await t.webhook(assistantRequest());
     expect(status).toBe(200);
-    const assistant = json.assistant as { model: { tools: { function: { name: string; parameters: unknown }; server: { url: string; headers: Record<string, string> } }[] } };
+    const assistant = json.assistant as {
+      model: { tools: { function: { name: string; parameters: unknown }; server: { url: string; headers: Record<string, string> } }[] };
+    };
     const names = assistant.model.tools.map((tool) => tool.function.name).sort();
     expect(names).toEqual(["echo", "explode", "record_note", "slow"]);
     for (const tool of assistant.model.tools) {
@@ -129,7 +131,9 @@ describe("other message types", () => {
   });
 
   it("answers an unknown message type with {}", async () => {
-    const { status, json } = await t.webhook({ message: { type: "some-future-type", timestamp: "2026-01-01T00:00:00Z", whatever: [1, 2] } });
+    const { status, json } = await t.webhook({
+      message: { type: "some-future-type", timestamp: "2026-01-01T00:00:00Z", whatever: [1, 2] },
+    });
     expect(status).toBe(200);
     expect(json).toEqual({});
   });
@@ -151,7 +155,11 @@ describe("bad requests", () => {
   });
 
   it("rejects invalid UTF-8 with 400", async () => {
-    const res = await t.app.request("/vapi/webhook", { method: "POST", headers: { "x-vapi-secret": TEST_SECRET }, body: new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]) });
+    const res = await t.app.request("/vapi/webhook", {
+      method: "POST",
+      headers: { "x-vapi-secret": TEST_SECRET },
+      body: new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]),
+    });
     expect(res.status).toBe(400);
   });
 
@@ -164,7 +172,9 @@ describe("bad requests", () => {
 
   it("never logs the raw payload", async () => {
     const marker = "SUPER-PRIVATE-TWILIO-TOKEN-9f8e7d";
-    const msg = { message: { ...toolCallsMessage([{ name: "echo", args: { text: "a" } }]).message, phoneNumber: { twilioAuthToken: marker } } };
+    const msg = {
+      message: { ...toolCallsMessage([{ name: "echo", args: { text: "a" } }]).message, phoneNumber: { twilioAuthToken: marker } },
+    };
     await t.webhook(msg);
     await t.webhook({ message: { type: "end-of-call-report", artifact: { transcript: marker } } });
     expect(t.logs.join("\n")).not.toContain(marker);

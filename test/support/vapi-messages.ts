@@ -36,7 +36,11 @@ export function toolCallsMessage(calls: ToolCallSpec[], options: CallOptions & {
     [listKey]: items,
   };
   if (listKey === "toolCallList") {
-    message.toolWithToolCallList = items.map((toolCall) => ({ type: "function", function: { name: (toolCall as { function?: { name: string } }).function?.name }, toolCall }));
+    message.toolWithToolCallList = items.map((toolCall) => ({
+      type: "function",
+      function: { name: (toolCall as { function?: { name: string } }).function?.name },
+      toolCall,
+    }));
   }
   return { message };
 }
