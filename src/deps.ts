@@ -2,6 +2,7 @@ import type { Cache } from "./cache/cache.ts";
 import type { Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
 import type { Database } from "./db/client.ts";
+import type { Defer } from "./defer.ts";
 import type { Logger } from "./logger.ts";
 import type { ToolServices } from "./tools/define-tool.ts";
 import type { ToolRegistry } from "./tools/registry.ts";
@@ -19,4 +20,9 @@ export interface AppDeps {
   clock: Clock;
   auth: AuthSettings;
   services: ToolServices;
+  /**
+   * Work the response does not wait for. On Workers it goes to `ctx.waitUntil`; on Node it runs
+   * in the background and shutdown waits for it. Failures are logged, never thrown.
+   */
+  defer: Defer;
 }

@@ -7,6 +7,7 @@ import type { z } from "zod";
 import type { Cache } from "../cache/cache.ts";
 import type { Clock } from "../clock.ts";
 import type { Database } from "../db/client.ts";
+import type { Defer } from "../defer.ts";
 import type { Logger } from "../logger.ts";
 
 /** Trusted facts and services a handler may use. Nothing here comes from the model. */
@@ -27,6 +28,11 @@ export interface ToolContext {
   timeZone: string;
   /** Extra services the app was built with (payment, SMS, ...), by name. */
   services: ToolServices;
+  /**
+   * Hands off work the answer does not wait for (a cache refresh, a notification). On Workers a
+   * plain un-awaited promise may be cancelled once the response is sent; a deferred one is not.
+   */
+  defer: Defer;
 }
 
 /** Services registered through `createApp({ services })`; tools declare what they expect by augmentation. */

@@ -10,6 +10,7 @@ import type { Cache } from "../cache/cache.ts";
 import type { Clock } from "../clock.ts";
 import type { Database } from "../db/client.ts";
 import { toolCalls } from "../db/schema/index.ts";
+import type { Defer } from "../defer.ts";
 import type { Logger } from "../logger.ts";
 import type { CallFacts, NormalizedToolCall } from "../vapi/envelope.ts";
 import { isFailure, SpokenError, type ToolContext, type ToolDefinition, type ToolReturn, type ToolServices } from "./define-tool.ts";
@@ -26,6 +27,7 @@ export interface DispatcherDeps {
   clock: Clock;
   timeZone: string;
   services: ToolServices;
+  defer: Defer;
   defaultBudgetMs: number;
   maxResultChars: number;
   maxCallsPerMessage: number;
@@ -127,6 +129,7 @@ function makeContext(deps: DispatcherDeps, facts: CallFacts, call: NormalizedToo
     clock: deps.clock,
     timeZone: deps.timeZone,
     services: deps.services,
+    defer: deps.defer,
   };
 }
 

@@ -91,6 +91,7 @@ async function answer(deps: AppDeps, message: VapiMessage, target: ServerTarget)
           clock: deps.clock,
           timeZone: config.BUSINESS_TIMEZONE,
           services: deps.services,
+          defer: deps.defer,
           defaultBudgetMs: config.TOOL_BUDGET_MS,
           maxResultChars: config.MAX_RESULT_CHARS,
           maxCallsPerMessage: config.MAX_TOOL_CALLS_PER_MESSAGE,

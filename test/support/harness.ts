@@ -12,6 +12,7 @@ import { createRedisCache } from "../../src/cache/redis-cache.ts";
 import { type Clock, systemClock } from "../../src/clock.ts";
 import { type Env, parseConfig } from "../../src/config.ts";
 import { createDatabase, type DatabaseHandle } from "../../src/db/client.ts";
+import { createBackgroundTasks } from "../../src/defer.ts";
 import type { AppDeps } from "../../src/deps.ts";
 import { createLogger } from "../../src/logger.ts";
 import { authSettings } from "../../src/runtime/node.ts";
@@ -69,6 +70,7 @@ export async function createTestApp(options: TestAppOptions = {}) {
     clock: options.clock ?? systemClock,
     auth: authSettings(config, config.VAPI_SECRET ?? TEST_SECRET),
     services: options.services ?? {},
+    defer: createBackgroundTasks(logger).defer,
   };
   const app = createApp(deps);
 
