@@ -3,8 +3,8 @@
  * - per isolate (first request, then reused): the parsed config, the tool registry, the logger
  *   and the first-level cache memory. None of them holds an I/O object.
  * - per request: the Postgres client (through Hyperdrive) and the Redis client, because workerd
- *   forbids using a socket opened by one request from another. Both connect on first use only,
- *   and are closed through `ctx.waitUntil` once the response is out.
+ *   forbids using a socket opened by one request from another. Both connect on first use only;
+ *   Redis is closed through `ctx.waitUntil` once the response is out, Postgres by the runtime.
  * No file system here: tools come from the build-time index (`src/generated/tools.ts`).
  */
 import { createApp } from "../app.ts";
@@ -175,7 +175,7 @@ function openClients(isolate: Isolate, env: WorkerEnv): { db: Database; cache: C
     fetchTypes: false,
   });
   let cache: Cache;
-  let closeCache = async () => {};
+  let closeCache = async (): Promise<void> => {};
   if (config.REDIS_URL) {
     const redis = createRequestRedisCache({
       url: config.REDIS_URL,
@@ -191,8 +191,11 @@ function openClients(isolate: Isolate, env: WorkerEnv): { db: Database; cache: C
   return {
     db: database.db,
     cache,
-    async close() {
-      await Promise.allSettled([database.close(), closeCache()]);
-    },
+    // Redis is disconnected explicitly (no round trip), freeing its server-side slot at once. The
+    // Postgres socket is left to the runtime, which closes a request's sockets when the request
+    // and its waitUntil work end; Hyperdrive keeps the pooled origin connection either way.
+    // postgres.js's end() on Workers leaves a "Stream was cancelled" rejection behind from its
+    // socket polyfill (see docs/adr/0003-workers-runtime.md).
+    close: closeCache,
   };
 }
