@@ -8,6 +8,15 @@ import { generateToolsIndex } from "./scripts/generate-tools-index.ts";
 // Without it they share one embedded PGlite, which serves a single connection: files run one by one.
 const embedded = !process.env.DATABASE_URL;
 
+// The worker tests need the real services: workerd reaches Postgres through Hyperdrive's local
+// proxy, one connection per request, which the single-session embedded database cannot serve.
+// CI sets both; without them `npm test` runs the rest and says so.
+const workerServices = Boolean(process.env.DATABASE_URL && process.env.REDIS_URL);
+const onlyOtherProjects = process.argv.includes("--project") && !process.argv.includes("worker");
+if (!workerServices && !onlyOtherProjects) {
+  process.stderr.write("Note: the worker (workerd) tests need DATABASE_URL and REDIS_URL; they are not part of this run.\n");
+}
+
 const path = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
 // The worker tests serve the real tools plus the test fixtures, through the real entry
@@ -48,47 +57,50 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
-      {
-        plugins: [
-          cloudflareTest(({ inject }) => {
-            const redisUrl = inject("redisUrl");
-            return {
-              wrangler: { configPath: "./wrangler.toml" },
-              miniflare: {
-                hyperdrives: { HYPERDRIVE: withPassword(inject("databaseUrl")) },
-                bindings: {
-                  VAPI_SECRET: "worker-test-secret-0123456789",
-                  VAPI_HMAC_SECRET: "worker-test-hmac-secret",
-                  LOG_LEVEL: "warn",
-                  TRANSFER_NUMBER: "+15557654321",
-                  PUBLIC_URL: "https://switchboard.example.com",
-                  REDIS_KEY_PREFIX: `${inject("redisPrefix")}worker:`,
-                  // The run's Redis when it has one; else each isolate caches in memory.
-                  ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
-                },
-              },
-            };
-          }),
-        ],
-        resolve: {
-          alias: [{ find: /^\.\/generated\/tools\.ts$/, replacement: workerToolsIndex }],
-        },
-        test: {
-          name: "worker",
-          include: ["test/worker/**/*.test.ts"],
-          // Inlined as-is, ioredis's require("debug") resolves to the browser build inside the
-          // pool and recurses forever; pre-bundled, it loads as wrangler's bundle does.
-          // Node built-ins stay imports, which nodejs_compat serves inside workerd.
-          deps: {
-            optimizer: { ssr: { enabled: true, include: ["ioredis"], rolldownOptions: { external: [/^node:/, ...builtinModules] } } },
-          },
-          globalSetup: ["test/support/worker-global-setup.ts"],
-          // Files share one database; with the embedded one (a single connection) they go one by one.
-          fileParallelism: !embedded,
-          testTimeout: 30_000,
-          hookTimeout: 60_000,
-        },
-      },
+      ...(workerServices ? [workerProject()] : []),
     ],
   },
 });
+
+/** The tests that run inside workerd, through the Worker's own entry. */
+function workerProject() {
+  return {
+    plugins: [
+      cloudflareTest(({ inject }) => {
+        const redisUrl = inject("redisUrl");
+        return {
+          wrangler: { configPath: "./wrangler.toml" },
+          miniflare: {
+            hyperdrives: { HYPERDRIVE: withPassword(inject("databaseUrl")) },
+            bindings: {
+              VAPI_SECRET: "worker-test-secret-0123456789",
+              VAPI_HMAC_SECRET: "worker-test-hmac-secret",
+              LOG_LEVEL: "silent",
+              TRANSFER_NUMBER: "+15557654321",
+              PUBLIC_URL: "https://switchboard.example.com",
+              REDIS_KEY_PREFIX: `${inject("redisPrefix")}worker:`,
+              // Always set, so a developer's .dev.vars (which wrangler also loads) cannot change it.
+              REDIS_URL: redisUrl ?? "",
+            },
+          },
+        };
+      }),
+    ],
+    resolve: {
+      alias: [{ find: /^\.\/generated\/tools\.ts$/, replacement: workerToolsIndex }],
+    },
+    test: {
+      name: "worker",
+      include: ["test/worker/**/*.test.ts"],
+      // Inlined as-is, ioredis's require("debug") resolves to the browser build inside the
+      // pool and recurses forever; pre-bundled, it loads as wrangler's bundle does.
+      // Node built-ins stay imports, which nodejs_compat serves inside workerd.
+      deps: {
+        optimizer: { ssr: { enabled: true, include: ["ioredis"], rolldownOptions: { external: [/^node:/, ...builtinModules] } } },
+      },
+      globalSetup: ["test/support/worker-global-setup.ts"],
+      testTimeout: 30_000,
+      hookTimeout: 60_000,
+    },
+  };
+}
