@@ -41,7 +41,7 @@ export interface RequestRedisCacheOptions extends RedisCacheOptions {
  * A Redis cache for one request (Workers, where a connection cannot outlive its request): no
  * connection until the first command, then one attempt, bounded by `connectTimeoutMs`. A
  * failed connect fails every command of the request at once, so lookups fall through to
- * Postgres instead of each waiting again. No ready check (it costs a round trip per request).
+ * Postgres instead of each waiting again.
  */
 export function createRequestRedisCache(options: RequestRedisCacheOptions): Cache & { connected(): boolean } {
   let client: Redis | undefined;
@@ -53,7 +53,11 @@ export function createRequestRedisCache(options: RequestRedisCacheOptions): Cach
         commandTimeout: options.commandTimeoutMs ?? 50,
         connectTimeout: options.connectTimeoutMs,
         lazyConnect: true,
+        // Every round trip before the first command is paid on every request: no ready check
+        // (INFO), no client-info SETINFO, and RESP2 so no HELLO. Only AUTH remains, if any.
         enableReadyCheck: false,
+        disableClientInfo: true,
+        protocol: 2,
         enableOfflineQueue: false,
         maxRetriesPerRequest: 0,
         retryStrategy: () => null,
