@@ -5,7 +5,7 @@
  * few milliseconds away instead of on loopback. Loopback only, bounded loops.
  * Usage: REDIS_URL=redis://127.0.0.1:6379 npm run measure:lookups -- [rttMs ...]   (default: 0 2 10)
  */
-import { createServer, connect as tcpConnect, type Server } from "node:net";
+import { createServer, type Server, connect as tcpConnect } from "node:net";
 import { Redis } from "ioredis";
 import { createLayeredCache, createLocalMemory } from "../src/cache/layered-cache.ts";
 import { createRequestRedisCache } from "../src/cache/redis-cache.ts";
