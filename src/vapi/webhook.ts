@@ -50,7 +50,7 @@ export function vapiRoutes(deps: AppDeps) {
   app.post("/webhook", async (c) => {
     let json: unknown;
     try {
-      json = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(c.get("rawBody")));
+      json = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(c.get("rawBody")));
     } catch {
       return jsonError(c, 400, "invalid_json", "The body is not valid UTF-8 JSON.");
     }

@@ -14,7 +14,8 @@ async function signed(timestamp: string, payload = body) {
 describe("accepted credentials", () => {
   it("accepts the shared secret, a bearer token and a fresh HMAC signature", async () => {
     const now = String(Math.floor(Date.now() / 1000));
-    for (const headers of [{ "x-vapi-secret": SECRET }, { authorization: `Bearer ${SECRET}` }, await signed(now)]) {
+    const accepted: Record<string, string>[] = [{ "x-vapi-secret": SECRET }, { authorization: `Bearer ${SECRET}` }, await signed(now)];
+    for (const headers of accepted) {
       const { status, json } = await webhook(body, headers);
       expect(status).toBe(200);
       expect(json.results?.[0]).toMatchObject({ toolCallId: "auth_1", result: expect.stringContaining('"text":"ok"') });
@@ -27,14 +28,15 @@ describe("rejected requests", () => {
     const now = String(Math.floor(Date.now() / 1000));
     const tampered = await signed(now, body.replace("ok", "ko"));
     const stale = await signed(String(Math.floor(Date.now() / 1000) - 3600));
-    for (const headers of [
+    const rejected: Record<string, string>[] = [
       {},
       { "x-vapi-secret": `${SECRET}x` },
       { authorization: `Bearer ${SECRET.slice(1)}` },
       { authorization: `Basic ${SECRET}` },
       tampered,
       stale,
-    ]) {
+    ];
+    for (const headers of rejected) {
       const { status, json } = await webhook(body, headers);
       expect(status).toBe(401);
       expect(json).toEqual({ error: { code: "unauthorized", message: "Missing or invalid Vapi credentials." } });

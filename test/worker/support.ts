@@ -4,7 +4,8 @@
  * gives (Hyperdrive to the run's fresh database, the run's Redis, test secrets).
  */
 import { env, exports } from "cloudflare:workers";
-import type { ToolAnswer } from "../support/harness.ts";
+
+export type ToolAnswer = { toolCallId: string; name: string; result?: string; error?: string };
 
 export const BASE = "https://switchboard.example.com";
 
@@ -16,7 +17,8 @@ export const HMAC_SECRET = testEnv.VAPI_HMAC_SECRET!;
 
 /** Sends a request to the Worker's fetch handler. */
 export function workerFetch(path: string, init?: RequestInit): Promise<Response> {
-  return exports.default.fetch(new Request(`${BASE}${path}`, init));
+  // The default export is the Worker under test (wrangler.toml's main), as the pool wires it.
+  return (exports as unknown as { default: Fetcher }).default.fetch(new Request(`${BASE}${path}`, init));
 }
 
 /** POSTs a Vapi message with the shared secret (or the given headers); returns status and JSON. */
