@@ -159,6 +159,10 @@ export function createWorker(options: WorkerOptions) {
         // createApp per request costs tens of microseconds (docs/adr/0003-workers-runtime.md) and
         // keeps every request's clients out of any shared object.
         return await createApp(deps).fetch(request);
+      } catch (err) {
+        // Only the services builder can get here (the app answers its own errors): our fault.
+        isolate.logger.error("worker request failed", { path: new URL(request.url).pathname, err });
+        return Response.json({ error: { code: "internal", message: "Internal error." } }, { status: 500 });
       } finally {
         defer(clients.close(), "closing request clients");
       }

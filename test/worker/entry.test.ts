@@ -54,4 +54,18 @@ describe("per-request services and deferred work", () => {
     await waitOnExecutionContext(ctx);
     expect(seen).toEqual(["query:42", "deferred done"]);
   });
+
+  it("answers a JSON 500 without internals when building the request's services fails", async () => {
+    const worker = createWorker({
+      tools: bundledTools,
+      services: () => {
+        throw new Error("payment provider key postgres://secret@db is malformed");
+      },
+    });
+    const ctx = createExecutionContext();
+    const res = await worker.fetch(post(toolCallsMessage([{ name: "get_business_hours" }])), { ...testEnv } as WorkerEnv, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(res.status).toBe(500);
+    expect(await res.json()).toEqual({ error: { code: "internal", message: "Internal error." } });
+  });
 });
