@@ -23,11 +23,18 @@ export interface LocalMemory {
 }
 
 /** A bounded memory to keep for as long as the isolate lives, shared by its requests. */
-export function createLocalMemory(options: { maxEntries?: number; maxTtlMs?: number; now?: () => number } = {}): LocalMemory {
+export function createLocalMemory(
+  options: { maxEntries?: number; maxBytes?: number; maxTtlMs?: number; now?: () => number } = {},
+): LocalMemory {
   const maxTtlMs = options.maxTtlMs ?? 60_000;
   const now = options.now ?? Date.now;
   return {
-    entries: new LRUCache<string, LocalEntry>({ max: options.maxEntries ?? 5_000 }),
+    // Bounded by count and by size: an isolate has 128 MB for everything.
+    entries: new LRUCache<string, LocalEntry>({
+      max: options.maxEntries ?? 5_000,
+      maxSize: options.maxBytes ?? 8 * 1024 * 1024,
+      sizeCalculation: (entry, key) => 2 * (key.length + (entry.value?.length ?? 0)) + 16,
+    }),
     maxTtlMs,
     now,
   };
