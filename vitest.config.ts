@@ -4,6 +4,8 @@ import { defineConfig } from "vitest/config";
 // Without it they share one embedded PGlite, which serves a single connection: files run one by one.
 const embedded = !process.env.DATABASE_URL;
 
+// The tests inside workerd have their own config (vitest.workers.config.ts): the Workers plugin
+// changes how every module of its project resolves. `npm test` runs both.
 export default defineConfig({
   test: {
     projects: [

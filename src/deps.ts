@@ -4,6 +4,7 @@ import type { Cache } from "./cache/cache.ts";
 import type { Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
 import type { Database } from "./db/client.ts";
+import type { Defer } from "./defer.ts";
 import type { Logger } from "./logger.ts";
 import type { Metrics } from "./telemetry/metrics.ts";
 import type { ToolServices } from "./tools/define-tool.ts";
@@ -27,4 +28,9 @@ export interface AppDeps {
   assistant?: AssistantConfig;
   /** Sources of the caller profile; defaults to `src/assistant/contributors/index.ts`. */
   profileContributors?: readonly CallerProfileContributor[];
+  /**
+   * Work the response does not wait for. On Workers it goes to `ctx.waitUntil`; on Node it runs
+   * in the background and shutdown waits for it. Failures are logged, never thrown.
+   */
+  defer: Defer;
 }

@@ -29,31 +29,79 @@ export function createRedisCache(options: RedisCacheOptions): Cache & { client: 
   // Connection errors surface on the commands that fail; the event only keeps ioredis from
   // printing its own unstructured warnings.
   client.on("error", () => {});
-  const ttl = (ms: number) => Math.max(1, Math.round(ms));
+  return { kind: "redis", client, ...redisCommands(() => client), close: async () => client.disconnect() };
+}
+
+export interface RequestRedisCacheOptions extends RedisCacheOptions {
+  /** How long the first command waits for the connection before it fails (and falls through). */
+  connectTimeoutMs: number;
+}
+
+/**
+ * A Redis cache for one request (Workers, where a connection cannot outlive its request): no
+ * connection until the first command, then one attempt, bounded by `connectTimeoutMs`. A
+ * failed connect fails every command of the request at once, so lookups fall through to
+ * Postgres instead of each waiting again.
+ */
+export function createRequestRedisCache(options: RequestRedisCacheOptions): Cache & { connected(): boolean } {
+  let client: Redis | undefined;
+  let ready: Promise<Redis> | undefined;
+  const connect = (): Promise<Redis> => {
+    if (!ready) {
+      const c = new Redis(options.url, {
+        keyPrefix: options.keyPrefix ?? "",
+        commandTimeout: options.commandTimeoutMs ?? 50,
+        connectTimeout: options.connectTimeoutMs,
+        lazyConnect: true,
+        // Every round trip before the first command is paid on every request: no ready check
+        // (INFO), no client-info SETINFO, and RESP2 so no HELLO. Only AUTH remains, if any.
+        enableReadyCheck: false,
+        disableClientInfo: true,
+        protocol: 2,
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => null,
+        ...options.redisOptions,
+      });
+      c.on("error", () => {});
+      client = c;
+      ready = c.connect().then(() => c);
+    }
+    return ready;
+  };
   return {
     kind: "redis",
-    client,
-    get: (key) => client.get(key),
-    getMany: async (keys) => (keys.length === 0 ? [] : client.mget(...keys)),
+    ...redisCommands(connect),
+    connected: () => client !== undefined,
+    async close() {
+      client?.disconnect();
+    },
+  };
+}
+
+/** The Cache commands over a client obtained (and possibly connected) by `use`. */
+function redisCommands(use: () => Redis | Promise<Redis>): Omit<Cache, "kind" | "close"> {
+  const ttl = (ms: number) => Math.max(1, Math.round(ms));
+  return {
+    get: async (key) => (await use()).get(key),
+    getMany: async (keys) => (keys.length === 0 ? [] : (await use()).mget(...keys)),
     async set(key, value, ttlMs) {
-      await client.set(key, value, "PX", ttl(ttlMs));
+      await (await use()).set(key, value, "PX", ttl(ttlMs));
     },
     async setIfAbsent(key, value, ttlMs) {
-      return (await client.set(key, value, "PX", ttl(ttlMs), "NX")) === "OK";
+      return (await (await use()).set(key, value, "PX", ttl(ttlMs), "NX")) === "OK";
     },
     async del(...keys) {
-      if (keys.length > 0) await client.del(...keys);
+      if (keys.length > 0) await (await use()).del(...keys);
     },
     async incr(key, ttlMs) {
+      const client = await use();
       const [[incrErr, value] = [], [expErr] = []] = (await client.multi().incr(key).pexpire(key, ttl(ttlMs)).exec()) ?? [];
       if (incrErr || expErr) throw incrErr ?? expErr;
       return Number(value);
     },
     async ping() {
-      await client.ping();
-    },
-    async close() {
-      client.disconnect();
+      await (await use()).ping();
     },
   };
 }

@@ -16,6 +16,11 @@ export interface DatabaseOptions {
   max?: number;
   /** Fail a query that waits longer than this for a connection or the server (seconds). */
   connectTimeoutSeconds?: number;
+  /**
+   * Look up array types when a connection opens (postgres.js default). Workers turn it off: each
+   * request opens its own connection, and the lookup would cost a round trip every time.
+   */
+  fetchTypes?: boolean;
 }
 
 /** Opens a postgres.js pool and wraps it in drizzle. Works on Node and on Workers. */
@@ -24,6 +29,7 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Data
     max: options.max ?? 10,
     connect_timeout: options.connectTimeoutSeconds ?? 5,
     idle_timeout: 30,
+    fetch_types: options.fetchTypes ?? true,
     // NOTICE messages ("relation already exists, skipping") are not errors; keep them off stdout.
     onnotice: () => {},
   });

@@ -14,6 +14,7 @@ import { createDatabase, type DatabaseHandle } from "../db/client.ts";
 import { type DEMO, seedDemoData } from "../db/demo-seed.ts";
 import { startEmbeddedPostgres } from "../db/embedded.ts";
 import { runMigrations } from "../db/migrate.ts";
+import { createBackgroundTasks } from "../defer.ts";
 import type { AppDeps } from "../deps.ts";
 import { createLogger, type Logger } from "../logger.ts";
 import { createBusinessServices } from "../providers.ts";
@@ -21,7 +22,10 @@ import type { Metrics } from "../telemetry/metrics.ts";
 import { createPrometheusMetrics } from "../telemetry/prometheus.ts";
 import { discoverTools } from "../tools/discover.ts";
 import { createRegistry } from "../tools/registry.ts";
-import type { AuthSettings } from "../vapi/auth.ts";
+import { authSettings } from "../vapi/auth.ts";
+
+// Kept importable from here, where it used to live.
+export { authSettings };
 
 export interface NodeRuntime {
   deps: AppDeps;
@@ -80,6 +84,9 @@ export async function createNodeRuntime(config: Config, options: NodeRuntimeOpti
       cache = createMemoryCache({ maxEntries: config.MEMORY_CACHE_MAX_ENTRIES });
     }
     closers.push(() => cache.close());
+    // Registered last so it runs first on close: deferred work finishes while its clients are open.
+    const background = createBackgroundTasks(logger);
+    closers.push(background.settled);
 
     const deps: AppDeps = {
       config,
@@ -92,6 +99,7 @@ export async function createNodeRuntime(config: Config, options: NodeRuntimeOpti
       clock: systemClock,
       auth: authSettings(config, secret),
       services: await createBusinessServices(config, { db: database.db, logger, vapiSecret: secret }),
+      defer: background.defer,
     };
     const seed = config.DEMO_DATA === "on" || (config.DEMO_DATA === "auto" && databaseKind === "embedded");
     const demo = seed
@@ -102,26 +110,6 @@ export async function createNodeRuntime(config: Config, options: NodeRuntimeOpti
     await close();
     throw err;
   }
-}
-
-/** The auth settings for a resolved secret: shared secret and bearer always, HMAC when configured. */
-export function authSettings(config: Config, secret: string): AuthSettings {
-  return {
-    secret,
-    ...(config.VAPI_HMAC_SECRET
-      ? {
-          hmac: {
-            secret: config.VAPI_HMAC_SECRET,
-            signatureHeader: config.VAPI_HMAC_SIGNATURE_HEADER.toLowerCase(),
-            timestampHeader: config.VAPI_HMAC_TIMESTAMP_HEADER.toLowerCase(),
-            algorithm: config.VAPI_HMAC_ALGORITHM,
-            encoding: config.VAPI_HMAC_ENCODING,
-            prefix: config.VAPI_HMAC_PREFIX,
-            toleranceSeconds: config.VAPI_HMAC_TOLERANCE_SECONDS,
-          },
-        }
-      : {}),
-  };
 }
 
 /**

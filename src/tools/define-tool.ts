@@ -7,6 +7,7 @@ import type { z } from "zod";
 import type { Cache } from "../cache/cache.ts";
 import type { Clock } from "../clock.ts";
 import type { Database } from "../db/client.ts";
+import type { Defer } from "../defer.ts";
 import type { Logger } from "../logger.ts";
 import type { CallState } from "../services/call-state.ts";
 import type { CallerMemory } from "../services/caller-memory.ts";
@@ -47,6 +48,11 @@ export interface ToolContext {
    * deliveries (SMS) that must not happen for a write that did not commit. Errors are logged.
    */
   afterCommit(fn: () => Promise<void> | void): void;
+  /**
+   * Hands off work the answer does not wait for (a cache refresh, a notification). On Workers a
+   * plain un-awaited promise may be cancelled once the response is sent; a deferred one is not.
+   */
+  defer: Defer;
 }
 
 /** Services registered through `createApp({ services })`; tools declare what they expect by augmentation. */

@@ -6,18 +6,14 @@ import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { LoadedTool } from "./registry.ts";
+import { toolFiles } from "./tool-files.ts";
 
 export const defaultToolsDir = fileURLToPath(new URL("../../tools", import.meta.url));
 
-const TOOL_FILE = /^[^_.][^/]*\.(ts|mts|js|mjs)$/;
-const EXCLUDED = /\.(d|test|spec)\.[mc]?[tj]s$/;
-
 /** Imports every tool file in `dir`, in name order. */
 export async function discoverTools(dir: string = defaultToolsDir): Promise<LoadedTool[]> {
-  const files = (await readdir(dir, { withFileTypes: true }))
-    .filter((e) => e.isFile() && TOOL_FILE.test(e.name) && !EXCLUDED.test(e.name))
-    .map((e) => e.name)
-    .sort();
+  const entries = await readdir(dir, { withFileTypes: true });
+  const files = toolFiles(entries.filter((e) => e.isFile()).map((e) => e.name));
   return Promise.all(
     files.map(async (file) => {
       const path = join(dir, file);

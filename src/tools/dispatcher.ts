@@ -10,6 +10,7 @@ import type { Cache } from "../cache/cache.ts";
 import type { Clock } from "../clock.ts";
 import type { Database } from "../db/client.ts";
 import { toolCalls } from "../db/schema/index.ts";
+import type { Defer } from "../defer.ts";
 import type { Logger } from "../logger.ts";
 import { CALL_STATE_KEYS, type CallState, callStateKey, createCallState } from "../services/call-state.ts";
 import { getCallerMemory, rememberAboutCaller } from "../services/caller-memory.ts";
@@ -32,6 +33,7 @@ export interface DispatcherDeps {
   clock: Clock;
   timeZone: string;
   services: ToolServices;
+  defer: Defer;
   defaultBudgetMs: number;
   maxResultChars: number;
   maxCallsPerMessage: number;
@@ -259,6 +261,7 @@ function makeContext(
         if (caller) await rememberAboutCaller(memoryDeps, caller, update);
       },
     },
+    defer: deps.defer,
   };
 }
 

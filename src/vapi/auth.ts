@@ -3,6 +3,7 @@
  * (`x-vapi-secret`), a bearer token, and HMAC signatures over the raw body bytes. Fail closed:
  * anything not positively verified is rejected. All comparisons are constant-time.
  */
+import type { Config } from "../config.ts";
 
 export interface HmacSettings {
   secret: string;
@@ -115,4 +116,24 @@ export async function verifyVapiRequest(settings: AuthSettings, req: AuthRequest
     return timingSafeEqualStrings(signature.trim(), expected) ? { ok: true, scheme: "hmac" } : { ok: false, reason: "mismatch" };
   }
   return { ok: false, reason: "missing" };
+}
+
+/** The auth settings for a resolved secret: shared secret and bearer always, HMAC when configured. */
+export function authSettings(config: Config, secret: string): AuthSettings {
+  return {
+    secret,
+    ...(config.VAPI_HMAC_SECRET
+      ? {
+          hmac: {
+            secret: config.VAPI_HMAC_SECRET,
+            signatureHeader: config.VAPI_HMAC_SIGNATURE_HEADER.toLowerCase(),
+            timestampHeader: config.VAPI_HMAC_TIMESTAMP_HEADER.toLowerCase(),
+            algorithm: config.VAPI_HMAC_ALGORITHM,
+            encoding: config.VAPI_HMAC_ENCODING,
+            prefix: config.VAPI_HMAC_PREFIX,
+            toleranceSeconds: config.VAPI_HMAC_TOLERANCE_SECONDS,
+          },
+        }
+      : {}),
+  };
 }

@@ -88,7 +88,7 @@ export function vapiRoutes(deps: AppDeps) {
   app.post("/webhook", async (c) => {
     let json: unknown;
     try {
-      json = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(c.get("rawBody")));
+      json = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(c.get("rawBody")));
     } catch {
       return jsonError(c, 400, "invalid_json", "The body is not valid UTF-8 JSON.");
     }
@@ -215,6 +215,7 @@ async function answer(deps: AppDeps, message: VapiMessage, target: ServerTarget)
           clock: deps.clock,
           timeZone: config.BUSINESS_TIMEZONE,
           services: deps.services,
+          defer: deps.defer,
           defaultBudgetMs: config.TOOL_BUDGET_MS,
           maxResultChars: config.MAX_RESULT_CHARS,
           maxCallsPerMessage: config.MAX_TOOL_CALLS_PER_MESSAGE,

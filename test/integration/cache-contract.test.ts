@@ -1,15 +1,32 @@
 // Protects the Cache contract: the Redis and in-process implementations pass the same suite.
 import { randomUUID } from "node:crypto";
-import { beforeAll, describe, expect, inject, it } from "vitest";
+import type { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Cache } from "../../src/cache/cache.ts";
 import { createMemoryCache } from "../../src/cache/memory-cache.ts";
+import { createRequestRedisCache, waitForRedis } from "../../src/cache/redis-cache.ts";
 import { testCache } from "../support/harness.ts";
 
 const implementations: [string, () => Promise<Cache>][] = [["memory", async () => createMemoryCache({ maxEntries: 1000 })]];
-if (inject("redisUrl")) implementations.push(["redis", () => testCache()]);
+const redisUrl = inject("redisUrl");
+if (redisUrl) {
+  implementations.push(["redis", () => testCache()]);
+  // The Workers flavour: connects on the first command instead of at creation.
+  const prefix = `${inject("redisPrefix")}request-${randomUUID()}:`;
+  implementations.push([
+    "redis per request",
+    async () => {
+      const cache = createRequestRedisCache({ url: redisUrl, keyPrefix: prefix, commandTimeoutMs: 1000, connectTimeoutMs: 2000 });
+      afterAll(() => cache.close());
+      return cache;
+    },
+  ]);
+}
 
-describe.each(implementations)("%s cache", (kind, make) => {
+describe.each(implementations)("%s cache", (label, make) => {
+  const kind = label.split(" ")[0];
   let cache: Cache;
+  // testCache() resolves once the long-lived client is connected (it fails fast until then).
   beforeAll(async () => {
     cache = await make();
   });

@@ -15,6 +15,7 @@ import { createRedisCache, waitForRedis } from "../../src/cache/redis-cache.ts";
 import { type Clock, systemClock } from "../../src/clock.ts";
 import { type Env, parseConfig } from "../../src/config.ts";
 import { createDatabase, type DatabaseHandle } from "../../src/db/client.ts";
+import { createBackgroundTasks } from "../../src/defer.ts";
 import type { AppDeps } from "../../src/deps.ts";
 import { createLogger } from "../../src/logger.ts";
 import { createBusinessServices, type ProviderOverrides } from "../../src/providers.ts";
@@ -97,6 +98,7 @@ export async function createTestApp(options: TestAppOptions = {}) {
     services,
     ...(options.assistant ? { assistant: options.assistant } : {}),
     ...(options.profileContributors ? { profileContributors: options.profileContributors } : {}),
+    defer: createBackgroundTasks(logger).defer,
   };
   const app = createApp(deps);
 

@@ -1,0 +1,14 @@
+/**
+ * Cloudflare Workers entry (`wrangler.toml` points here). The tools come from the index that
+ * `npm run tools:index` generates from `tools/` before every build: there is no file system to
+ * discover them from at run time. Everything else is in `src/runtime/worker.ts`.
+ */
+import { bundledTools } from "./generated/tools.ts";
+import { createBusinessServices } from "./providers.ts";
+import { createWorker } from "./runtime/worker.ts";
+
+export default createWorker({
+  tools: bundledTools,
+  // Payment and SMS services hold the request's database client: built per request.
+  services: (scope) => createBusinessServices(scope.config, { db: scope.db, logger: scope.logger, vapiSecret: scope.secret }),
+});

@@ -1,0 +1,72 @@
+// Protects the Workers entry's own duties: fail closed on a bad config, per-request services over the request's clients, deferred work kept alive by waitUntil.
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { sql } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { bundledTools } from "../../src/generated/tools.ts";
+import { createBusinessServices } from "../../src/providers.ts";
+import { createWorker, type WorkerEnv } from "../../src/runtime/worker.ts";
+import worker from "../../src/worker.ts";
+import { toolCallsMessage } from "../support/vapi-messages.ts";
+import { BASE, SECRET, testEnv } from "./support.ts";
+
+const post = (body: unknown, secret = SECRET) =>
+  new Request(`${BASE}/vapi/webhook`, { method: "POST", headers: { "x-vapi-secret": secret }, body: JSON.stringify(body) });
+
+describe("configuration", () => {
+  it("answers 503 without a Vapi secret, naming nothing secret in the body", async () => {
+    const env: WorkerEnv = { HYPERDRIVE: testEnv.HYPERDRIVE, LOG_LEVEL: "silent" };
+    const ctx = createExecutionContext();
+    const res = await worker.fetch(post(toolCallsMessage([{ name: "get_business_hours" }])), env, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(res.status).toBe(503);
+    expect(await res.json()).toEqual({ error: { code: "misconfigured", message: "The server is misconfigured; see its logs." } });
+  });
+});
+
+describe("per-request services and deferred work", () => {
+  it("builds services over the request's own database and keeps deferred work alive past the response", async () => {
+    const seen: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const worker = createWorker({
+      tools: bundledTools,
+      services: async ({ config, db, logger, secret, defer }) => {
+        const [row] = await db.execute<{ n: number }>(sql`select 41 + 1 as n`);
+        seen.push(`query:${row?.n}`);
+        defer(
+          gate.then(() => seen.push("deferred done")),
+          "test work",
+        );
+        defer(Promise.reject(new Error("deferred failure")), "failing work");
+        return createBusinessServices(config, { db, logger, vapiSecret: secret });
+      },
+    });
+    const env = { ...testEnv } as WorkerEnv;
+    const ctx = createExecutionContext();
+    const res = await worker.fetch(post(toolCallsMessage([{ id: "svc_1", name: "get_business_hours" }])), env, ctx);
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { results: { toolCallId: string; result?: string }[] }).results[0]).toMatchObject({
+      toolCallId: "svc_1",
+      result: expect.stringContaining('"timeZone":"America/New_York"'),
+    });
+    expect(seen).toEqual(["query:42"]);
+    release();
+    // Resolves only when every waitUntil promise settled; the failing one was caught and logged.
+    await waitOnExecutionContext(ctx);
+    expect(seen).toEqual(["query:42", "deferred done"]);
+  });
+
+  it("answers a JSON 500 without internals when building the request's services fails", async () => {
+    const worker = createWorker({
+      tools: bundledTools,
+      services: () => {
+        throw new Error("payment provider key postgres://secret@db is malformed");
+      },
+    });
+    const ctx = createExecutionContext();
+    const res = await worker.fetch(post(toolCallsMessage([{ name: "get_business_hours" }])), { ...testEnv } as WorkerEnv, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(res.status).toBe(500);
+    expect(await res.json()).toEqual({ error: { code: "internal", message: "Internal error." } });
+  });
+});
