@@ -48,6 +48,8 @@ export default defineConfig({
           VAPI_HMAC_SECRET: "worker-test-hmac-secret",
           LOG_LEVEL: "silent",
           TRANSFER_NUMBER: "+15557654321",
+          // The suite writes many notes as one caller; the per-caller limit has its own Node tests.
+          SIDE_EFFECT_LIMIT_PER_MINUTE: "0",
           PUBLIC_URL: "https://switchboard.example.com",
           REDIS_KEY_PREFIX: `${inject("redisPrefix")}worker:`,
           // Always set, so a developer's .dev.vars (which wrangler also loads) cannot change it.
