@@ -4,6 +4,8 @@
  * load to find how many concurrent calls one instance holds, and writes a report with a chart.
  * `--smoke` runs everything briefly (CI uses it to check the benchmark works).
  */
+
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { cpus, totalmem } from "node:os";
@@ -55,6 +57,9 @@ async function main() {
     for (const s of scenarios) await s.prepare?.(handle.db, ctx);
     await handle.close();
 
+    // The production build: no TypeScript loader in the measured process.
+    log("- building dist/server.mjs");
+    execFileSync(process.execPath, ["--import", "tsx", "scripts/build.ts"], { stdio: "ignore" });
     const env = {
       DATABASE_URL: benchUrl,
       REDIS_URL: redisUrl,
@@ -66,7 +71,7 @@ async function main() {
     };
     const firstRequest = await measureFirstRequest(env);
 
-    server = await startServerProcess(env);
+    server = await startServerProcess(env, 60_000, "bundle");
     const base = server.base;
     const headers = { "content-type": "application/json", "x-vapi-secret": secret };
     const send = async (body: string) => (await fetch(`${base}/vapi/webhook`, { method: "POST", headers, body })).text();
@@ -131,11 +136,15 @@ async function main() {
     );
     await writeFile(`${args.out}/results.json`, JSON.stringify({ results, mix, firstRequest }, null, 2));
     log(`\nreport: ${args.out}/report.md, chart: ${args.out}/latency.svg`);
-    const failures = results.filter((r) => r.errors > 0 || r.failedAnswers > 0);
-    if (failures.length > 0) {
-      log(`errors in: ${failures.map((f) => f.name).join(", ")}`);
+    // A non-200 answer is a bug whatever the load; a tool's spoken failure (a budget overrun on a
+    // loaded machine) is a finding, shown in the table against the targets.
+    const httpFailures = results.filter((r) => r.errors > 0);
+    if (httpFailures.length > 0) {
+      log(`HTTP errors in: ${httpFailures.map((f) => f.name).join(", ")}`);
       process.exitCode = 1;
     }
+    const spoken = results.filter((r) => r.failedAnswers > 0);
+    if (spoken.length > 0) log(`tool answers with an error (see the table): ${spoken.map((f) => f.name).join(", ")}`);
   } finally {
     await server?.stop();
     await admin.unsafe(`drop database if exists "${dbName}" with (force)`).catch(() => {});
@@ -193,7 +202,7 @@ async function runScenario(server: ServerProcess, scenario: Scenario, ctx: Bench
 
 async function measureFirstRequest(env: Record<string, string>) {
   const once = async (warm: boolean) => {
-    const s = await startServerProcess({ ...env, WARM_UP: warm ? "true" : "false" });
+    const s = await startServerProcess({ ...env, WARM_UP: warm ? "true" : "false" }, 60_000, "bundle");
     try {
       const started = performance.now();
       await fetch(`${s.base}/vapi/webhook`, {

@@ -14,8 +14,17 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-export async function startServerProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/server.ts"], {
+/**
+ * `entry`: "source" runs `src/server.ts` through the TypeScript loader (as `npm start` does);
+ * "bundle" runs `dist/server.mjs` (as `npm run start:prod` does; `npm run build` first).
+ */
+export async function startServerProcess(
+  env: Record<string, string>,
+  timeoutMs = 60_000,
+  entry: "source" | "bundle" = "source",
+): Promise<ServerProcess> {
+  const args = entry === "bundle" ? ["dist/server.mjs"] : ["--import", "tsx", "src/server.ts"];
+  const child = spawn(process.execPath, args, {
     cwd: root,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -21,7 +21,7 @@ import { createBusinessServices } from "../providers.ts";
 import type { Metrics } from "../telemetry/metrics.ts";
 import { createPrometheusMetrics } from "../telemetry/prometheus.ts";
 import { discoverTools } from "../tools/discover.ts";
-import { createRegistry } from "../tools/registry.ts";
+import { createRegistry, type LoadedTool } from "../tools/registry.ts";
 import { authSettings } from "../vapi/auth.ts";
 
 // Kept importable from here, where it used to live.
@@ -38,6 +38,8 @@ export interface NodeRuntime {
 
 export interface NodeRuntimeOptions {
   toolsDir?: string;
+  /** The tools to serve; when absent they are discovered from `toolsDir` (default `tools/`). */
+  tools?: readonly LoadedTool[];
   logger?: Logger;
   /** Run migrations on an external database too (the embedded one is always migrated). */
   migrate?: boolean;
@@ -52,7 +54,7 @@ export async function createNodeRuntime(config: Config, options: NodeRuntimeOpti
   try {
     const { secret, generated } = await resolveSecret(config);
     const logger = options.logger ?? createLogger({ level: config.LOG_LEVEL, secrets: [secret, config.VAPI_HMAC_SECRET ?? ""] });
-    const registry = createRegistry(await discoverTools(options.toolsDir));
+    const registry = createRegistry(options.tools ?? (await discoverTools(options.toolsDir)));
 
     let database: DatabaseHandle;
     let databaseKind: AppDeps["databaseKind"];
