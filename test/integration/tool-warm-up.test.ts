@@ -16,15 +16,19 @@ beforeAll(async () => {
 /** The real cache, with every write noted on the way through. */
 function noteWrites(cache: Cache): { cache: Cache; writes: string[] } {
   const writes: string[] = [];
+  const note = <T>(what: string, result: Promise<T>) => {
+    writes.push(what);
+    return result;
+  };
   const noted: Cache = {
     ...cache,
     kind: cache.kind,
     get: (key) => cache.get(key),
     getMany: (keys) => cache.getMany(keys),
-    set: (key, value, ttlMs) => (writes.push(`set ${key}`), cache.set(key, value, ttlMs)),
-    setIfAbsent: (key, value, ttlMs) => (writes.push(`setIfAbsent ${key}`), cache.setIfAbsent(key, value, ttlMs)),
-    del: (...keys) => (writes.push(`del ${keys.join(" ")}`), cache.del(...keys)),
-    incr: (key, ttlMs) => (writes.push(`incr ${key}`), cache.incr(key, ttlMs)),
+    set: (key, value, ttlMs) => note(`set ${key}`, cache.set(key, value, ttlMs)),
+    setIfAbsent: (key, value, ttlMs) => note(`setIfAbsent ${key}`, cache.setIfAbsent(key, value, ttlMs)),
+    del: (...keys) => note(`del ${keys.join(" ")}`, cache.del(...keys)),
+    incr: (key, ttlMs) => note(`incr ${key}`, cache.incr(key, ttlMs)),
     ping: () => cache.ping(),
     close: () => cache.close(),
   };
