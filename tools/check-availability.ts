@@ -1,6 +1,6 @@
 /** "When can I come in?": the next open slots, each with the slotId book_appointment takes. */
 import { z } from "zod";
-import { findAvailability, PARTS_OF_DAY } from "../src/services/appointments.ts";
+import { findAvailability, PARTS_OF_DAY, warmAvailabilityQueries } from "../src/services/appointments.ts";
 import { defineTool } from "../src/tools/define-tool.ts";
 import { answer } from "../src/tools/service-result.ts";
 
@@ -21,6 +21,7 @@ export default defineTool({
     limit: z.number().int().min(1).max(5).optional().describe("How many times to return, 1 to 5 (default 5)."),
   }),
   messages: { start: "Let me look at the calendar." },
+  warm: (ctx) => warmAvailabilityQueries(ctx),
   handler: async ({ input, ctx }) =>
     answer(await findAvailability(ctx, { service: input.service, day: input.date, partOfDay: input.partOfDay, limit: input.limit }), (a) =>
       a.slots.length === 0 && !a.nextAvailable?.length ? { ...a, note: "No open times found." } : { ...a },

@@ -1,6 +1,6 @@
 /** "What do I owe?": balance and due date of the caller's own account. */
 import { z } from "zod";
-import { getAccountBalance } from "../src/services/payments.ts";
+import { getAccountBalance, warmAccountQueries } from "../src/services/payments.ts";
 import { defineTool } from "../src/tools/define-tool.ts";
 import { answer, callerOf, NO_CALLER } from "../src/tools/service-result.ts";
 
@@ -12,6 +12,7 @@ export default defineTool({
     accountNumber: z.string().trim().min(1).max(40).optional().describe("The account number, if the caller has more than one account."),
   }),
   messages: { start: "Let me look up your account." },
+  warm: (ctx) => warmAccountQueries(ctx),
   handler: async ({ input, ctx }) => {
     const caller = callerOf(ctx);
     if (!caller) return NO_CALLER;

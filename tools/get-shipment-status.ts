@@ -1,6 +1,6 @@
 /** "Is my shipment delayed?": one shipment by tracking number, or the caller's latest ones. */
 import { z } from "zod";
-import { getShipmentStatus, listCallerShipments } from "../src/services/shipments.ts";
+import { getShipmentStatus, listCallerShipments, warmShipmentQueries } from "../src/services/shipments.ts";
 import { defineTool, failure } from "../src/tools/define-tool.ts";
 import { answer, callerOf, NO_CALLER } from "../src/tools/service-result.ts";
 
@@ -18,6 +18,7 @@ export default defineTool({
       .describe("The tracking number, letters and digits as the caller reads them."),
   }),
   messages: { start: "Let me check on that shipment.", failed: "Sorry, I couldn't reach our tracking system just now." },
+  warm: (ctx) => warmShipmentQueries(ctx),
   handler: async ({ input, ctx }) => {
     if (input.trackingNumber) return answer(await getShipmentStatus(ctx, input.trackingNumber));
     const caller = callerOf(ctx);

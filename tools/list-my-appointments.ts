@@ -1,6 +1,6 @@
 /** "When is my appointment?": the caller's upcoming appointments. */
 import { z } from "zod";
-import { listAppointments } from "../src/services/appointments.ts";
+import { listAppointments, warmAppointmentQueries } from "../src/services/appointments.ts";
 import { defineTool } from "../src/tools/define-tool.ts";
 import { callerOf, NO_CALLER } from "../src/tools/service-result.ts";
 
@@ -9,6 +9,7 @@ export default defineTool({
   description: "Lists the caller's upcoming appointments with their times and confirmation codes.",
   parameters: z.object({}),
   messages: { start: "Let me pull up your appointments." },
+  warm: (ctx) => warmAppointmentQueries(ctx),
   handler: async ({ ctx }) => {
     const caller = callerOf(ctx);
     if (!caller) return NO_CALLER;

@@ -18,10 +18,10 @@ export interface CallerProfile {
   previousCalls?: number;
   /** The last call's summary (already redacted when stored) and when it ended (ISO). */
   lastCall?: { summary: string; endedAt: string };
-  /** Shipments not yet delivered. */
+  /** Shipments not yet delivered (status and ETA already in words). */
   openShipments?: { reference: string; status: string; eta?: string }[];
-  /** The next booked appointment (ISO start, in UTC). */
-  nextAppointment?: { service: string; startsAt: string };
+  /** The next booked appointment: ISO start in UTC, and optionally the start as spoken in the business's time zone. */
+  nextAppointment?: { service: string; startsAt: string; time?: string };
 }
 
 /** What a contributor may use. Contributors read; they never write. */
@@ -30,6 +30,8 @@ export interface ProfileDeps {
   cache: Cache;
   logger: Logger;
   clock: Clock;
+  /** The business's IANA time zone, for speaking times. */
+  timeZone: string;
   /** TTL of the caller's cached memory, for contributors that reuse it. */
   memoryTtlMs: number;
 }
@@ -42,6 +44,12 @@ export interface CallerProfileContributor {
   /** For logs. */
   name: string;
   load(deps: ProfileDeps, callerNumber: string, signal: AbortSignal): Promise<Partial<CallerProfile>>;
+  /**
+   * The cache generation keys (see `cache/read-through.ts`) this contributor's facts depend on.
+   * A cached profile is served only while all of them are unchanged, so a committed write that
+   * invalidates them (a booking, a shipment update) shows on the caller's next assistant-request.
+   */
+  generations?(callerNumber: string): readonly string[];
 }
 
 export interface ProfileLookup {
@@ -91,15 +99,26 @@ export async function loadCallerProfile(
   }
 }
 
+/** A cached profile and the generations of its sources when it was loaded. */
+interface CachedProfile {
+  p: CallerProfile;
+  g: (string | null)[];
+}
+
 async function readThrough(
   deps: ProfileDeps,
   callerNumber: string,
   options: ProfileOptions,
 ): Promise<{ profile: CallerProfile; source: "cache" | "database" }> {
   const key = callerKeys.profile(callerNumber);
+  const genKeys = [...new Set(options.contributors.flatMap((c) => c.generations?.(callerNumber) ?? []))];
+  // Read before the sources: a write committing while they load leaves the entry stale-marked.
+  let generations: (string | null)[] = genKeys.map(() => null);
   try {
-    const cached = await deps.cache.get(key);
-    if (cached !== null) return { profile: JSON.parse(cached) as CallerProfile, source: "cache" };
+    const [cached, ...current] = await deps.cache.getMany([key, ...genKeys]);
+    generations = current;
+    const entry = parseCachedProfile(cached ?? null);
+    if (entry && sameGenerations(entry.g, current)) return { profile: entry.p, source: "cache" };
   } catch (err) {
     deps.logger.warn("caller profile cache unavailable", { err });
   }
@@ -117,8 +136,25 @@ async function readThrough(
   );
   const profile: CallerProfile = Object.assign({}, ...parts);
   // A profile missing a failed source is served once but not cached, so a blip is not remembered for a TTL.
-  if (complete) await deps.cache.set(key, JSON.stringify(profile), options.ttlMs).catch(() => {});
+  if (complete) {
+    const entry: CachedProfile = { p: profile, g: generations };
+    await deps.cache.set(key, JSON.stringify(entry), options.ttlMs).catch(() => {});
+  }
   return { profile, source: "database" };
+}
+
+function sameGenerations(stored: readonly (string | null)[], current: readonly (string | null)[]): boolean {
+  return stored.length === current.length && stored.every((g, i) => g === current[i]);
+}
+
+function parseCachedProfile(raw: string | null): CachedProfile | undefined {
+  if (raw === null) return undefined;
+  try {
+    const parsed = JSON.parse(raw) as CachedProfile;
+    return typeof parsed === "object" && parsed !== null && typeof parsed.p === "object" && Array.isArray(parsed.g) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The profile as Vapi variable values (usable as `{{callerName}}` in a stored assistant's prompts). */
@@ -144,6 +180,9 @@ export function describeProfile(profile: CallerProfile | undefined): string {
       .join("; ");
     lines.push(`Open shipments: ${list}.`);
   }
-  if (profile.nextAppointment) lines.push(`Next appointment: ${profile.nextAppointment.service} at ${profile.nextAppointment.startsAt}.`);
+  if (profile.nextAppointment) {
+    const { service, startsAt, time } = profile.nextAppointment;
+    lines.push(`Next appointment: ${service}, ${time ?? `at ${startsAt}`}.`);
+  }
   return lines.join(" ");
 }

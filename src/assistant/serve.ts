@@ -44,7 +44,14 @@ export async function answerAssistantRequest(
   const c = deps.config;
   const preset = presetFor(deps, call.phoneNumberId, explicitPreset);
   const lookup = await loadCallerProfile(
-    { db: deps.db, cache: deps.cache, logger: deps.logger, clock: deps.clock, memoryTtlMs: c.CALLER_PROFILE_TTL_SECONDS * 1000 },
+    {
+      db: deps.db,
+      cache: deps.cache,
+      logger: deps.logger,
+      clock: deps.clock,
+      timeZone: c.BUSINESS_TIMEZONE,
+      memoryTtlMs: c.CALLER_PROFILE_TTL_SECONDS * 1000,
+    },
     call.callerNumber,
     { budgetMs: c.PERSONALIZATION_BUDGET_MS, ttlMs: c.CALLER_PROFILE_TTL_SECONDS * 1000, contributors },
   );

@@ -5,6 +5,8 @@
 export const cacheKeys = {
   shipment: (trackingNumber: string) => `v1:shipment:${trackingNumber}`,
   shipmentsOfCaller: (phone: string) => `v1:shipments-of:${phone}`,
+  openShipmentsOfCaller: (phone: string) => `v1:open-shipments-of:${phone}`,
+  appointmentsOfCaller: (phone: string) => `v1:appointments-of:${phone}`,
   customerByPhone: (phone: string) => `v1:customer:${phone}`,
   balanceOfCaller: (phone: string) => `v1:balance-of:${phone}`,
   availability: (service: string, day: string) => `v1:availability:${service}:${day}`,
@@ -13,7 +15,10 @@ export const cacheKeys = {
 export const genKeys = {
   /** One shipment's status. */
   shipment: (trackingNumber: string) => `gen:shipment:${trackingNumber}`,
-  /** Everything cached about one caller: customer record, their shipments list, their balance. */
+  /**
+   * Everything cached about one caller: customer record, their shipments lists, their balance,
+   * their upcoming appointments (and so the personalization profile built from them).
+   */
   phone: (phone: string) => `gen:phone:${phone}`,
   /** Every availability list: any booking, cancellation or new slot changes them. */
   availability: () => "gen:availability",
@@ -23,6 +28,7 @@ export const genKeys = {
 export const cacheTtl = {
   shipment: { ttlMs: 60_000, staleMs: 60_000 },
   shipmentsOfCaller: { ttlMs: 60_000, staleMs: 60_000 },
+  appointmentsOfCaller: { ttlMs: 60_000, staleMs: 60_000 },
   customerByPhone: { ttlMs: 300_000, staleMs: 300_000 },
   balance: { ttlMs: 60_000, staleMs: 60_000 },
   availability: { ttlMs: 15_000, staleMs: 15_000 },

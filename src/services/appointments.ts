@@ -8,8 +8,18 @@ import { cacheKeys, cacheTtl, genKeys } from "../cache/keys.ts";
 import { invalidate, readThrough } from "../cache/read-through.ts";
 import { appointments, customers, services, slots } from "../db/schema/index.ts";
 import { localDayBounds, resolveDay, speakDate, speakDateTime } from "../speak.ts";
-import { fail, isUniqueViolation, ok, type Result, type ServiceContext } from "./context.ts";
-import { ensureCustomer, findCustomerByPhone } from "./customers.ts";
+import {
+  fail,
+  isUniqueViolation,
+  MATCHES_NOTHING,
+  NIL_UUID,
+  ok,
+  type ReadContext,
+  type Result,
+  type ServiceContext,
+  type WarmQueryContext,
+} from "./context.ts";
+import { ensureCustomer, findCustomerByPhone, warmCustomerQueries } from "./customers.ts";
 
 export const PARTS_OF_DAY = ["morning", "afternoon", "evening"] as const;
 export type PartOfDay = (typeof PARTS_OF_DAY)[number];
@@ -111,29 +121,50 @@ function openSlots(
     logger: ctx.logger,
     area: "availability",
     metrics: ctx.metrics,
-    load: async () => {
-      const now = ctx.clock.now();
-      const bounds = day ? localDayBounds(day, ctx.timeZone) : undefined;
-      const start = new Date(Math.max(now.getTime(), bounds?.start.getTime() ?? 0, from?.getTime() ?? 0));
-      const hour = sql<number>`extract(hour from ${slots.startsAt} at time zone ${ctx.timeZone})`;
-      const rows = await ctx.db
-        .select({ slotId: slots.id, startsAt: slots.startsAt, service: services.name })
-        .from(slots)
-        .innerJoin(services, eq(services.id, slots.serviceId))
-        .where(
-          and(
-            gt(slots.startsAt, start),
-            bounds ? lt(slots.startsAt, bounds.end) : undefined,
-            service ? eq(slots.serviceId, service.id) : undefined,
-            part ? and(gte(hour, PART_HOURS[part][0]), lt(hour, PART_HOURS[part][1])) : undefined,
-            sql`not exists (select 1 from ${appointments} where ${appointments.slotId} = ${slots.id} and ${appointments.status} = 'booked')`,
-          ),
-        )
-        .orderBy(asc(slots.startsAt))
-        .limit(CACHED_SLOTS);
-      return rows.map((r) => ({ slotId: r.slotId, startsAt: r.startsAt.toISOString(), service: r.service }));
-    },
+    load: () => queryOpenSlots(ctx, service?.id, day, part, from),
   });
+}
+
+async function queryOpenSlots(
+  ctx: Pick<ServiceContext, "db" | "clock" | "timeZone">,
+  serviceId: string | undefined,
+  day: string | undefined,
+  part: PartOfDay | undefined,
+  from?: Date,
+): Promise<CachedSlot[]> {
+  const now = ctx.clock.now();
+  const bounds = day ? localDayBounds(day, ctx.timeZone) : undefined;
+  const start = new Date(Math.max(now.getTime(), bounds?.start.getTime() ?? 0, from?.getTime() ?? 0));
+  const hour = sql<number>`extract(hour from ${slots.startsAt} at time zone ${ctx.timeZone})`;
+  const rows = await ctx.db
+    .select({ slotId: slots.id, startsAt: slots.startsAt, service: services.name })
+    .from(slots)
+    .innerJoin(services, eq(services.id, slots.serviceId))
+    .where(
+      and(
+        gt(slots.startsAt, start),
+        bounds ? lt(slots.startsAt, bounds.end) : undefined,
+        serviceId ? eq(slots.serviceId, serviceId) : undefined,
+        part ? and(gte(hour, PART_HOURS[part][0]), lt(hour, PART_HOURS[part][1])) : undefined,
+        sql`not exists (select 1 from ${appointments} where ${appointments.slotId} = ${slots.id} and ${appointments.status} = 'booked')`,
+      ),
+    )
+    .orderBy(asc(slots.startsAt))
+    .limit(CACHED_SLOTS);
+  return rows.map((r) => ({ slotId: r.slotId, startsAt: r.startsAt.toISOString(), service: r.service }));
+}
+
+/** Far enough ahead that no slot starts after it: the availability queries then match nothing. */
+const END_OF_TIME = new Date("9999-01-01T00:00:00Z");
+
+/**
+ * Runs check_availability's queries (service by name, the next open slots with and without a
+ * service) with values that match nothing, bypassing the cache.
+ */
+export async function warmAvailabilityQueries(ctx: WarmQueryContext & Pick<ServiceContext, "timeZone">): Promise<void> {
+  await findService(ctx, MATCHES_NOTHING);
+  await queryOpenSlots(ctx, undefined, undefined, undefined, END_OF_TIME);
+  await queryOpenSlots(ctx, NIL_UUID, undefined, undefined, END_OF_TIME);
 }
 
 function speakSlot(s: CachedSlot, timeZone: string): OpenSlot {
@@ -235,7 +266,7 @@ export async function bookAppointment(
   const booked = inserted[0];
   const time = speakDateTime(slot.startsAt, ctx.timeZone);
   if (booked) {
-    ctx.afterCommit(() => invalidate(ctx.cache, [genKeys.availability()], ctx.logger));
+    ctx.afterCommit(() => invalidate(ctx.cache, changedByBooking(input.callerNumber), ctx.logger));
     return ok({ confirmationCode: booked.confirmationCode, time, service: slot.service, name: booked.name });
   }
   const [holder] = await ctx.db
@@ -257,6 +288,9 @@ export interface AppointmentView {
   name: string;
 }
 
+/** What a booking, cancellation or move changes: every availability list, and what is cached about the caller. */
+const changedByBooking = (callerNumber: string) => [genKeys.availability(), genKeys.phone(callerNumber)];
+
 /** The caller's upcoming booked appointments, soonest first. */
 export async function listAppointments(ctx: ServiceContext, callerNumber: string): Promise<AppointmentView[]> {
   // Most callers are not customers yet: the cached customer lookup answers them without a query.
@@ -265,7 +299,50 @@ export async function listAppointments(ctx: ServiceContext, callerNumber: string
   return rows.map((r) => view(r, ctx.timeZone));
 }
 
-async function upcomingOf(ctx: ServiceContext, callerNumber: string, confirmationCodeFilter?: string) {
+export interface NextAppointment {
+  service: string;
+  /** ISO start, UTC. */
+  startsAt: string;
+  /** The start spoken in the business's time zone. */
+  time: string;
+}
+
+interface CachedUpcoming {
+  service: string;
+  startsAt: string;
+}
+
+/**
+ * The caller's next booked appointment, read through the cache under the caller's generation
+ * (bookings, cancellations and moves bump it). A few upcoming starts are cached and the past
+ * ones dropped at read time, so an entry never offers an appointment that has begun.
+ */
+export async function findNextAppointment(ctx: ReadContext, callerNumber: string): Promise<NextAppointment | undefined> {
+  const upcoming = await readThrough<CachedUpcoming[]>(ctx.cache, {
+    key: cacheKeys.appointmentsOfCaller(callerNumber),
+    genKey: genKeys.phone(callerNumber),
+    ...cacheTtl.appointmentsOfCaller,
+    logger: ctx.logger,
+    area: "next-appointment",
+    metrics: ctx.metrics,
+    load: async () => {
+      if (!(await findCustomerByPhone(ctx, callerNumber))) return [];
+      const rows = await upcomingOf(ctx, callerNumber);
+      return rows.slice(0, 3).map((r) => ({ service: r.service, startsAt: r.startsAt.toISOString() }));
+    },
+  });
+  const now = ctx.clock.now().getTime();
+  const next = upcoming.find((a) => Date.parse(a.startsAt) > now);
+  return next ? { ...next, time: speakDateTime(new Date(next.startsAt), ctx.timeZone) } : undefined;
+}
+
+/** Runs list_my_appointments' queries (customer by phone, upcoming appointments) for a number that matches nothing. */
+export async function warmAppointmentQueries(ctx: WarmQueryContext): Promise<void> {
+  await warmCustomerQueries(ctx);
+  await upcomingOf(ctx, MATCHES_NOTHING);
+}
+
+async function upcomingOf(ctx: Pick<ServiceContext, "db" | "clock">, callerNumber: string, confirmationCodeFilter?: string) {
   return ctx.db
     .select({
       id: appointments.id,
@@ -359,7 +436,7 @@ export async function cancelAppointment(
     .update(appointments)
     .set({ status: "cancelled", cancelledAt: ctx.clock.now(), updatedAt: sql`now()` })
     .where(and(eq(appointments.id, appt.id), eq(appointments.status, "booked")));
-  ctx.afterCommit(() => invalidate(ctx.cache, [genKeys.availability()], ctx.logger));
+  ctx.afterCommit(() => invalidate(ctx.cache, changedByBooking(input.callerNumber), ctx.logger));
   return ok({ ...view(appt, ctx.timeZone), cancelled: true });
 }
 
@@ -395,7 +472,7 @@ export async function rescheduleAppointment(
       alternatives: await nearestAlternatives(ctx, slot.serviceId, slot.startsAt, slot.id),
     });
   }
-  ctx.afterCommit(() => invalidate(ctx.cache, [genKeys.availability()], ctx.logger));
+  ctx.afterCommit(() => invalidate(ctx.cache, changedByBooking(input.callerNumber), ctx.logger));
   return ok({ ...view({ ...appt, startsAt: slot.startsAt, service: slot.service }, ctx.timeZone), previousTime });
 }
 

@@ -31,7 +31,8 @@ export interface CallerMemoryDeps {
 /** Cache keys derived from a caller's number; invalidated together when the memory changes. */
 export const callerKeys = {
   memory: (number: string) => `caller-memory:v1:${number}`,
-  profile: (number: string) => `caller-profile:v1:${number}`,
+  // v2: the entry carries the generations of its sources.
+  profile: (number: string) => `caller-profile:v2:${number}`,
 };
 
 const NONE = "none";

@@ -22,6 +22,20 @@ export interface ServiceContext {
   afterCommit(fn: () => Promise<void> | void): void;
 }
 
+/** What a read-only lookup needs: no transaction, nothing to run after a commit (personalization reads through it). */
+export type ReadContext = Pick<ServiceContext, "db" | "cache" | "clock" | "logger" | "timeZone" | "metrics">;
+
+/** What a tool's warm-up hook may run: queries only, never the cache. */
+export type WarmQueryContext = Pick<ServiceContext, "db" | "clock">;
+
+/**
+ * A value no stored row can have, for warm-up queries: same SQL as the real lookup, no match.
+ * Phone numbers and references are letters, digits and "+", so the tilde never matches.
+ */
+export const MATCHES_NOTHING = "~warm-up~";
+/** The nil UUID: ids are random (v4), so it matches no row either. */
+export const NIL_UUID = "00000000-0000-0000-0000-000000000000";
+
 /** A failure the caller (or an API client) can act on. `kind` maps to an HTTP status at the API edge. */
 export interface ServiceError {
   kind: "not_found" | "conflict" | "invalid" | "unavailable";

@@ -3,7 +3,7 @@ import { eq, sql } from "drizzle-orm";
 import { cacheKeys, cacheTtl, genKeys } from "../cache/keys.ts";
 import { invalidate, readThrough } from "../cache/read-through.ts";
 import { customers } from "../db/schema/index.ts";
-import { fail, ok, type Result, type ServiceContext } from "./context.ts";
+import { fail, MATCHES_NOTHING, ok, type Result, type ServiceContext } from "./context.ts";
 
 export interface CustomerView {
   id: string;
@@ -23,14 +23,21 @@ export function findCustomerByPhone(
     logger: ctx.logger,
     area: "customer",
     metrics: ctx.metrics,
-    load: async () => {
-      const [row] = await ctx.db
-        .select({ id: customers.id, phone: customers.phone, name: customers.name })
-        .from(customers)
-        .where(eq(customers.phone, phone));
-      return row ?? null;
-    },
+    load: () => queryCustomerByPhone(ctx, phone),
   });
+}
+
+async function queryCustomerByPhone(ctx: Pick<ServiceContext, "db">, phone: string): Promise<CustomerView | null> {
+  const [row] = await ctx.db
+    .select({ id: customers.id, phone: customers.phone, name: customers.name })
+    .from(customers)
+    .where(eq(customers.phone, phone));
+  return row ?? null;
+}
+
+/** Runs the customer-by-phone query for a number that matches nothing, bypassing the cache. */
+export async function warmCustomerQueries(ctx: Pick<ServiceContext, "db">): Promise<void> {
+  await queryCustomerByPhone(ctx, MATCHES_NOTHING);
 }
 
 /**

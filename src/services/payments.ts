@@ -9,7 +9,7 @@ import { invalidate, readThrough } from "../cache/read-through.ts";
 import { accounts, customers, type INVOICE_STATUSES, invoices, paymentRequests, payments } from "../db/schema/index.ts";
 import type { PaymentProvider } from "../payments/provider.ts";
 import { formatMoney, localDate, speakDate, speakDateTime } from "../speak.ts";
-import { fail, ok, phoneEnding, type Result, type ServiceContext } from "./context.ts";
+import { fail, MATCHES_NOTHING, ok, phoneEnding, type Result, type ServiceContext } from "./context.ts";
 import { ensureCustomer } from "./customers.ts";
 import { type OutboxRelay, queueSms } from "./messages.ts";
 
@@ -39,40 +39,47 @@ function callerAccounts(ctx: ServiceContext, phone: string): Promise<CachedAccou
     logger: ctx.logger,
     area: "balance",
     metrics: ctx.metrics,
-    load: async () => {
-      const rows = await ctx.db
-        .select({
-          accountNumber: accounts.accountNumber,
-          currency: accounts.currency,
-          invoiceId: invoices.number,
-          amountCents: invoices.amountCents,
-          invoiceCurrency: invoices.currency,
-          dueDate: invoices.dueDate,
-        })
-        .from(accounts)
-        .innerJoin(customers, eq(customers.id, accounts.customerId))
-        .leftJoin(invoices, and(eq(invoices.accountId, accounts.id), eq(invoices.status, "open")))
-        .where(eq(customers.phone, phone))
-        .orderBy(asc(accounts.accountNumber), asc(invoices.dueDate));
-      const byAccount = new Map<string, CachedAccount>();
-      for (const r of rows) {
-        let account = byAccount.get(r.accountNumber);
-        if (!account) {
-          account = { accountNumber: r.accountNumber, currency: r.currency, open: [] };
-          byAccount.set(r.accountNumber, account);
-        }
-        if (r.invoiceId && r.amountCents !== null && r.dueDate) {
-          account.open.push({
-            invoiceId: r.invoiceId,
-            amountCents: r.amountCents,
-            currency: r.invoiceCurrency ?? r.currency,
-            dueDate: r.dueDate,
-          });
-        }
-      }
-      return [...byAccount.values()];
-    },
+    load: () => queryCallerAccounts(ctx, phone),
   });
+}
+
+async function queryCallerAccounts(ctx: Pick<ServiceContext, "db">, phone: string): Promise<CachedAccount[]> {
+  const rows = await ctx.db
+    .select({
+      accountNumber: accounts.accountNumber,
+      currency: accounts.currency,
+      invoiceId: invoices.number,
+      amountCents: invoices.amountCents,
+      invoiceCurrency: invoices.currency,
+      dueDate: invoices.dueDate,
+    })
+    .from(accounts)
+    .innerJoin(customers, eq(customers.id, accounts.customerId))
+    .leftJoin(invoices, and(eq(invoices.accountId, accounts.id), eq(invoices.status, "open")))
+    .where(eq(customers.phone, phone))
+    .orderBy(asc(accounts.accountNumber), asc(invoices.dueDate));
+  const byAccount = new Map<string, CachedAccount>();
+  for (const r of rows) {
+    let account = byAccount.get(r.accountNumber);
+    if (!account) {
+      account = { accountNumber: r.accountNumber, currency: r.currency, open: [] };
+      byAccount.set(r.accountNumber, account);
+    }
+    if (r.invoiceId && r.amountCents !== null && r.dueDate) {
+      account.open.push({
+        invoiceId: r.invoiceId,
+        amountCents: r.amountCents,
+        currency: r.invoiceCurrency ?? r.currency,
+        dueDate: r.dueDate,
+      });
+    }
+  }
+  return [...byAccount.values()];
+}
+
+/** Runs get_account_balance's query for a number that matches nothing, bypassing the cache. */
+export async function warmAccountQueries(ctx: Pick<ServiceContext, "db">): Promise<void> {
+  await queryCallerAccounts(ctx, MATCHES_NOTHING);
 }
 
 function describeAccount(a: CachedAccount, today: string): AccountBalance {

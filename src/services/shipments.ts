@@ -2,12 +2,21 @@
  * Shipments: status lookups for callers (read through the cache) and the writes the business's
  * systems make through the REST API (which invalidate exactly what they changed).
  */
-import { and, desc, eq, sql } from "drizzle-orm";
+import { and, desc, eq, notInArray, sql } from "drizzle-orm";
 import { cacheKeys, cacheTtl, genKeys } from "../cache/keys.ts";
 import { invalidate, readThrough } from "../cache/read-through.ts";
 import { customers, SHIPMENT_STATUSES, type ShipmentStatus, shipmentEvents, shipments } from "../db/schema/index.ts";
 import { speakDate, speakDateTime } from "../speak.ts";
-import { fail, ok, type Result, type ServiceContext } from "./context.ts";
+import {
+  fail,
+  MATCHES_NOTHING,
+  NIL_UUID,
+  ok,
+  type ReadContext,
+  type Result,
+  type ServiceContext,
+  type WarmQueryContext,
+} from "./context.ts";
 import { ensureCustomer } from "./customers.ts";
 
 /** What is cached for one shipment: raw facts; wording and "is it late now" are decided at read time. */
@@ -51,7 +60,7 @@ export function normalizeTrackingNumber(value: string): string {
 }
 
 /** A shipment's status for anyone holding its tracking number (the number is the credential). */
-export async function getShipmentStatus(ctx: ServiceContext, trackingNumber: string): Promise<Result<ShipmentStatusView>> {
+export async function getShipmentStatus(ctx: ReadContext, trackingNumber: string): Promise<Result<ShipmentStatusView>> {
   const normalized = normalizeTrackingNumber(trackingNumber);
   if (normalized.length < 4) return fail("invalid", "That tracking number looks too short. Could you read it again?");
   const snapshot = await readThrough(ctx.cache, {
@@ -73,7 +82,7 @@ export async function getShipmentStatus(ctx: ServiceContext, trackingNumber: str
 }
 
 /** The caller's most recent shipments (at most three), newest first. */
-export async function listCallerShipments(ctx: ServiceContext, phone: string): Promise<ShipmentStatusView[]> {
+export async function listCallerShipments(ctx: ReadContext, phone: string): Promise<ShipmentStatusView[]> {
   const snapshots = await readThrough(ctx.cache, {
     key: cacheKeys.shipmentsOfCaller(phone),
     genKey: genKeys.phone(phone),
@@ -81,31 +90,49 @@ export async function listCallerShipments(ctx: ServiceContext, phone: string): P
     logger: ctx.logger,
     area: "shipments-of-caller",
     metrics: ctx.metrics,
-    load: async () => {
-      const rows = await ctx.db
-        .select({ trackingNumber: shipments.trackingNumber })
-        .from(shipments)
-        .innerJoin(customers, eq(customers.id, shipments.customerId))
-        .where(eq(customers.phone, phone))
-        .orderBy(desc(shipments.updatedAt))
-        .limit(3);
-      const loaded = await Promise.all(rows.map((r) => loadSnapshot(ctx, r.trackingNumber)));
-      return loaded.filter((s): s is ShipmentSnapshot => s !== null);
-    },
+    load: () => loadCallerSnapshots(ctx, phone, false),
   });
   const now = ctx.clock.now();
   return snapshots.map((s) => describeShipment(s, now, ctx.timeZone));
 }
 
+/**
+ * The caller's shipments still on their way (not delivered, not returned), at most three,
+ * most recently updated first. Read through the cache under the caller's generation, so any
+ * shipment write for this caller is seen at once.
+ */
+export async function listOpenShipments(ctx: ReadContext, phone: string): Promise<ShipmentStatusView[]> {
+  const snapshots = await readThrough(ctx.cache, {
+    key: cacheKeys.openShipmentsOfCaller(phone),
+    genKey: genKeys.phone(phone),
+    ...cacheTtl.shipmentsOfCaller,
+    logger: ctx.logger,
+    area: "open-shipments-of-caller",
+    metrics: ctx.metrics,
+    load: () => loadCallerSnapshots(ctx, phone, true),
+  });
+  const now = ctx.clock.now();
+  return snapshots.map((s) => describeShipment(s, now, ctx.timeZone));
+}
+
+const FINISHED: ShipmentStatus[] = ["delivered", "returned"];
+
+async function loadCallerSnapshots(ctx: Pick<ServiceContext, "db">, phone: string, openOnly: boolean): Promise<ShipmentSnapshot[]> {
+  const rows = await ctx.db
+    .select({ trackingNumber: shipments.trackingNumber })
+    .from(shipments)
+    .innerJoin(customers, eq(customers.id, shipments.customerId))
+    .where(and(eq(customers.phone, phone), openOnly ? notInArray(shipments.status, FINISHED) : undefined))
+    .orderBy(desc(shipments.updatedAt))
+    .limit(3);
+  const loaded = await Promise.all(rows.map((r) => loadSnapshot(ctx, r.trackingNumber)));
+  return loaded.filter((s): s is ShipmentSnapshot => s !== null);
+}
+
 async function loadSnapshot(ctx: Pick<ServiceContext, "db">, trackingNumber: string): Promise<ShipmentSnapshot | null> {
-  const [row] = await ctx.db.select().from(shipments).where(eq(shipments.trackingNumber, trackingNumber));
+  const [row] = await shipmentRow(ctx, trackingNumber);
   if (!row) return null;
-  const [event] = await ctx.db
-    .select({ at: shipmentEvents.occurredAt, description: shipmentEvents.description, location: shipmentEvents.location })
-    .from(shipmentEvents)
-    .where(eq(shipmentEvents.shipmentId, row.id))
-    .orderBy(desc(shipmentEvents.occurredAt), desc(shipmentEvents.createdAt))
-    .limit(1);
+  const [event] = await lastEventOf(ctx, row.id);
   return {
     trackingNumber: row.trackingNumber,
     status: row.status,
@@ -117,6 +144,27 @@ async function loadSnapshot(ctx: Pick<ServiceContext, "db">, trackingNumber: str
     deliveredAt: row.deliveredAt?.toISOString() ?? null,
     lastEvent: event ? { at: event.at.toISOString(), description: event.description, location: event.location } : null,
   };
+}
+
+const shipmentRow = (ctx: Pick<ServiceContext, "db">, trackingNumber: string) =>
+  ctx.db.select().from(shipments).where(eq(shipments.trackingNumber, trackingNumber));
+
+const lastEventOf = (ctx: Pick<ServiceContext, "db">, shipmentId: string) =>
+  ctx.db
+    .select({ at: shipmentEvents.occurredAt, description: shipmentEvents.description, location: shipmentEvents.location })
+    .from(shipmentEvents)
+    .where(eq(shipmentEvents.shipmentId, shipmentId))
+    .orderBy(desc(shipmentEvents.occurredAt), desc(shipmentEvents.createdAt))
+    .limit(1);
+
+/**
+ * Runs the status lookup's queries (by tracking number, last event, the caller's list) with
+ * values that match nothing, bypassing the cache: statements get prepared, nothing is cached.
+ */
+export async function warmShipmentQueries(ctx: WarmQueryContext): Promise<void> {
+  await shipmentRow(ctx, MATCHES_NOTHING);
+  await lastEventOf(ctx, NIL_UUID);
+  await loadCallerSnapshots(ctx, MATCHES_NOTHING, false);
 }
 
 /** Turns a snapshot into short, speakable fields; "delayed" is judged against `now`. */

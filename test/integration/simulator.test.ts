@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { serve } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEMO, seedDemoData } from "../../src/db/demo-seed.ts";
 import { findCall } from "../../src/services/calls.ts";
 import { runScenario } from "../../src/simulator/run.ts";
 import { parseScenario } from "../../src/simulator/scenario.ts";
@@ -24,14 +25,23 @@ async function listen(t: TestApp) {
 
 let builtIn: { url: string; close(): Promise<void> };
 let withFixtures: { url: string; close(): Promise<void> };
+let demo: { url: string; close(): Promise<void> };
 
 beforeAll(async () => {
   builtIn = await listen(await createTestApp({ env: { TRANSFER_NUMBER: "+15557654321" } }));
   withFixtures = await listen(await createTestApp({ toolsDir: fixtures }));
+  // The business scenarios play against the demo data, as `npm start` serves it. Roomy budgets:
+  // these tests check what the tools answer, not how fast a cold lookup is on a loaded machine.
+  const demoApp = await createTestApp({
+    env: { TRANSFER_NUMBER: "+15557654321", TOOL_BUDGET_MS: "3000", PERSONALIZATION_BUDGET_MS: "5000" },
+  });
+  await seedDemoData({ ...demoApp.deps, timeZone: demoApp.deps.config.BUSINESS_TIMEZONE });
+  demo = await listen(demoApp);
 });
 afterAll(async () => {
   await builtIn.close();
   await withFixtures.close();
+  await demo.close();
 });
 
 describe("runScenario", () => {
@@ -70,6 +80,41 @@ describe("runScenario", () => {
     expect(report.steps[0]?.failures).toContain("HTTP 401 (Vapi expects 200)");
   });
 
+  it("plays the shipment-status scenario against the demo data, personalized for the demo caller", async () => {
+    const report = await runScenario(await scenarioFile("../../scenarios/shipment-status.json"), {
+      url: demo.url,
+      auth: { secret: TEST_SECRET },
+    });
+    expect(report.failures).toEqual([]);
+    expect(report.steps[0]?.notes).toContain(`personalized for ${DEMO.callerName}`);
+    expect(report.steps[0]?.heard[0]).toMatch(/^Hi Jordan Rivera/);
+    expect(report.steps[3]?.notes[0]).toContain("1ZDEMO0002");
+    expect(report.steps[3]?.notes[0]).not.toContain("1ZDEMO0003");
+    expect(report.steps[4]?.notes[0]).toContain('"delayed":true');
+  });
+
+  it("plays the booking scenario: the slot offered is booked and then listed for the caller", async () => {
+    const report = await runScenario(await scenarioFile("../../scenarios/booking.json"), { url: demo.url, auth: { secret: TEST_SECRET } });
+    expect(report.failures).toEqual([]);
+    const offered = JSON.parse(report.steps[2]!.notes[0]!.replace(/^check_availability → result: /, "")) as { slots: { time: string }[] };
+    const booked = JSON.parse(report.steps[3]!.notes[0]!.replace(/^book_appointment → result: /, "")) as {
+      confirmationCode: string;
+      time: string;
+    };
+    expect(booked.time).toBe(offered.slots[0]?.time);
+    expect(report.steps[4]?.notes[0]).toContain(booked.confirmationCode);
+  });
+
+  it("plays the payment scenario: balance, a link for the invoice due first, then a transfer", async () => {
+    const report = await runScenario(await scenarioFile("../../scenarios/payment.json"), { url: demo.url, auth: { secret: TEST_SECRET } });
+    expect(report.failures).toEqual([]);
+    expect(report.steps[2]?.notes[0]).toContain('"balance":"$165.50"');
+    expect(report.steps[3]?.notes[0]).toContain('"sent":true');
+    expect(report.steps.map((s) => s.httpStatus).every((status) => status === 200)).toBe(true);
+    const call = await findCall(testDatabase().db, report.callId);
+    expect(call).toMatchObject({ status: "ended", callerNumber: DEMO.callerNumber });
+  });
+
   it("ships valid scenarios for shipment status, booking and payment", async () => {
     const files = (await readdir(new URL("../../scenarios/", import.meta.url))).sort();
     expect(files).toEqual(["booking.json", "business-hours.json", "payment.json", "shipment-status.json"]);
@@ -85,6 +130,7 @@ describe("runScenario", () => {
         "get_account_balance",
         "get_business_hours",
         "get_shipment_status",
+        "list_my_appointments",
         "send_payment_link",
       ].sort(),
     );

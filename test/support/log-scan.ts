@@ -26,7 +26,8 @@ export interface Finding {
 export function scanLogLines(lines: readonly string[], secrets: readonly string[]): Finding[] {
   const findings: Finding[] = [];
   lines.forEach((text, i) => {
-    for (const match of text.matchAll(/\d(?:[ -]?\d){12,18}/g)) {
+    // Word boundaries as in the logger's own redaction: digits inside a hex id are not a card.
+    for (const match of text.matchAll(/\b\d(?:[ -]?\d){12,18}\b/g)) {
       const digits = match[0].replace(/\D/g, "");
       if (digits.length >= 13 && luhnValid(digits)) findings.push({ line: i + 1, what: `card-like number ending ${digits.slice(-4)}` });
     }

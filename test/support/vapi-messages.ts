@@ -1,5 +1,17 @@
 /** Realistic Vapi server messages, shaped like payloads captured from real calls. */
 import { randomUUID } from "node:crypto";
+import { scanLogLines } from "./log-scan.ts";
+
+/**
+ * A random id that the run-wide log scan cannot mistake for a card number: about one UUID in a
+ * few hundred has a Luhn-valid run of 13 digits, and ids are logged with every tool call.
+ */
+export function logSafeId(make: () => string = randomUUID): string {
+  for (;;) {
+    const id = make();
+    if (scanLogLines([id], []).length === 0) return id;
+  }
+}
 
 export interface CallOptions {
   callId?: string;
@@ -8,7 +20,7 @@ export interface CallOptions {
 
 function call(options: CallOptions) {
   return {
-    id: options.callId ?? randomUUID(),
+    id: options.callId ?? logSafeId(),
     orgId: "org-1",
     type: "inboundPhoneCall",
     status: "in-progress",
@@ -22,7 +34,7 @@ export type ToolCallSpec = { id?: string; name: string; args?: unknown; shape?: 
 /** A `tool-calls` message. `args` are sent as a JSON string unless `shape` says otherwise. */
 export function toolCallsMessage(calls: ToolCallSpec[], options: CallOptions & { list?: "toolCallList" | "toolCalls" } = {}) {
   const items = calls.map((c) => {
-    const id = c.id ?? `call_${randomUUID().replaceAll("-", "").slice(0, 24)}`;
+    const id = c.id ?? logSafeId(() => `call_${randomUUID().replaceAll("-", "").slice(0, 24)}`);
     const args = c.args ?? {};
     if (c.shape === "top-level") return { id, type: "function", name: c.name, arguments: args };
     return { id, type: "function", function: { name: c.name, arguments: c.shape === "object" ? args : JSON.stringify(args) } };

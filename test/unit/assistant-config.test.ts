@@ -95,6 +95,10 @@ describe("buildAssistant", () => {
       nextAppointment: { service: "Fitting", startsAt: "2026-02-01T09:00:00Z" },
     });
     expect(described).toContain("SB-1 (in transit, due Friday)");
-    expect(described).toContain("Next appointment: Fitting");
+    expect(described).toContain("Next appointment: Fitting, at 2026-02-01T09:00:00Z.");
+    const spoken = describeProfile({
+      nextAppointment: { service: "Fitting", startsAt: "2026-02-01T14:00:00Z", time: "Sunday, February 1 at 9:00 AM" },
+    });
+    expect(spoken).toBe("Next appointment: Fitting, Sunday, February 1 at 9:00 AM.");
   });
 });
