@@ -69,7 +69,7 @@ async function main() {
       HOST: "127.0.0.1",
       PORT: "0",
     };
-    const firstRequest = await measureFirstRequest(env);
+    const firstRequest = await measureFirstRequest(env, ctx);
 
     server = await startServerProcess(env, 60_000, "bundle");
     const base = server.base;
@@ -117,7 +117,7 @@ async function main() {
           `| ${s.calls} | ${(s.sent / s.seconds).toFixed(0)} | ${s.tool.p50.toFixed(2)} | ${s.tool.p99.toFixed(2)} | ${s.informational.p99.toFixed(2)} | ${s.errors + s.toolFailures} | ${s.late} | ${s.rss.toFixed(0)} |`,
       ),
       "",
-      `**First request after start** (tool call, fresh process): ${firstRequest.warm.toFixed(1)} ms with warm-up, ${firstRequest.cold.toFixed(1)} ms without.`,
+      `**First request after start** (get_shipment_status needing Postgres, fresh process, median of runs): ${firstRequest.warm.toFixed(1)} ms with warm-up, ${firstRequest.cold.toFixed(1)} ms without.`,
       "",
       `Machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; load generator on the same machine; ${connections} connections, ${duration} s per scenario.`,
     ].join("\n");
@@ -200,22 +200,38 @@ async function runScenario(server: ServerProcess, scenario: Scenario, ctx: Bench
   };
 }
 
-async function measureFirstRequest(env: Record<string, string>) {
+/**
+ * The first tool call a fresh process serves, with and without warm-up. The client connection
+ * is opened first (GET /healthz) so only the server's first database work is timed; each run
+ * asks for a shipment nobody asked for yet, so it is a cache miss that needs Postgres.
+ */
+async function measureFirstRequest(env: Record<string, string>, ctx: BenchContext) {
+  const unused = [...(ctx.data.coldTrackingNumbers ?? [])].reverse();
   const once = async (warm: boolean) => {
     const s = await startServerProcess({ ...env, WARM_UP: warm ? "true" : "false" }, 60_000, "bundle");
     try {
+      await fetch(`${s.base}/healthz`).then((r) => r.text());
+      const trackingNumber = unused.shift();
       const started = performance.now();
       await fetch(`${s.base}/vapi/webhook`, {
         method: "POST",
         headers: { "x-vapi-secret": env.VAPI_SECRET! },
-        body: toolCall("get_business_hours", {}),
+        body: trackingNumber ? toolCall("get_shipment_status", { trackingNumber }) : toolCall("get_business_hours", {}),
       }).then((r) => r.text());
       return performance.now() - started;
     } finally {
       await s.stop();
     }
   };
-  return { warm: await once(true), cold: await once(false) };
+  // Alternate, several times each: single samples on a shared machine are noise.
+  const warm: number[] = [];
+  const cold: number[] = [];
+  for (let i = 0; i < (smoke ? 1 : 3); i++) {
+    cold.push(await once(false));
+    warm.push(await once(true));
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  return { warm: median(warm), cold: median(cold) };
 }
 
 async function rampCallMix(server: ServerProcess, tool: string, ctx: BenchContext) {

@@ -44,7 +44,8 @@ export async function startServerProcess(
       const match = /listening on (http:\/\/\S+)/.exec(line);
       if (match) {
         clearTimeout(timer);
-        resolve(match[1]!);
+        // The server listens on an address, not a name: skip resolving "localhost" (IPv6 first).
+        resolve(match[1]!.replace("//localhost:", "//127.0.0.1:"));
       }
     });
     child.once("exit", (code) => {
