@@ -24,6 +24,9 @@ export function createRedisCache(options: RedisCacheOptions): Cache & { client: 
     connectTimeout: 2_000,
     retryStrategy: (times) => Math.min(50 * times, 1_000),
     lazyConnect: false,
+    // Commands issued in the same tick by concurrent requests go out in one write: under load
+    // this halves the syscalls of a cache hit for Node and for Redis (measured by the benchmark).
+    enableAutoPipelining: true,
     ...options.redisOptions,
   });
   // Connection errors surface on the commands that fail; the event only keeps ioredis from
