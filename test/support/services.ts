@@ -3,7 +3,7 @@
  * disturbing the shared services other tests use. Both are the real servers, on free loopback ports.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -102,6 +102,27 @@ function postgresBin(name: string): string {
   }
 }
 
+function signalPid(pid: number, sig: NodeJS.Signals) {
+  try {
+    process.kill(pid, sig);
+  } catch {}
+}
+
+/** Direct children of a process (Linux /proc); none where /proc is not available. */
+function childrenOf(pid: number | undefined): number[] {
+  if (pid === undefined) return [];
+  const found: number[] = [];
+  for (const entry of readdirSync("/proc", { withFileTypes: true })) {
+    if (!entry.isDirectory() || !/^\d+$/.test(entry.name)) continue;
+    try {
+      // "pid (comm) state ppid ...": comm may hold spaces, so read after the last ")".
+      const stat = readFileSync(`/proc/${entry.name}/stat`, "utf8");
+      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid) found.push(Number(entry.name));
+    } catch {}
+  }
+  return found;
+}
+
 /**
  * A private PostgreSQL cluster (initdb in a temp directory). PostgreSQL refuses to run as root,
  * so when the tests run as root the server runs as the `postgres` system user.
@@ -160,19 +181,27 @@ export async function startPostgres(): Promise<ControlledService> {
       pid = Number(readFileSync(join(data, "postmaster.pid"), "utf8").split("\n")[0]);
     },
     async stop() {
-      signal("SIGCONT");
+      service.resume();
       signal("SIGINT"); // fast shutdown: rolls back open transactions
       await gone();
     },
     async kill() {
-      signal("SIGCONT");
+      service.resume();
       signal("SIGKILL"); // a crash: recovery runs on the next start
       await gone();
       // Orphaned backends keep the port until they notice; wait for them too.
       await until(async () => !(await ready().catch(() => false)), "postgres backends gone");
     },
-    pause: () => signal("SIGSTOP"),
-    resume: () => signal("SIGCONT"),
+    // The postmaster only forks; each connection has its own backend process. A hung server is
+    // all of them stopped (postmaster first, so it forks nothing new in between).
+    pause() {
+      signal("SIGSTOP");
+      for (const child of childrenOf(pid)) signalPid(child, "SIGSTOP");
+    },
+    resume() {
+      for (const child of childrenOf(pid)) signalPid(child, "SIGCONT");
+      signal("SIGCONT");
+    },
     async destroy() {
       await service.stop();
       rmSync(dir, { recursive: true, force: true });
