@@ -1,8 +1,8 @@
 // Protects callers and bookings under Postgres faults: stopped, locked or hung, reads answer from the cache, writes speak a failure that offers a person, nothing is reported booked that is not committed, and a late transaction never books twice.
-import { inArray, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import postgres from "postgres";
 import { beforeAll, describe, expect, it } from "vitest";
-import { appointments } from "../../src/db/schema/index.ts";
+import { expectNoHalfWrittenBookings, lostCodes } from "../support/booking-audit.ts";
 import { callTool, givenShipment, givenSlots, uniquePhone } from "../support/business.ts";
 import type { TestApp } from "../support/harness.ts";
 import { type PrivateStack, startPrivateStack } from "../support/private-stack.ts";
@@ -18,30 +18,8 @@ beforeAll(async () => {
 
 const OFFERS_A_PERSON = /connect you with a person/;
 
-/** Codes Postgres holds for booked appointments among `codes`. */
-async function committed(codes: readonly string[]): Promise<Set<string>> {
-  if (codes.length === 0) return new Set();
-  const rows = await stack.database.db
-    .select({ code: appointments.confirmationCode })
-    .from(appointments)
-    .where(inArray(appointments.confirmationCode, [...codes]));
-  return new Set(rows.map((r) => r.code));
-}
-
 const bookingsOn = async (slotId: string) =>
   (await stack.database.db.execute<{ n: number }>(sql`select count(*)::int as n from appointments where slot_id = ${slotId}`))[0]!.n;
-
-/** Every appointment has its tool_calls row and every stored booking answer its appointment: nothing half-written. */
-async function expectNoHalfWrittenBookings() {
-  const orphans = await stack.database.db.execute<{ n: number }>(sql`
-    select count(*)::int as n from appointments a
-    where not exists (select 1 from tool_calls tc where tc.tool_name = 'book_appointment' and tc.response->>'result' like '%' || a.confirmation_code || '%')`);
-  expect(orphans[0]!.n).toBe(0);
-  const placeholders = await stack.database.db.execute<{ n: number }>(
-    sql`select count(*)::int as n from tool_calls where response = '{}'::jsonb`,
-  );
-  expect(placeholders[0]!.n).toBe(0);
-}
 
 const waitForPostgres = () =>
   expect
@@ -87,9 +65,9 @@ describe("Postgres stopped", () => {
     // The same app books again without a restart, and every code it ever acknowledged is stored.
     const after = await callTool(t, "book_appointment", { slotId: slotIds[1], customerName: "After" }, { caller });
     acknowledged.push(after.data!.confirmationCode);
-    expect(await committed(acknowledged)).toEqual(new Set(acknowledged));
+    expect(await lostCodes(stack.database.db, acknowledged)).toEqual([]);
     for (const slotId of slotIds.slice(2)) expect(await bookingsOn(slotId)).toBe(0);
-    await expectNoHalfWrittenBookings();
+    await expectNoHalfWrittenBookings(stack.database.db);
   });
 });
 
@@ -146,7 +124,7 @@ describe("Postgres slow (a long lock on appointments)", () => {
     expect(again.data).toMatchObject({ booked: true });
     expect(resent.data).toMatchObject({ booked: true, confirmationCode: again.data!.confirmationCode });
     expect(await bookingsOn(slotId)).toBe(1);
-    await expectNoHalfWrittenBookings();
+    await expectNoHalfWrittenBookings(stack.database.db);
   });
 });
 
@@ -181,7 +159,7 @@ describe("Postgres hung (paused) during a burst of bookings", () => {
     expect(failed.length, "the hang reached some bookings").toBeGreaterThan(0);
     for (const a of failed) expect(a.error).toMatch(OFFERS_A_PERSON);
     await waitForPostgres();
-    expect(await committed(codes)).toEqual(new Set(codes));
-    await expectNoHalfWrittenBookings();
+    expect(await lostCodes(stack.database.db, codes)).toEqual([]);
+    await expectNoHalfWrittenBookings(stack.database.db);
   });
 });
