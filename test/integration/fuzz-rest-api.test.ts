@@ -144,12 +144,12 @@ describe("credentials stay separate", () => {
     });
 
   it("the API token does not open /vapi, and the Vapi secret does not open /api", async () => {
-    for (const headers of [{ authorization: `Bearer ${API_TOKEN}` }, { "x-vapi-secret": API_TOKEN }]) {
+    for (const headers of [{ authorization: `Bearer ${API_TOKEN}` }, { "x-vapi-secret": API_TOKEN }] as Record<string, string>[]) {
       const res = await webhook(headers);
       expect(res.status).toBe(401);
       expectSane({ status: res.status, text: await res.text() });
     }
-    for (const headers of [{ authorization: `Bearer ${TEST_SECRET}` }, { "x-vapi-secret": TEST_SECRET }]) {
+    for (const headers of [{ authorization: `Bearer ${TEST_SECRET}` }, { "x-vapi-secret": TEST_SECRET }] as Record<string, string>[]) {
       const r = await request("POST", "/customers", JSON.stringify(validBody("/customers")), headers);
       expect(r.status).toBe(401);
       expectSane(r);
