@@ -1,6 +1,6 @@
 // Protects bookings across a crash: the server process SIGKILLed during a burst of bookings leaves no half-written booking, every acknowledged one is stored, and re-sent calls after the restart book nothing twice.
 import { sql } from "drizzle-orm";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ServerProcess, startServerProcess } from "../../scripts/lib/server-process.ts";
 import { expectNoHalfWrittenBookings, lostCodes } from "../support/booking-audit.ts";
 import { givenSlots, uniquePhone } from "../support/business.ts";
@@ -13,6 +13,8 @@ let stack: PrivateStack;
 beforeAll(async () => {
   stack = await startPrivateStack();
 }, 120_000);
+
+afterAll(() => stack?.destroy(), 60_000);
 
 const serverEnv = () => ({
   DATABASE_URL: stack.postgres.url,

@@ -1,7 +1,7 @@
 // Protects callers and bookings under Postgres faults: stopped, locked or hung, reads answer from the cache, writes speak a failure that offers a person, nothing is reported booked that is not committed, and a late transaction never books twice.
 import { sql } from "drizzle-orm";
 import postgres from "postgres";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectNoHalfWrittenBookings, lostCodes } from "../support/booking-audit.ts";
 import { callTool, givenShipment, givenSlots, uniquePhone } from "../support/business.ts";
 import type { TestApp } from "../support/harness.ts";
@@ -15,6 +15,8 @@ beforeAll(async () => {
   stack = await startPrivateStack();
   t = await stack.app({ env: { LOG_LEVEL: "warn", SIDE_EFFECT_LIMIT_PER_MINUTE: "0", TOOL_BUDGET_MS: "3000" } });
 }, 120_000);
+
+afterAll(() => stack?.destroy(), 60_000);
 
 const OFFERS_A_PERSON = /connect you with a person/;
 

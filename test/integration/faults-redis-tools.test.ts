@@ -1,6 +1,6 @@
 // Protects the business tools under Redis faults: with Redis stopped mid-load or paused, every call through the webhook still answers from Postgres within its budget, and the cache is used again once Redis returns, without a restart.
 import { sql } from "drizzle-orm";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { APOLOGY, DEFAULT_TIMEOUT_MESSAGE } from "../../src/tools/dispatcher.ts";
 import { givenShipment, givenSlots } from "../support/business.ts";
 import type { TestApp, ToolAnswer } from "../support/harness.ts";
@@ -22,6 +22,8 @@ beforeAll(async () => {
   }
   ({ serviceName } = await givenSlots(t, [200, 201, 202]));
 }, 120_000);
+
+afterAll(() => stack?.destroy(), 60_000);
 
 async function lookup(i: number) {
   const s = shipments[i % shipments.length]!;

@@ -151,6 +151,7 @@ export async function startPostgres(): Promise<ControlledService> {
       await sql.end({ timeout: 1 });
     }
   };
+  let wrapper: ChildProcess | undefined;
   // Signals go to the postmaster itself (its pid file), not to the runuser wrapper.
   let pid: number | undefined;
   const signal = (sig: NodeJS.Signals) => {
@@ -180,7 +181,7 @@ export async function startPostgres(): Promise<ControlledService> {
   const service: ControlledService = {
     url,
     async start() {
-      run("postgres", ["-D", data, "-p", String(port), "-k", dir, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"]);
+      wrapper = run("postgres", ["-D", data, "-p", String(port), "-k", dir, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"]);
       await until(ready, "postgres");
       pid = Number(readFileSync(join(data, "postmaster.pid"), "utf8").split("\n")[0]);
     },
@@ -209,9 +210,12 @@ export async function startPostgres(): Promise<ControlledService> {
     resume() {
       for (const child of childrenOf(pid)) signalPid(child, "SIGCONT");
       signal("SIGCONT");
+      // runuser stops itself when its child stops (job control) and then never reaps the child.
+      if (wrapper?.pid !== undefined) signalPid(wrapper.pid, "SIGCONT");
     },
     async destroy() {
-      await service.stop();
+      // A shutdown after a pause/resume has been seen to take half a minute; a throwaway cluster needs none.
+      await service.kill();
       rmSync(dir, { recursive: true, force: true });
     },
   };
