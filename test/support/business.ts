@@ -6,9 +6,9 @@ import { upsertAccount, upsertInvoice } from "../../src/services/payments.ts";
 import { addShipmentEvent, type ShipmentEventInput, type UpsertShipmentInput, upsertShipment } from "../../src/services/shipments.ts";
 import type { TestApp } from "./harness.ts";
 
-/** A fresh E.164 number no other test uses. */
+/** A fresh E.164 number no other test uses, never in the demo data's +1555010… range. */
 export function uniquePhone(): string {
-  return `+1555${String(randomInt(0, 10_000_000)).padStart(7, "0")}`;
+  return `+1555${randomInt(1_000_000, 10_000_000)}`;
 }
 
 export function uniqueCode(prefix: string): string {

@@ -14,7 +14,7 @@ import { createMemoryCache } from "../../src/cache/memory-cache.ts";
 import { createRedisCache, waitForRedis } from "../../src/cache/redis-cache.ts";
 import { type Clock, systemClock } from "../../src/clock.ts";
 import { type Env, parseConfig } from "../../src/config.ts";
-import { createDatabase, type DatabaseHandle } from "../../src/db/client.ts";
+import { createDatabase, type Database, type DatabaseHandle } from "../../src/db/client.ts";
 import { createBackgroundTasks } from "../../src/defer.ts";
 import type { AppDeps } from "../../src/deps.ts";
 import { createLogger } from "../../src/logger.ts";
@@ -68,6 +68,8 @@ export interface TestAppOptions {
   cache?: Cache;
   assistant?: AssistantConfig;
   profileContributors?: readonly CallerProfileContributor[];
+  /** Another database than the run's (fault tests point the app at a private Postgres). */
+  db?: Database;
 }
 
 export type TestApp = Awaited<ReturnType<typeof createTestApp>>;
@@ -83,12 +85,12 @@ export async function createTestApp(options: TestAppOptions = {}) {
     },
     secrets: [TEST_SECRET],
   });
-  const db = testDatabase().db;
+  const db = options.db ?? testDatabase().db;
   const services = options.services ?? (await createBusinessServices(config, { db, logger, vapiSecret: TEST_SECRET }, options.providers));
   const deps: AppDeps = {
     config,
     db,
-    databaseKind: inject("databaseKind"),
+    databaseKind: options.db ? "postgres" : inject("databaseKind"),
     cache: options.cache ?? (await testCache()),
     registry: createRegistry(await discoverTools(options.toolsDir)),
     logger,

@@ -3,7 +3,7 @@
  * disturbing the shared services other tests use. Both are the real servers, on free loopback ports.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -102,6 +102,27 @@ function postgresBin(name: string): string {
   }
 }
 
+function signalPid(pid: number, sig: NodeJS.Signals) {
+  try {
+    process.kill(pid, sig);
+  } catch {}
+}
+
+/** Direct children of a process (Linux /proc); none where /proc is not available. */
+function childrenOf(pid: number | undefined): number[] {
+  if (pid === undefined) return [];
+  const found: number[] = [];
+  for (const entry of readdirSync("/proc", { withFileTypes: true })) {
+    if (!entry.isDirectory() || !/^\d+$/.test(entry.name)) continue;
+    try {
+      // "pid (comm) state ppid ...": comm may hold spaces, so read after the last ")".
+      const stat = readFileSync(`/proc/${entry.name}/stat`, "utf8");
+      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid) found.push(Number(entry.name));
+    } catch {}
+  }
+  return found;
+}
+
 /**
  * A private PostgreSQL cluster (initdb in a temp directory). PostgreSQL refuses to run as root,
  * so when the tests run as root the server runs as the `postgres` system user.
@@ -130,6 +151,7 @@ export async function startPostgres(): Promise<ControlledService> {
       await sql.end({ timeout: 1 });
     }
   };
+  let wrapper: ChildProcess | undefined;
   // Signals go to the postmaster itself (its pid file), not to the runuser wrapper.
   let pid: number | undefined;
   const signal = (sig: NodeJS.Signals) => {
@@ -139,42 +161,61 @@ export async function startPostgres(): Promise<ControlledService> {
       } catch {}
     }
   };
-  const gone = async () => {
+  const gone = async (timeoutMs?: number) => {
     const target = pid;
     if (target === undefined) return;
-    await until(async () => {
-      try {
-        process.kill(target, 0);
-        return false;
-      } catch {
-        return true;
-      }
-    }, "postgres shutdown");
+    await until(
+      async () => {
+        try {
+          process.kill(target, 0);
+          return false;
+        } catch {
+          return true;
+        }
+      },
+      "postgres shutdown",
+      timeoutMs,
+    );
     pid = undefined;
   };
   const service: ControlledService = {
     url,
     async start() {
-      run("postgres", ["-D", data, "-p", String(port), "-k", dir, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"]);
+      wrapper = run("postgres", ["-D", data, "-p", String(port), "-k", dir, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"]);
       await until(ready, "postgres");
       pid = Number(readFileSync(join(data, "postmaster.pid"), "utf8").split("\n")[0]);
     },
     async stop() {
-      signal("SIGCONT");
+      service.resume();
       signal("SIGINT"); // fast shutdown: rolls back open transactions
-      await gone();
+      // Under load a fast shutdown has been seen to hang; an immediate shutdown then ends it.
+      await gone(10_000).catch(async () => {
+        signal("SIGQUIT");
+        await gone();
+      });
     },
     async kill() {
-      signal("SIGCONT");
+      service.resume();
       signal("SIGKILL"); // a crash: recovery runs on the next start
       await gone();
       // Orphaned backends keep the port until they notice; wait for them too.
       await until(async () => !(await ready().catch(() => false)), "postgres backends gone");
     },
-    pause: () => signal("SIGSTOP"),
-    resume: () => signal("SIGCONT"),
+    // The postmaster only forks; each connection has its own backend process. A hung server is
+    // all of them stopped (postmaster first, so it forks nothing new in between).
+    pause() {
+      signal("SIGSTOP");
+      for (const child of childrenOf(pid)) signalPid(child, "SIGSTOP");
+    },
+    resume() {
+      for (const child of childrenOf(pid)) signalPid(child, "SIGCONT");
+      signal("SIGCONT");
+      // runuser stops itself when its child stops (job control) and then never reaps the child.
+      if (wrapper?.pid !== undefined) signalPid(wrapper.pid, "SIGCONT");
+    },
     async destroy() {
-      await service.stop();
+      // A shutdown after a pause/resume has been seen to take half a minute; a throwaway cluster needs none.
+      await service.kill();
       rmSync(dir, { recursive: true, force: true });
     },
   };
