@@ -172,14 +172,27 @@ async function recordLifecycle(deps: AppDeps, message: VapiMessage, retries: Ret
     // Not awaited: retention is housekeeping, not part of storing this report.
     if (firstDelivery) void purgeTranscriptsNowAndThen(deps);
   };
-  try {
-    await write();
-  } catch (err) {
-    const fields = { type: message.type, callId: facts.callId };
+  const fields = { type: message.type, callId: facts.callId };
+  const attempt = write().catch((err: unknown) => {
     deps.logger.error("call record not stored; retrying in the background", { ...fields, err });
     if (!retries.add("call record", fields, write)) deps.logger.error("call record lost: retry queue full", fields);
+  });
+  // A hung database must not hold Vapi's request open: past the wait the answer goes out and the
+  // write goes on (and, if it fails, into the retries) in the background.
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const waited = await Promise.race([
+    attempt.then(() => "done" as const),
+    new Promise<"pending">((r) => (timer = setTimeout(() => r("pending"), LIFECYCLE_WRITE_WAIT_MS))),
+  ]);
+  clearTimeout(timer);
+  if (waited === "pending") {
+    deps.logger.warn("call record write is slow; answering before it finishes", fields);
+    deps.defer(attempt, "call record write");
   }
 }
+
+/** How long an informational message waits for its call-record write before answering anyway. */
+const LIFECYCLE_WRITE_WAIT_MS = 2_000;
 
 const RETENTION_INTERVAL_MS = 60 * 60 * 1000;
 

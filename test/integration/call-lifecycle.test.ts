@@ -166,6 +166,30 @@ describe("end-of-call report", () => {
     await broken.close();
   });
 
+  it("answers without waiting out a hung database, leaving the write to the background", async () => {
+    // A server that accepts connections and never answers: a database that hangs.
+    const { createServer } = await import("node:net");
+    const sockets: import("node:net").Socket[] = [];
+    const blackHole = createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => blackHole.listen(0, "127.0.0.1", resolve));
+    const port = (blackHole.address() as { port: number }).port;
+    const hung = createDatabase(`postgres://postgres@127.0.0.1:${port}/nowhere`, { max: 1, connectTimeoutSeconds: 30 });
+    const slow = await createTestApp({ toolsDir: fixtures });
+    slow.deps.db = hung.db;
+    const slowApp = (await import("../../src/app.ts")).createApp(slow.deps);
+    const callId = randomUUID();
+    const res = await slowApp.request("/vapi/webhook", {
+      method: "POST",
+      headers: { "x-vapi-secret": "test-secret-0123456789abcdef", "content-type": "application/json" },
+      body: JSON.stringify(report(callId, "+15550100009")),
+    });
+    expect(res.status).toBe(200);
+    expect(slow.logs.some((l) => l.includes("answering before it finishes") && l.includes(callId))).toBe(true);
+    for (const socket of sockets) socket.destroy();
+    blackHole.close();
+    await hung.close().catch(() => {});
+  });
+
   it("stores a report with impossible timestamps instead of failing on them", async () => {
     const callId = randomUUID();
     const { status } = await t.webhook({
