@@ -3,7 +3,7 @@
  * the caller's own number. No double booking is decided by Postgres (a unique index on active
  * appointments per slot), never by checking first; every change invalidates availability.
  */
-import { and, asc, eq, gt, gte, ilike, lt, ne, or, sql } from "drizzle-orm";
+import { and, asc, eq, gt, gte, ilike, lt, ne, or, type SQL, sql } from "drizzle-orm";
 import { cacheKeys, cacheTtl, genKeys } from "../cache/keys.ts";
 import { invalidate, readThrough } from "../cache/read-through.ts";
 import { appointments, customers, services, slots } from "../db/schema/index.ts";
@@ -342,8 +342,9 @@ export async function warmAppointmentQueries(ctx: WarmQueryContext): Promise<voi
   await upcomingOf(ctx, MATCHES_NOTHING);
 }
 
-async function upcomingOf(ctx: Pick<ServiceContext, "db" | "clock">, callerNumber: string, confirmationCodeFilter?: string) {
-  return ctx.db
+/** The caller's appointments with their slot and service, narrowed by `conditions`. */
+function appointmentsOfCaller(db: ServiceContext["db"], callerNumber: string, ...conditions: (SQL | undefined)[]) {
+  return db
     .select({
       id: appointments.id,
       confirmationCode: appointments.confirmationCode,
@@ -357,14 +358,17 @@ async function upcomingOf(ctx: Pick<ServiceContext, "db" | "clock">, callerNumbe
     .innerJoin(customers, eq(customers.id, appointments.customerId))
     .innerJoin(slots, eq(slots.id, appointments.slotId))
     .innerJoin(services, eq(services.id, slots.serviceId))
-    .where(
-      and(
-        eq(customers.phone, callerNumber),
-        eq(appointments.status, "booked"),
-        gt(slots.startsAt, ctx.clock.now()),
-        confirmationCodeFilter ? eq(appointments.confirmationCode, confirmationCodeFilter) : undefined,
-      ),
-    )
+    .where(and(eq(customers.phone, callerNumber), ...conditions));
+}
+
+async function upcomingOf(ctx: Pick<ServiceContext, "db" | "clock">, callerNumber: string, confirmationCodeFilter?: string) {
+  return appointmentsOfCaller(
+    ctx.db,
+    callerNumber,
+    eq(appointments.status, "booked"),
+    gt(slots.startsAt, ctx.clock.now()),
+    confirmationCodeFilter ? eq(appointments.confirmationCode, confirmationCodeFilter) : undefined,
+  )
     .orderBy(asc(slots.startsAt))
     .limit(10);
 }
@@ -377,24 +381,12 @@ const view = (r: { confirmationCode: string; name: string; startsAt: Date; servi
 });
 
 async function cancelledOf(ctx: ServiceContext, callerNumber: string, code: string) {
-  const [row] = await ctx.db
-    .select({
-      confirmationCode: appointments.confirmationCode,
-      name: appointments.customerName,
-      startsAt: slots.startsAt,
-      service: services.name,
-    })
-    .from(appointments)
-    .innerJoin(customers, eq(customers.id, appointments.customerId))
-    .innerJoin(slots, eq(slots.id, appointments.slotId))
-    .innerJoin(services, eq(services.id, slots.serviceId))
-    .where(
-      and(
-        eq(customers.phone, callerNumber),
-        eq(appointments.status, "cancelled"),
-        eq(appointments.confirmationCode, normalizeConfirmationCode(code)),
-      ),
-    );
+  const [row] = await appointmentsOfCaller(
+    ctx.db,
+    callerNumber,
+    eq(appointments.status, "cancelled"),
+    eq(appointments.confirmationCode, normalizeConfirmationCode(code)),
+  );
   return row;
 }
 
