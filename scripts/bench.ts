@@ -27,6 +27,7 @@ const { values: args } = parseArgs({
     connections: { type: "string", default: "50" },
     out: { type: "string", default: "bench-report" },
     "max-calls": { type: "string", default: "12000" },
+    profile: { type: "boolean", default: false },
   },
 });
 const smoke = args.smoke;
@@ -71,7 +72,10 @@ async function main() {
     };
     const firstRequest = await measureFirstRequest(env, ctx);
 
-    server = await startServerProcess(env, 60_000, "bundle");
+    // --profile: a V8 CPU profile of the whole measured run, for the DevTools or speedscope.
+    const profileFlags = args.profile ? ["--cpu-prof", "--cpu-prof-dir", args.out] : [];
+    await mkdir(args.out, { recursive: true });
+    server = await startServerProcess(env, 60_000, "bundle", profileFlags);
     const base = server.base;
     const headers = { "content-type": "application/json", "x-vapi-secret": secret };
     const send = async (body: string) => (await fetch(`${base}/vapi/webhook`, { method: "POST", headers, body })).text();
@@ -135,7 +139,7 @@ async function main() {
       ),
     );
     await writeFile(`${args.out}/results.json`, JSON.stringify({ results, mix, firstRequest }, null, 2));
-    log(`\nreport: ${args.out}/report.md, chart: ${args.out}/latency.svg`);
+    log(`\nreport: ${args.out}/report.md, chart: ${args.out}/latency.svg${args.profile ? `, CPU profile: ${args.out}/*.cpuprofile` : ""}`);
     // A non-200 answer is a bug whatever the load; a tool's spoken failure (a budget overrun on a
     // loaded machine) is a finding, shown in the table against the targets.
     const httpFailures = results.filter((r) => r.errors > 0);

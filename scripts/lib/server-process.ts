@@ -1,5 +1,7 @@
 /** Starts `src/server.ts` as a child process and resolves once it prints its URL. Used by the benchmark and tests. */
 import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 
@@ -22,8 +24,10 @@ export async function startServerProcess(
   env: Record<string, string>,
   timeoutMs = 60_000,
   entry: "source" | "bundle" = "source",
+  /** Extra Node flags, e.g. `--cpu-prof` (written when the process exits on SIGTERM). */
+  nodeFlags: readonly string[] = [],
 ): Promise<ServerProcess> {
-  const args = entry === "bundle" ? ["dist/server.mjs"] : ["--import", "tsx", "src/server.ts"];
+  const args = [...nodeFlags, ...(entry === "bundle" ? productionArgs() : ["--import", "tsx", "src/server.ts"])];
   const child = spawn(process.execPath, args, {
     cwd: root,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
@@ -57,6 +61,14 @@ export async function startServerProcess(
     throw err;
   });
   return { child, base, output, stop };
+}
+
+/** The arguments of `npm run start:prod` (Node flags included), so the benchmark runs exactly that. */
+function productionArgs(): string[] {
+  const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { scripts: Record<string, string> };
+  const [command, ...args] = pkg.scripts["start:prod"]!.split(/\s+/);
+  if (command !== "node") throw new Error(`start:prod must run node, not ${command}`);
+  return args;
 }
 
 /** Resident memory of a process in MiB (Linux), or NaN where /proc is not available. */
