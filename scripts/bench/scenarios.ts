@@ -71,7 +71,7 @@ const hotCaller = (i: number) => `+1555200${pad(i % 1000, 4)}`;
 async function seedShipments(db: Database, ctx: BenchContext) {
   const customerRows = Array.from({ length: 1000 }, (_, i) => ({ phone: hotCaller(i), name: `Bench Caller ${i}` }));
   const ids = (await db.insert(customers).values(customerRows).returning({ id: customers.id, phone: customers.phone })).map((r) => r.id);
-  const count = ctx.smoke ? 3_000 : 60_000;
+  const count = ctx.smoke ? 3_000 : 20_000;
   const now = Date.now();
   const rows = Array.from({ length: count }, (_, i) => ({
     trackingNumber: `BENCH${pad(i, 7)}`,
@@ -96,7 +96,7 @@ async function seedSlots(db: Database, ctx: BenchContext) {
     .insert(services)
     .values({ code: "bench", name: "Bench Check", durationMinutes: 30 })
     .returning({ id: services.id });
-  const count = ctx.smoke ? 2_000 : 40_000;
+  const count = ctx.smoke ? 2_000 : 5_000;
   const start = Math.ceil(Date.now() / 3_600_000) * 3_600_000 + 86_400_000;
   const rows = Array.from({ length: count }, (_, i) => ({
     serviceId: service!.id,
