@@ -70,14 +70,19 @@ export async function runCallMix(target: CallMixTarget, calls: number, seconds: 
   };
 
   // Each call has its own phase so events spread evenly instead of arriving in bursts.
-  type Sim = { id: string; nextInfo: number; nextTool: number; seq: number };
+  // Each call's informational body is built once: the generator shares the machine with the server.
+  type Sim = { id: string; info: string; nextInfo: number; nextTool: number; seq: number };
   const start = performance.now();
-  const sims: Sim[] = Array.from({ length: calls }, (_, i) => ({
-    id: `bench-call-${i}-${Math.random().toString(36).slice(2, 8)}`,
-    nextInfo: start + Math.random() * 1000,
-    nextTool: start + Math.random() * 17_500,
-    seq: 0,
-  }));
+  const sims: Sim[] = Array.from({ length: calls }, (_, i) => {
+    const id = `bench-call-${i}-${Math.random().toString(36).slice(2, 8)}`;
+    return {
+      id,
+      info: target.informational(id),
+      nextInfo: start + Math.random() * 1000,
+      nextTool: start + Math.random() * 17_500,
+      seq: 0,
+    };
+  });
   const end = start + seconds * 1000;
   await new Promise<void>((resolve) => {
     const tick = () => {
@@ -86,7 +91,7 @@ export async function runCallMix(target: CallMixTarget, calls: number, seconds: 
       for (const sim of sims) {
         if (sim.nextInfo <= now) {
           if (now - sim.nextInfo > 100) late++;
-          send(target.informational(sim.id), "info");
+          send(sim.info, "info");
           sim.nextInfo += 900 + Math.random() * 200;
         }
         if (sim.nextTool <= now) {
