@@ -25,7 +25,7 @@ export interface ReadOptions {
    * here at most this long ago (Workers only; elsewhere the shared cache answers anyway). Another
    * instance's write is then seen up to this late: pass it only for data where that staleness is
    * harmless (business hours, a catalogue), never for what a write must invalidate at once
-   * (open slots, balances). See docs/adr/0004-edge-first-level-cache.md.
+   * (open slots, balances). See docs/adr/0007-edge-first-level-cache.md.
    */
   localTtlMs?: number;
 }

@@ -160,7 +160,7 @@ export function createWorker(options: WorkerOptions) {
           services: await options.services(scope),
           defer,
         };
-        // createApp per request costs tens of microseconds (docs/adr/0003-workers-runtime.md) and
+        // createApp per request costs tens of microseconds (docs/adr/0006-workers-runtime.md) and
         // keeps every request's clients out of any shared object.
         return await createApp(deps).fetch(request);
       } catch (err) {
@@ -203,7 +203,7 @@ function openClients(isolate: Isolate, env: WorkerEnv): { db: Database; cache: C
     // Postgres socket is left to the runtime, which closes a request's sockets when the request
     // and its waitUntil work end; Hyperdrive keeps the pooled origin connection either way.
     // postgres.js's end() on Workers leaves a "Stream was cancelled" rejection behind from its
-    // socket polyfill (see docs/adr/0003-workers-runtime.md).
+    // socket polyfill (see docs/adr/0006-workers-runtime.md).
     close: closeCache,
   };
 }
