@@ -68,8 +68,28 @@ function checkDefinition(tool: unknown): string | undefined {
   return undefined;
 }
 
-/** The JSON schema of a tool's arguments, as Vapi's function tools expect it. */
+/**
+ * The JSON schema of a tool's arguments, as Vapi's function tools expect it. Generated once per
+ * definition (a per-isolate memo keyed by the immutable definition): every assistant-request
+ * carries every tool, and generating the schemas cost more than the rest of the answer.
+ */
 export function parametersJsonSchema(def: ToolDefinition): Record<string, unknown> {
-  const { $schema: _ignored, ...schema } = z.toJSONSchema(def.parameters, { target: "draft-7", io: "input" }) as Record<string, unknown>;
+  let schema = schemas.get(def);
+  if (!schema) {
+    const { $schema: _ignored, ...rest } = z.toJSONSchema(def.parameters, { target: "draft-7", io: "input" }) as Record<string, unknown>;
+    schema = deepFreeze(rest);
+    schemas.set(def, schema);
+  }
   return schema;
 }
+
+/** Shared between answers, so nobody may change it. */
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object") {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+const schemas = new WeakMap<ToolDefinition, Record<string, unknown>>();
