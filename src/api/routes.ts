@@ -267,6 +267,14 @@ export function apiRoutes(deps: AppDeps) {
     "*",
     bodyLimit({ maxSize: 1024 * 1024, onError: (c) => jsonError(c, 413, "payload_too_large", "Request bodies are limited to 1 MB.") }),
   );
+  // Postgres text cannot hold NUL characters: refuse them as the client's error instead of
+  // failing the write with a 500.
+  app.use("*", async (c, next) => {
+    if (c.req.method !== "GET" && /\\u0000|\u0000/.test(await c.req.text())) {
+      return jsonError(c, 400, "invalid_request", "Text fields must not contain NUL characters (\\u0000).");
+    }
+    return next();
+  });
 
   const base = () => ({ db: deps.db, cache: deps.cache, clock: deps.clock, logger: deps.logger, timeZone: deps.config.BUSINESS_TIMEZONE });
   const write = <T>(fn: (ctx: ServiceContext) => Promise<T>) => inTransaction(base(), fn);

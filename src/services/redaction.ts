@@ -20,7 +20,8 @@ export interface RedactionOptions {
 
 /** Replaces card numbers, long digit runs, e-mail addresses and the caller's number in free text. */
 export function redactPersonalData(text: string, options: RedactionOptions = {}): string {
-  let out = text;
+  // Postgres text cannot hold NUL characters; a stray one must not cost the whole call record.
+  let out = text.replaceAll("\u0000", "");
   const caller = options.callerNumber?.replace(/\D/g, "");
   if (caller && caller.length >= 7) {
     // The caller's number as spoken or formatted: its digits with optional separators, with or without the country code.

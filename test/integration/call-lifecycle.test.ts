@@ -190,6 +190,13 @@ describe("end-of-call report", () => {
     await hung.close().catch(() => {});
   });
 
+  it("stores a report whose transcript holds NUL characters, without them", async () => {
+    const callId = randomUUID();
+    const { status } = await t.webhook(report(callId, "+15550100010", { transcript: "AI: Hello\u0000\nUser: Hi" }));
+    expect(status).toBe(200);
+    expect((await row(callId))?.transcript).toBe("AI: Hello\nUser: Hi");
+  });
+
   it("stores a report with impossible timestamps instead of failing on them", async () => {
     const callId = randomUUID();
     const { status } = await t.webhook({

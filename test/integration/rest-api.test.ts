@@ -158,3 +158,14 @@ describe("writes", () => {
     expect((await callTool(t, "get_account_balance", {}, { caller: phone })).data!.balance).toBe("$0.00");
   });
 });
+
+describe("text Postgres cannot store", () => {
+  it("refuses NUL characters with a 400 instead of failing the write", async () => {
+    const phone = uniquePhone();
+    const { status, json } = await api(t, "POST", "/customers", { phone, name: "Ada\u0000Lovelace" });
+    expect(status).toBe(400);
+    expect(json.error.message).toMatch(/NUL/);
+    const rows = await testDatabase().db.execute(sql`select 1 from customers where phone = ${phone}`);
+    expect(rows.length).toBe(0);
+  });
+});
