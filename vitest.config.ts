@@ -18,6 +18,7 @@ export default defineConfig({
       {
         test: {
           name: "integration",
+          setupFiles: ["test/support/fast-check-seed.ts"],
           include: ["test/integration/**/*.test.ts"],
           globalSetup: ["test/support/global-setup.ts"],
           fileParallelism: !embedded,
