@@ -270,7 +270,8 @@ export function apiRoutes(deps: AppDeps) {
   // Postgres text cannot hold NUL characters: refuse them as the client's error instead of
   // failing the write with a 500.
   app.use("*", async (c, next) => {
-    if (c.req.method !== "GET" && /\\u0000|\u0000/.test(await c.req.text())) {
+    const text = c.req.method === "GET" ? "" : await c.req.text();
+    if (text.includes("\\u0000") || text.includes(String.fromCharCode(0))) {
       return jsonError(c, 400, "invalid_request", "Text fields must not contain NUL characters (\\u0000).");
     }
     return next();

@@ -1,10 +1,9 @@
 // Protects the Cache contract: the Redis and in-process implementations pass the same suite.
 import { randomUUID } from "node:crypto";
-import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Cache } from "../../src/cache/cache.ts";
 import { createMemoryCache } from "../../src/cache/memory-cache.ts";
-import { createRequestRedisCache, waitForRedis } from "../../src/cache/redis-cache.ts";
+import { createRequestRedisCache } from "../../src/cache/redis-cache.ts";
 import { testCache } from "../support/harness.ts";
 
 const implementations: [string, () => Promise<Cache>][] = [["memory", async () => createMemoryCache({ maxEntries: 1000 })]];
