@@ -26,6 +26,8 @@ export interface ReadThroughOptions<T> {
   /** What is looked up, for metrics and traces (`shipment`, `availability`, ...). */
   area?: string;
   metrics?: Metrics;
+  /** Hands the stale-while-revalidate refresh to the runtime (Workers' waitUntil) when given. */
+  defer?: (work: Promise<unknown>, what?: string) => void;
   logger?: Logger;
   now?: () => number;
 }
@@ -70,10 +72,11 @@ export async function readThrough<T>(cache: Cache, options: ReadThroughOptions<T
       outcome("hit");
       return entry.v;
     }
-    // Stale but not invalidated: answer now, refresh once in the background. On Workers the
-    // refresh may be cut short when the request ends; the entry then simply expires.
+    // Stale but not invalidated: answer now, refresh once in the background (through `defer`
+    // when given, so Workers keep it alive past the response).
     outcome("stale");
-    void refreshInBackground(cache, options, generation, now);
+    const refresh = refreshInBackground(cache, options, generation, now);
+    if (options.defer) options.defer(refresh, "cache refresh");
     return entry.v;
   }
   outcome("miss");

@@ -121,6 +121,7 @@ function openSlots(
     logger: ctx.logger,
     area: "availability",
     metrics: ctx.metrics,
+    defer: ctx.defer,
     load: () => queryOpenSlots(ctx, service?.id, day, part, from),
   });
 }
@@ -325,6 +326,7 @@ export async function findNextAppointment(ctx: ReadContext, callerNumber: string
     logger: ctx.logger,
     area: "next-appointment",
     metrics: ctx.metrics,
+    defer: ctx.defer,
     load: async () => {
       if (!(await findCustomerByPhone(ctx, callerNumber))) return [];
       const rows = await upcomingOf(ctx, callerNumber);

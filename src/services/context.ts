@@ -18,12 +18,14 @@ export interface ServiceContext {
   timeZone: string;
   /** Counts cache hits and misses; absent where nobody reads the metrics. */
   metrics?: Metrics;
+  /** Background work the answer does not wait for (a tool's `ctx.defer`); absent: plain promises. */
+  defer?: (work: Promise<unknown>, what?: string) => void;
   /** Work to do once the writes are committed (cache invalidation, deliveries). */
   afterCommit(fn: () => Promise<void> | void): void;
 }
 
 /** What a read-only lookup needs: no transaction, nothing to run after a commit (personalization reads through it). */
-export type ReadContext = Pick<ServiceContext, "db" | "cache" | "clock" | "logger" | "timeZone" | "metrics">;
+export type ReadContext = Pick<ServiceContext, "db" | "cache" | "clock" | "logger" | "timeZone" | "metrics" | "defer">;
 
 /** What a tool's warm-up hook may run: queries only, never the cache. */
 export type WarmQueryContext = Pick<ServiceContext, "db" | "clock">;

@@ -13,7 +13,7 @@ export interface CustomerView {
 
 /** The customer calling from `phone`, read through the cache. */
 export function findCustomerByPhone(
-  ctx: Pick<ServiceContext, "db" | "cache" | "logger" | "metrics">,
+  ctx: Pick<ServiceContext, "db" | "cache" | "logger" | "metrics" | "defer">,
   phone: string,
 ): Promise<CustomerView | null> {
   return readThrough(ctx.cache, {
@@ -23,6 +23,7 @@ export function findCustomerByPhone(
     logger: ctx.logger,
     area: "customer",
     metrics: ctx.metrics,
+    defer: ctx.defer,
     load: () => queryCustomerByPhone(ctx, phone),
   });
 }

@@ -39,6 +39,7 @@ function callerAccounts(ctx: ServiceContext, phone: string): Promise<CachedAccou
     logger: ctx.logger,
     area: "balance",
     metrics: ctx.metrics,
+    defer: ctx.defer,
     load: () => queryCallerAccounts(ctx, phone),
   });
 }

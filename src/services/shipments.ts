@@ -70,6 +70,7 @@ export async function getShipmentStatus(ctx: ReadContext, trackingNumber: string
     logger: ctx.logger,
     area: "shipment",
     metrics: ctx.metrics,
+    defer: ctx.defer,
     load: () => loadSnapshot(ctx, normalized),
   });
   if (!snapshot) {
@@ -90,6 +91,7 @@ export async function listCallerShipments(ctx: ReadContext, phone: string): Prom
     logger: ctx.logger,
     area: "shipments-of-caller",
     metrics: ctx.metrics,
+    defer: ctx.defer,
     load: () => loadCallerSnapshots(ctx, phone, false),
   });
   const now = ctx.clock.now();
@@ -109,6 +111,7 @@ export async function listOpenShipments(ctx: ReadContext, phone: string): Promis
     logger: ctx.logger,
     area: "open-shipments-of-caller",
     metrics: ctx.metrics,
+    defer: ctx.defer,
     load: () => loadCallerSnapshots(ctx, phone, true),
   });
   const now = ctx.clock.now();

@@ -44,6 +44,30 @@ describe("readThrough", () => {
     await expect.poll(() => readThrough(cache, opts)).toBe("b");
   });
 
+  it("hands the background refresh to defer when given, so a runtime can keep it alive", async () => {
+    const cache = createMemoryCache();
+    const src = source("a");
+    let now = 1_000;
+    const deferred: { work: Promise<unknown>; what?: string }[] = [];
+    const opts = {
+      key: "k",
+      genKey: "g",
+      ttlMs: 100,
+      staleMs: 10_000,
+      load: src.load,
+      now: () => now,
+      defer: (work: Promise<unknown>, what?: string) => void deferred.push({ work, what }),
+    };
+    await readThrough(cache, opts);
+    expect(deferred).toHaveLength(0);
+    src.set("b");
+    now += 500;
+    expect(await readThrough(cache, opts)).toBe("a");
+    expect(deferred.map((d) => d.what)).toEqual(["cache refresh"]);
+    await deferred[0]!.work;
+    expect(await readThrough(cache, opts)).toBe("b");
+  });
+
   it("never serves an entry after its generation was invalidated", async () => {
     const cache = createMemoryCache();
     const src = source("a");
