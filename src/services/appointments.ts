@@ -137,22 +137,30 @@ async function queryOpenSlots(
   const bounds = day ? localDayBounds(day, ctx.timeZone) : undefined;
   const start = new Date(Math.max(now.getTime(), bounds?.start.getTime() ?? 0, from?.getTime() ?? 0));
   const hour = sql<number>`extract(hour from ${slots.startsAt} at time zone ${ctx.timeZone})`;
-  const rows = await ctx.db
+  const rows = await unbookedSlots(
+    ctx.db,
+    gt(slots.startsAt, start),
+    bounds ? lt(slots.startsAt, bounds.end) : undefined,
+    serviceId ? eq(slots.serviceId, serviceId) : undefined,
+    part ? and(gte(hour, PART_HOURS[part][0]), lt(hour, PART_HOURS[part][1])) : undefined,
+  )
+    .orderBy(asc(slots.startsAt))
+    .limit(CACHED_SLOTS);
+  return rows.map((r) => ({ slotId: r.slotId, startsAt: r.startsAt.toISOString(), service: r.service }));
+}
+
+/** Slots nobody holds a booking for, with their service's name, narrowed by `conditions`. */
+function unbookedSlots(db: ServiceContext["db"], ...conditions: (SQL | undefined)[]) {
+  return db
     .select({ slotId: slots.id, startsAt: slots.startsAt, service: services.name })
     .from(slots)
     .innerJoin(services, eq(services.id, slots.serviceId))
     .where(
       and(
-        gt(slots.startsAt, start),
-        bounds ? lt(slots.startsAt, bounds.end) : undefined,
-        serviceId ? eq(slots.serviceId, serviceId) : undefined,
-        part ? and(gte(hour, PART_HOURS[part][0]), lt(hour, PART_HOURS[part][1])) : undefined,
+        ...conditions,
         sql`not exists (select 1 from ${appointments} where ${appointments.slotId} = ${slots.id} and ${appointments.status} = 'booked')`,
       ),
-    )
-    .orderBy(asc(slots.startsAt))
-    .limit(CACHED_SLOTS);
-  return rows.map((r) => ({ slotId: r.slotId, startsAt: r.startsAt.toISOString(), service: r.service }));
+    );
 }
 
 /** Far enough ahead that no slot starts after it: the availability queries then match nothing. */
@@ -177,18 +185,7 @@ function speakSlot(s: CachedSlot, timeZone: string): OpenSlot {
  * booking transaction, so it never offers the slot that was just lost).
  */
 async function nearestAlternatives(ctx: ServiceContext, serviceId: string, around: Date, excludeSlotId: string): Promise<OpenSlot[]> {
-  const rows = await ctx.db
-    .select({ slotId: slots.id, startsAt: slots.startsAt, service: services.name })
-    .from(slots)
-    .innerJoin(services, eq(services.id, slots.serviceId))
-    .where(
-      and(
-        eq(slots.serviceId, serviceId),
-        ne(slots.id, excludeSlotId),
-        gt(slots.startsAt, ctx.clock.now()),
-        sql`not exists (select 1 from ${appointments} where ${appointments.slotId} = ${slots.id} and ${appointments.status} = 'booked')`,
-      ),
-    )
+  const rows = await unbookedSlots(ctx.db, eq(slots.serviceId, serviceId), ne(slots.id, excludeSlotId), gt(slots.startsAt, ctx.clock.now()))
     .orderBy(sql`abs(extract(epoch from (${slots.startsAt} - ${around.toISOString()}::timestamptz)))`, asc(slots.startsAt))
     .limit(3);
   return rows.map((r) => speakSlot({ slotId: r.slotId, startsAt: r.startsAt.toISOString(), service: r.service }, ctx.timeZone));
