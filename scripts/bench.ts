@@ -28,6 +28,8 @@ const { values: args } = parseArgs({
     out: { type: "string", default: "bench-report" },
     "max-calls": { type: "string", default: "12000" },
     profile: { type: "boolean", default: false },
+    /** Comma-separated scenario names (or parts of them, `call-mix` for the ramp); the bare route always runs. */
+    only: { type: "string" },
   },
 });
 const smoke = args.smoke;
@@ -38,6 +40,8 @@ const redisUrl = process.env.REDIS_URL || "redis://127.0.0.1:6379";
 const runId = `${Date.now().toString(36)}_${randomBytes(2).toString("hex")}`;
 const secret = randomBytes(18).toString("base64url");
 const log = (line: string) => process.stderr.write(`${line}\n`);
+const only = args.only?.split(",").map((s) => s.trim().toLowerCase());
+const selected = (name: string) => !only || name === scenarios[0]!.name || only.some((o) => name.toLowerCase().includes(o));
 
 async function main() {
   log(
@@ -70,12 +74,16 @@ async function main() {
       HOST: "127.0.0.1",
       PORT: "0",
     };
-    const firstRequest = await measureFirstRequest(env, ctx);
+    const firstRequest = selected("first-request") ? await measureFirstRequest(env, ctx) : undefined;
 
     // --profile: a V8 CPU profile of the whole measured run, for the DevTools or speedscope.
     const profileFlags = args.profile ? ["--cpu-prof", "--cpu-prof-dir", args.out] : [];
     await mkdir(args.out, { recursive: true });
     server = await startServerProcess(env, 60_000, "bundle", profileFlags);
+    if (process.env.BENCH_PIN) {
+      execFileSync("taskset", ["-a", "-p", "-c", "0", String(server.child.pid)], { stdio: "ignore" });
+      execFileSync("taskset", ["-a", "-p", "-c", "1", String(process.pid)], { stdio: "ignore" });
+    }
     const base = server.base;
     const headers = { "content-type": "application/json", "x-vapi-secret": secret };
     const send = async (body: string) => (await fetch(`${base}/vapi/webhook`, { method: "POST", headers, body })).text();
@@ -83,7 +91,7 @@ async function main() {
 
     const results: ScenarioResult[] = [];
     let bareResult: ScenarioResult | undefined;
-    for (const scenario of scenarios) {
+    for (const scenario of scenarios.filter((s) => selected(s.name))) {
       const missing = (scenario.requires ?? []).filter((t) => !tools.has(t));
       if (missing.length > 0) {
         log(`- ${scenario.name}: not run, tool(s) ${missing.join(", ")} not present`);
@@ -109,20 +117,30 @@ async function main() {
       results.push(result);
     }
 
-    const mix = await rampCallMix(server, tools.has("get_shipment_status") ? "get_shipment_status" : "get_business_hours", ctx);
+    const mix = selected("call-mix")
+      ? await rampCallMix(server, tools.has("get_shipment_status") ? "get_shipment_status" : "get_business_hours", ctx)
+      : undefined;
     const tableText = table(results, bareResult);
     const extra = [
-      `**Call-mix load** (${mix.tool}; each call ≈1 informational event/s and a tool call every 15–20 s; ${mix.stepSeconds} s per step): held **${mix.held}** concurrent calls (target ≥ 5,000)${mix.stoppedBecause ? `; stopped at ${mix.stoppedAt}: ${mix.stoppedBecause}` : ""}.`,
-      "",
-      "| calls | req/s sent | tool p50 ms | tool p99 ms | info p99 ms | errors | generator late | RSS MiB |",
-      "|---:|---:|---:|---:|---:|---:|---:|---:|",
-      ...mix.steps.map(
-        (s) =>
-          `| ${s.calls} | ${(s.sent / s.seconds).toFixed(0)} | ${s.tool.p50.toFixed(2)} | ${s.tool.p99.toFixed(2)} | ${s.informational.p99.toFixed(2)} | ${s.errors + s.toolFailures} | ${s.late} | ${s.rss.toFixed(0)} |`,
-      ),
-      "",
-      `**First request after start** (get_shipment_status needing Postgres, fresh process, median of runs): ${firstRequest.warm.toFixed(1)} ms with warm-up, ${firstRequest.cold.toFixed(1)} ms without.`,
-      "",
+      ...(mix
+        ? [
+            `**Call-mix load** (${mix.tool}; each call ≈1 informational event/s and a tool call every 15–20 s; ${mix.stepSeconds} s per step): held **${mix.held}** concurrent calls (target ≥ 5,000)${mix.stoppedBecause ? `; stopped at ${mix.stoppedAt}: ${mix.stoppedBecause}` : ""}.`,
+            "",
+            "| calls | req/s sent | tool p50 ms | tool p99 ms | info p99 ms | errors | generator late | RSS MiB |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|",
+            ...mix.steps.map(
+              (s) =>
+                `| ${s.calls} | ${(s.sent / s.seconds).toFixed(0)} | ${s.tool.p50.toFixed(2)} | ${s.tool.p99.toFixed(2)} | ${s.informational.p99.toFixed(2)} | ${s.errors + s.toolFailures} | ${s.late} | ${s.rss.toFixed(0)} |`,
+            ),
+            "",
+          ]
+        : []),
+      ...(firstRequest
+        ? [
+            `**First request after start** (get_shipment_status needing Postgres, fresh process, median of runs): ${firstRequest.warm.toFixed(1)} ms with warm-up, ${firstRequest.cold.toFixed(1)} ms without.`,
+            "",
+          ]
+        : []),
       `Machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; load generator on the same machine; ${connections} connections, ${duration} s per scenario.`,
     ].join("\n");
     process.stdout.write(`\n${tableText}\n\n${extra.replaceAll("**", "")}\n`);

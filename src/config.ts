@@ -23,6 +23,7 @@ export const configSchema = z.object({
   REDIS_COMMAND_TIMEOUT_MS: intFrom(50, 1, 10_000),
   REDIS_CONNECT_TIMEOUT_MS: intFrom(500, 10, 30_000),
   MEMORY_CACHE_MAX_ENTRIES: intFrom(50_000, 100, 10_000_000),
+  CACHE_MIRROR_MAX_ENTRIES: intFrom(10_000, 0, 1_000_000),
   VAPI_SECRET: optionalString.pipe(z.string().min(16, "must be at least 16 characters").optional()),
   VAPI_CREDENTIAL_ID: optionalString,
   VAPI_HMAC_SECRET: optionalString,

@@ -24,6 +24,12 @@ export const genKeys = {
   availability: () => "gen:availability",
 };
 
+/**
+ * What the Node server mirrors locally (src/cache/mirrored-cache.ts): the read-through entries
+ * and their generations. Per-call state, rate limits and locks always go to Redis.
+ */
+export const MIRRORED_PREFIXES = ["v1:", "gen:"] as const;
+
 /** How long each kind of lookup is served fresh, then stale while refreshing. Short: invalidation does the real work. */
 export const cacheTtl = {
   shipment: { ttlMs: 60_000, staleMs: 60_000 },

@@ -6,7 +6,9 @@ import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Cache } from "../cache/cache.ts";
+import { MIRRORED_PREFIXES } from "../cache/keys.ts";
 import { createMemoryCache } from "../cache/memory-cache.ts";
+import { createMirroredCache } from "../cache/mirrored-cache.ts";
 import { createRedisCache, waitForRedis } from "../cache/redis-cache.ts";
 import { systemClock } from "../clock.ts";
 import type { Config } from "../config.ts";
@@ -80,8 +82,18 @@ export async function createNodeRuntime(config: Config, options: NodeRuntimeOpti
         commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
       });
       // Redis is an accelerator: start without it (calls fall through to Postgres) rather than not at all.
+      // Hot lookups answered from a local mirror that Redis keeps coherent (0 turns it off).
+      const mirrored =
+        config.CACHE_MIRROR_MAX_ENTRIES > 0
+          ? createMirroredCache(redis, {
+              prefixes: MIRRORED_PREFIXES,
+              keyPrefix: config.REDIS_KEY_PREFIX,
+              maxEntries: config.CACHE_MIRROR_MAX_ENTRIES,
+              logger,
+            })
+          : undefined;
       await waitForRedis(redis.client, 2_000).catch(() => logger.warn("Redis not reachable at start; serving from Postgres until it is"));
-      cache = redis;
+      cache = mirrored ?? redis;
     } else {
       cache = createMemoryCache({ maxEntries: config.MEMORY_CACHE_MAX_ENTRIES });
     }

@@ -32,13 +32,29 @@ const encoder = new TextEncoder();
 
 /** Compares two strings in time that depends only on their lengths, never on where they differ. */
 export function timingSafeEqualStrings(a: string, b: string): boolean {
-  const x = encoder.encode(a);
-  const y = encoder.encode(b);
+  return timingSafeEqualBytes(encoder.encode(a), encoder.encode(b));
+}
+
+function timingSafeEqualBytes(x: Uint8Array, y: Uint8Array): boolean {
   // Compare against itself when lengths differ so the work done stays the same.
   const other = x.length === y.length ? y : x;
   let diff = x.length === y.length ? 0 : 1;
   for (let i = 0; i < x.length; i++) diff |= x[i]! ^ other[i]!;
   return diff === 0;
+}
+
+/** The configured secret's bytes, encoded once rather than on every request. */
+const encodedSecrets = new Map<string, Uint8Array>();
+
+/** `timingSafeEqualStrings(given, secret)` for a long-lived secret from the configuration. */
+export function matchesSecret(given: string, secret: string): boolean {
+  let expected = encodedSecrets.get(secret);
+  if (!expected) {
+    if (encodedSecrets.size > 16) encodedSecrets.clear();
+    expected = encoder.encode(secret);
+    encodedSecrets.set(secret, expected);
+  }
+  return timingSafeEqualBytes(encoder.encode(given), expected);
 }
 
 const algorithms = { sha256: "SHA-256", sha512: "SHA-512", sha1: "SHA-1" } as const;
@@ -96,13 +112,13 @@ export interface AuthRequest {
 export async function verifyVapiRequest(settings: AuthSettings, req: AuthRequest): Promise<AuthOutcome> {
   const plain = req.header("x-vapi-secret");
   if (plain !== undefined) {
-    return timingSafeEqualStrings(plain, settings.secret) ? { ok: true, scheme: "secret" } : { ok: false, reason: "mismatch" };
+    return matchesSecret(plain, settings.secret) ? { ok: true, scheme: "secret" } : { ok: false, reason: "mismatch" };
   }
   const authorization = req.header("authorization");
   if (authorization !== undefined) {
     const match = /^Bearer\s+(.+)$/i.exec(authorization.trim());
     if (!match) return { ok: false, reason: "malformed" };
-    return timingSafeEqualStrings(match[1]!, settings.secret) ? { ok: true, scheme: "bearer" } : { ok: false, reason: "mismatch" };
+    return matchesSecret(match[1]!, settings.secret) ? { ok: true, scheme: "bearer" } : { ok: false, reason: "mismatch" };
   }
   const hmac = settings.hmac;
   const signature = hmac ? req.header(hmac.signatureHeader) : undefined;

@@ -21,6 +21,9 @@ import { callFacts, envelopeSchema, readToolCalls, type VapiMessage } from "./en
 
 type Vars = { Variables: { rawBody: Uint8Array } };
 
+/** Strict UTF-8 (invalid bytes are refused, not replaced); one decoder, reused: building one per request showed in profiles. */
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
 /** The webhook URL Vapi should call: PUBLIC_URL when set, else what the request itself came to. */
 export function webhookUrl(publicUrl: string | undefined, req: Request): string {
   if (publicUrl) return `${publicUrl.replace(/\/+$/, "")}/vapi/webhook`;
@@ -88,7 +91,7 @@ export function vapiRoutes(deps: AppDeps) {
   app.post("/webhook", async (c) => {
     let json: unknown;
     try {
-      json = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(c.get("rawBody")));
+      json = JSON.parse(utf8.decode(c.get("rawBody")));
     } catch {
       return jsonError(c, 400, "invalid_json", "The body is not valid UTF-8 JSON.");
     }
@@ -107,7 +110,8 @@ export function vapiRoutes(deps: AppDeps) {
       await recordLifecycle(deps, message, retries);
       return c.json({});
     }
-    const target = serverTarget(deps, c.req.raw);
+    // Only assistant-request needs it, and building it parses the request URL.
+    const target = () => serverTarget(deps, c.req.raw);
     const body = await withIncomingTrace(
       `vapi ${message.type}`,
       (n) => c.req.header(n),
@@ -212,7 +216,7 @@ async function purgeTranscriptsNowAndThen(deps: AppDeps): Promise<void> {
   }
 }
 
-async function answer(deps: AppDeps, message: VapiMessage, target: ServerTarget): Promise<Record<string, unknown>> {
+async function answer(deps: AppDeps, message: VapiMessage, target: () => ServerTarget): Promise<Record<string, unknown>> {
   const { config } = deps;
   switch (message.type) {
     case "tool-calls": {
@@ -244,7 +248,7 @@ async function answer(deps: AppDeps, message: VapiMessage, target: ServerTarget)
     }
     case "assistant-request": {
       const facts = callFacts(message);
-      const served = await answerAssistantRequest(deps, facts, target);
+      const served = await answerAssistantRequest(deps, facts, target());
       deps.logger.info("assistant served", { callId: facts.callId, preset: served.preset, ...served.personalization });
       return served.response as Record<string, unknown>;
     }

@@ -3,7 +3,9 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Cache } from "../../src/cache/cache.ts";
 import { createMemoryCache } from "../../src/cache/memory-cache.ts";
-import { createRequestRedisCache } from "../../src/cache/redis-cache.ts";
+import { createMirroredCache } from "../../src/cache/mirrored-cache.ts";
+import { createRedisCache, createRequestRedisCache, waitForRedis } from "../../src/cache/redis-cache.ts";
+import { silentLogger } from "../../src/logger.ts";
 import { testCache } from "../support/harness.ts";
 
 const implementations: [string, () => Promise<Cache>][] = [["memory", async () => createMemoryCache({ maxEntries: 1000 })]];
@@ -17,6 +19,29 @@ if (redisUrl) {
     async () => {
       const cache = createRequestRedisCache({ url: redisUrl, keyPrefix: prefix, commandTimeoutMs: 1000, connectTimeoutMs: 2000 });
       afterAll(() => cache.close());
+      return cache;
+    },
+  ]);
+}
+
+if (redisUrl) {
+  // The Node server's flavour: a local mirror kept coherent by Redis, here mirroring every key.
+  const prefix = `${inject("redisPrefix")}mirror-${randomUUID()}:`;
+  implementations.push([
+    "redis mirrored",
+    async () => {
+      const redis = createRedisCache({ url: redisUrl, keyPrefix: prefix, commandTimeoutMs: 1000 });
+      let activated!: () => void;
+      const active = new Promise<void>((r) => (activated = r));
+      const cache = createMirroredCache(redis, {
+        prefixes: [""],
+        keyPrefix: prefix,
+        logger: silentLogger,
+        onStateChange: (on) => on && activated(),
+      });
+      afterAll(() => cache.close());
+      await waitForRedis(redis.client);
+      await active;
       return cache;
     },
   ]);
