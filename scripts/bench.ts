@@ -18,7 +18,7 @@ import { runMigrations } from "../src/db/migrate.ts";
 import { runCallMix } from "./bench/call-mix.ts";
 import { latencySvg, markdown, type ScenarioResult, table } from "./bench/report.ts";
 import { type BenchContext, type Scenario, scenarios, speechUpdate, toolCall } from "./bench/scenarios.ts";
-import { residentMiB, type ServerProcess, startServerProcess } from "./lib/server-process.ts";
+import { cpuMicros, residentMiB, type ServerProcess, startServerProcess } from "./lib/server-process.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -104,6 +104,7 @@ async function main() {
           errors: 0,
           failedAnswers: 0,
           maxRssMiB: Number.NaN,
+          serverCpuMicros: Number.NaN,
           target: scenario.target?.text,
           verdict: "n/a",
         });
@@ -224,6 +225,7 @@ async function runScenario(server: ServerProcess, scenario: Scenario, ctx: Bench
     // A fixed rotation of prepared bodies, which autocannon cycles through by itself.
     requests = Array.from({ length: 100 }, (_, i) => ({ ...base, body: scenario.body!(i, ctx), ...(onResponse ? { onResponse } : {}) }));
   }
+  const cpuBefore = await cpuMicros(server.child.pid!);
   const instance = autocannon({
     url: server.base,
     connections,
@@ -232,6 +234,7 @@ async function runScenario(server: ServerProcess, scenario: Scenario, ctx: Bench
   } as autocannon.Options) as unknown as autocannon.Instance & Promise<autocannon.Result>;
   if (process.stderr.isTTY) autocannon.track(instance, { renderResultsTable: false, renderLatencyTable: false });
   const result = await instance;
+  const cpuUsed = (await cpuMicros(server.child.pid!)) - cpuBefore;
   clearInterval(sampler);
   return {
     name: scenario.name,
@@ -242,6 +245,7 @@ async function runScenario(server: ServerProcess, scenario: Scenario, ctx: Bench
     errors: result.errors + result.timeouts + result.non2xx,
     failedAnswers,
     maxRssMiB: rss.length > 0 ? Math.max(...rss) : Number.NaN,
+    serverCpuMicros: cpuUsed / Math.max(1, result.requests.total),
   };
 }
 

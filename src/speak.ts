@@ -3,17 +3,51 @@
  * the UTC bounds of a local day for queries, and money. Nothing but Intl.
  */
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
+const STYLES = {
+  date: { weekday: "long", month: "long", day: "numeric" },
+  time: { hour: "numeric", minute: "2-digit", hour12: true },
+  parts: {
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+    weekday: "long",
+    hourCycle: "h23",
+  },
+} satisfies Record<string, Intl.DateTimeFormatOptions>;
 
-// Per-isolate memo: building an Intl.DateTimeFormat costs far more than using one.
-function formatter(timeZone: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
-  const key = `${timeZone}|${JSON.stringify(options)}`;
+interface Formatter {
+  format: Intl.DateTimeFormat;
+  /** Recent results by instant: the same ETAs and slot times are spoken over and over. */
+  spoken: Map<number, string>;
+}
+
+const formatters = new Map<string, Formatter>();
+
+// Per-isolate memo: building an Intl.DateTimeFormat costs far more than using one, and using one
+// showed in the cache-hit profile, so results are remembered too (bounded).
+function formatter(timeZone: string, style: keyof typeof STYLES): Formatter {
+  const key = `${style}|${timeZone}`;
   let f = formatters.get(key);
   if (!f) {
-    f = new Intl.DateTimeFormat("en-US", { timeZone, ...options });
+    f = { format: new Intl.DateTimeFormat("en-US", { timeZone, ...STYLES[style] }), spoken: new Map() };
     formatters.set(key, f);
   }
   return f;
+}
+
+function spoken(timeZone: string, style: "date" | "time", at: Date): string {
+  const f = formatter(timeZone, style);
+  const ms = at.getTime();
+  let text = f.spoken.get(ms);
+  if (text === undefined) {
+    text = f.format.format(at);
+    if (f.spoken.size >= 2_000) f.spoken.clear();
+    f.spoken.set(ms, text);
+  }
+  return text;
 }
 
 /** "Tuesday, March 3 at 2:30 PM" in `timeZone`. */
@@ -23,12 +57,12 @@ export function speakDateTime(at: Date, timeZone: string): string {
 
 /** "Tuesday, March 3". */
 export function speakDate(at: Date, timeZone: string): string {
-  return formatter(timeZone, { weekday: "long", month: "long", day: "numeric" }).format(at);
+  return spoken(timeZone, "date", at);
 }
 
 /** "2:30 PM". */
 export function speakTime(at: Date, timeZone: string): string {
-  return formatter(timeZone, { hour: "numeric", minute: "2-digit", hour12: true }).format(at);
+  return spoken(timeZone, "time", at);
 }
 
 interface LocalParts {
@@ -44,16 +78,7 @@ interface LocalParts {
 const WEEKDAYS = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"] as const;
 
 function localParts(at: Date, timeZone: string): LocalParts {
-  const parts = formatter(timeZone, {
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-    hour: "2-digit",
-    minute: "2-digit",
-    second: "2-digit",
-    weekday: "long",
-    hourCycle: "h23",
-  }).formatToParts(at);
+  const parts = formatter(timeZone, "parts").format.formatToParts(at);
   const get = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? "0";
   return {
     year: Number(get("year")),

@@ -10,6 +10,8 @@ export interface ScenarioResult {
   /** Answers that were HTTP 200 but carried a tool `error` (a fast failure is not a fast success). */
   failedAnswers: number;
   maxRssMiB: number;
+  /** The server process's CPU time (user + system) per request: what a request costs, whatever the machine's contention. */
+  serverCpuMicros: number;
   target?: string;
   verdict?: "met" | "missed" | "n/a";
 }
@@ -23,24 +25,25 @@ export function table(results: readonly ScenarioResult[], bare: ScenarioResult |
     bare ? `${fmt((100 * r.requestsPerSecond) / bare.requestsPerSecond, 0)}%` : "–",
     fmt(r.p50, 2),
     fmt(r.p99, 2),
+    fmt(r.serverCpuMicros, 0),
     String(r.errors + r.failedAnswers),
     fmt(r.maxRssMiB, 0),
     r.target ? `${r.target} ${r.verdict === "met" ? "✔" : r.verdict === "missed" ? "✘" : ""}` : "",
   ]);
-  const head = ["scenario", "req/s", "vs bare", "p50 ms", "p99 ms", "errors", "RSS MiB", "target"];
+  const head = ["scenario", "req/s", "vs bare", "p50 ms", "p99 ms", "CPU µs/req", "errors", "RSS MiB", "target"];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 || i === 7 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 || i === 8 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
   return [line(head), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
 }
 
 export function markdown(results: readonly ScenarioResult[], bare: ScenarioResult | undefined, extra: string): string {
   const rows = results.map(
     (r) =>
-      `| ${r.name} | ${fmt(r.requestsPerSecond, 0)} | ${bare ? `${fmt((100 * r.requestsPerSecond) / bare.requestsPerSecond, 0)}%` : "–"} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${r.errors + r.failedAnswers} | ${fmt(r.maxRssMiB, 0)} | ${r.target ?? ""} ${r.verdict === "met" ? "met" : r.verdict === "missed" ? "**missed**" : ""} |`,
+      `| ${r.name} | ${fmt(r.requestsPerSecond, 0)} | ${bare ? `${fmt((100 * r.requestsPerSecond) / bare.requestsPerSecond, 0)}%` : "–"} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.serverCpuMicros, 0)} | ${r.errors + r.failedAnswers} | ${fmt(r.maxRssMiB, 0)} | ${r.target ?? ""} ${r.verdict === "met" ? "met" : r.verdict === "missed" ? "**missed**" : ""} |`,
   );
   return [
-    "| scenario | req/s | vs bare | p50 ms | p99 ms | errors | max RSS MiB | target |",
-    "|---|---:|---:|---:|---:|---:|---:|---|",
+    "| scenario | req/s | vs bare | p50 ms | p99 ms | server CPU µs/req | errors | max RSS MiB | target |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ...rows,
     "",
     extra,

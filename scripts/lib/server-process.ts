@@ -78,3 +78,13 @@ export async function residentMiB(pid: number): Promise<number> {
   const kb = /VmRSS:\s+(\d+)\s+kB/.exec(status)?.[1];
   return kb ? Number(kb) / 1024 : Number.NaN;
 }
+
+/** CPU time a process has used so far (user + system), in microseconds (Linux), or NaN. */
+export async function cpuMicros(pid: number): Promise<number> {
+  const { readFile } = await import("node:fs/promises");
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
+  // Fields after the command name: utime and stime are the 12th and 13th, in clock ticks (100/s on Linux).
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return stat ? ticks * 10_000 : Number.NaN;
+}

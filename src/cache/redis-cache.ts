@@ -82,6 +82,19 @@ export function createRequestRedisCache(options: RequestRedisCacheOptions): Cach
   };
 }
 
+const INCR_EXPIRE = `local value = redis.call("INCR", KEYS[1])
+redis.call("PEXPIRE", KEYS[1], ARGV[1])
+return value`;
+
+type ScriptedRedis = Redis & { incrExpire(key: string, ttlMs: number): Promise<number> };
+
+/** The client with this module's Lua scripts defined (once per client; sent as EVALSHA). */
+function withScripts(client: Redis): ScriptedRedis {
+  const scripted = client as ScriptedRedis;
+  if (typeof scripted.incrExpire !== "function") client.defineCommand("incrExpire", { numberOfKeys: 1, lua: INCR_EXPIRE });
+  return scripted;
+}
+
 /** The Cache commands over a client obtained (and possibly connected) by `use`. */
 function redisCommands(use: () => Redis | Promise<Redis>): Omit<Cache, "kind" | "close"> {
   const ttl = (ms: number) => Math.max(1, Math.round(ms));
@@ -98,10 +111,9 @@ function redisCommands(use: () => Redis | Promise<Redis>): Omit<Cache, "kind" | 
       if (keys.length > 0) await (await use()).del(...keys);
     },
     async incr(key, ttlMs) {
-      const client = await use();
-      const [[incrErr, value] = [], [expErr] = []] = (await client.multi().incr(key).pexpire(key, ttl(ttlMs)).exec()) ?? [];
-      if (incrErr || expErr) throw incrErr ?? expErr;
-      return Number(value);
+      // One script call instead of MULTI/INCR/PEXPIRE/EXEC: atomic all the same, and a single
+      // command that auto-pipelines with its neighbours (invalidations run several at once).
+      return Number(await withScripts(await use()).incrExpire(key, ttl(ttlMs)));
     },
     async ping() {
       await (await use()).ping();

@@ -5,6 +5,7 @@
 import { and, desc, eq, notInArray, sql } from "drizzle-orm";
 import { cacheKeys, cacheTtl, genKeys } from "../cache/keys.ts";
 import { invalidate, readThrough } from "../cache/read-through.ts";
+import { preparedFor } from "../db/prepared.ts";
 import { customers, SHIPMENT_STATUSES, type ShipmentStatus, shipmentEvents, shipments } from "../db/schema/index.ts";
 import { speakDate, speakDateTime } from "../speak.ts";
 import {
@@ -133,9 +134,8 @@ async function loadCallerSnapshots(ctx: Pick<ServiceContext, "db">, phone: strin
 }
 
 async function loadSnapshot(ctx: Pick<ServiceContext, "db">, trackingNumber: string): Promise<ShipmentSnapshot | null> {
-  const [row] = await shipmentRow(ctx, trackingNumber);
+  const [row] = await snapshotQuery(ctx.db).execute({ trackingNumber });
   if (!row) return null;
-  const [event] = await lastEventOf(ctx, row.id);
   return {
     trackingNumber: row.trackingNumber,
     status: row.status,
@@ -145,28 +145,45 @@ async function loadSnapshot(ctx: Pick<ServiceContext, "db">, trackingNumber: str
     estimatedDelivery: row.estimatedDelivery?.toISOString() ?? null,
     delayReason: row.delayReason,
     deliveredAt: row.deliveredAt?.toISOString() ?? null,
-    lastEvent: event ? { at: event.at.toISOString(), description: event.description, location: event.location } : null,
+    lastEvent: row.eventAt ? { at: row.eventAt.toISOString(), description: row.eventDescription ?? "", location: row.eventLocation } : null,
   };
 }
 
-const shipmentRow = (ctx: Pick<ServiceContext, "db">, trackingNumber: string) =>
-  ctx.db.select().from(shipments).where(eq(shipments.trackingNumber, trackingNumber));
-
-const lastEventOf = (ctx: Pick<ServiceContext, "db">, shipmentId: string) =>
-  ctx.db
+/** One shipment and its latest event, in one round trip; prepared once per database handle. */
+const snapshotQuery = preparedFor((db) => {
+  const lastEvent = db
     .select({ at: shipmentEvents.occurredAt, description: shipmentEvents.description, location: shipmentEvents.location })
     .from(shipmentEvents)
-    .where(eq(shipmentEvents.shipmentId, shipmentId))
+    .where(eq(shipmentEvents.shipmentId, shipments.id))
     .orderBy(desc(shipmentEvents.occurredAt), desc(shipmentEvents.createdAt))
-    .limit(1);
+    .limit(1)
+    .as("last_event");
+  return db
+    .select({
+      trackingNumber: shipments.trackingNumber,
+      status: shipments.status,
+      carrier: shipments.carrier,
+      currentLocation: shipments.currentLocation,
+      destination: shipments.destination,
+      estimatedDelivery: shipments.estimatedDelivery,
+      delayReason: shipments.delayReason,
+      deliveredAt: shipments.deliveredAt,
+      eventAt: lastEvent.at,
+      eventDescription: lastEvent.description,
+      eventLocation: lastEvent.location,
+    })
+    .from(shipments)
+    .leftJoinLateral(lastEvent, sql`true`)
+    .where(eq(shipments.trackingNumber, sql.placeholder("trackingNumber")))
+    .prepare("shipment_snapshot");
+});
 
 /**
  * Runs the status lookup's queries (by tracking number, last event, the caller's list) with
  * values that match nothing, bypassing the cache: statements get prepared, nothing is cached.
  */
 export async function warmShipmentQueries(ctx: WarmQueryContext): Promise<void> {
-  await shipmentRow(ctx, MATCHES_NOTHING);
-  await lastEventOf(ctx, NIL_UUID);
+  await loadSnapshot(ctx, MATCHES_NOTHING);
   await loadCallerSnapshots(ctx, MATCHES_NOTHING, false);
 }
 

@@ -200,7 +200,7 @@ async function runWithBudget(
   callState: CallState,
 ): Promise<Answered> {
   const budgetMs = tool.budgetMs ?? deps.defaultBudgetMs;
-  const controller = new AbortController();
+  const controller = lazyAbortController();
   // "running" until the handler settles; "committing" once a side-effect tool is past the point
   // of no return (its commit is awaited even past the budget); "timed-out" once the fallback went out.
   const state: RunState = { phase: "running" };
@@ -217,14 +217,37 @@ async function runWithBudget(
   });
   const work = (
     tool.sideEffect
-      ? runIdempotent(deps, facts, call, tool, input, controller.signal, state, callState)
-      : runPlain(deps, facts, call, tool, input, controller.signal, callState)
+      ? runIdempotent(deps, facts, call, tool, input, controller, state, callState)
+      : runPlain(deps, facts, call, tool, input, controller, callState)
   ).catch((err: unknown) => answerThrown(deps, facts, call, tool, err));
   try {
     return await Promise.race([work, timeout]);
   } finally {
     clearTimeout(timer);
   }
+}
+
+type LazyAbort = ReturnType<typeof lazyAbortController>;
+
+/** An AbortController made only when the handler looks at its signal: most never do, and making one per call showed in profiles. */
+function lazyAbortController() {
+  let controller: AbortController | undefined;
+  let aborted = false;
+  let reason: unknown;
+  return {
+    get signal(): AbortSignal {
+      if (!controller) {
+        controller = new AbortController();
+        if (aborted) controller.abort(reason);
+      }
+      return controller.signal;
+    },
+    abort(why: unknown) {
+      aborted = true;
+      reason = why;
+      controller?.abort(why);
+    },
+  };
 }
 
 type RunState = { phase: "running" | "committing" | "timed-out" };
@@ -282,11 +305,17 @@ async function runPlain(
   call: NormalizedToolCall,
   tool: ToolDefinition,
   input: Record<string, unknown>,
-  signal: AbortSignal,
+  abort: LazyAbort,
   callState: CallState,
 ): Promise<Answered> {
   const hooks: Hook[] = [];
-  const value = await tool.handler({ input, ctx: makeContext(deps, facts, call, tool, deps.db, callState, hooks), signal });
+  const value = await tool.handler({
+    input,
+    ctx: makeContext(deps, facts, call, tool, deps.db, callState, hooks),
+    get signal() {
+      return abort.signal;
+    },
+  });
   await runHooks(deps, facts, call, tool, hooks);
   return toAnswer(call, value, deps.maxResultChars);
 }
@@ -304,7 +333,7 @@ async function runIdempotent(
   call: NormalizedToolCall,
   tool: ToolDefinition,
   input: Record<string, unknown>,
-  signal: AbortSignal,
+  abort: LazyAbort,
   state: RunState,
   callState: CallState,
 ): Promise<Answered> {
@@ -333,7 +362,13 @@ async function runIdempotent(
         if (stored && stored.toolName === tool.name) return storedAnswer(call, stored.response);
         return answerError(call, "That request id was already used for a different action. Please ask again.", "rejected");
       }
-      const value = await tool.handler({ input, ctx: makeContext(deps, facts, call, tool, tx, callState, hooks), signal });
+      const value = await tool.handler({
+        input,
+        ctx: makeContext(deps, facts, call, tool, tx, callState, hooks),
+        get signal() {
+          return abort.signal;
+        },
+      });
       const answered = toAnswer(call, value, deps.maxResultChars);
       if (state.phase === "timed-out") throw new RolledBack();
       state.phase = "committing";

@@ -11,7 +11,7 @@ import { type ControlledService, startRedis } from "../support/services.ts";
 const PREFIX = "sb:";
 let redis: ControlledService;
 let raw: Redis;
-const instances: Instance[] = [];
+const closers: (() => Promise<void>)[] = [];
 
 beforeAll(async () => {
   redis = await startRedis();
@@ -20,12 +20,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const i of instances) await i.cache.close();
+  for (const close of closers) await close();
   raw.disconnect();
   await redis.destroy();
 });
-
-type Instance = Awaited<ReturnType<typeof instance>>;
 
 /** One server's cache: a mirrored Redis cache with hooks to await announcements and state changes. */
 async function instance() {
@@ -63,7 +61,7 @@ async function instance() {
     state: (on: boolean) =>
       cache.mirror().active === on ? Promise.resolve() : new Promise<void>((resolve) => stateWaiters.push({ on, resolve })),
   };
-  instances.push(self);
+  closers.push(() => cache.close());
   await waitForRedis(redisCache.client);
   await self.state(true);
   return self;
