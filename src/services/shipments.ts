@@ -11,7 +11,6 @@ import { speakDate, speakDateTime } from "../speak.ts";
 import {
   fail,
   MATCHES_NOTHING,
-  NIL_UUID,
   ok,
   type ReadContext,
   type Result,
