@@ -8,15 +8,7 @@ import { invalidate, readThrough } from "../cache/read-through.ts";
 import { preparedFor } from "../db/prepared.ts";
 import { customers, SHIPMENT_STATUSES, type ShipmentStatus, shipmentEvents, shipments } from "../db/schema/index.ts";
 import { speakDate, speakDateTime } from "../speak.ts";
-import {
-  fail,
-  MATCHES_NOTHING,
-  ok,
-  type ReadContext,
-  type Result,
-  type ServiceContext,
-  type WarmQueryContext,
-} from "./context.ts";
+import { fail, MATCHES_NOTHING, ok, type ReadContext, type Result, type ServiceContext, type WarmQueryContext } from "./context.ts";
 import { ensureCustomer } from "./customers.ts";
 
 /** What is cached for one shipment: raw facts; wording and "is it late now" are decided at read time. */
