@@ -80,10 +80,6 @@ async function main() {
     const profileFlags = args.profile ? ["--cpu-prof", "--cpu-prof-dir", args.out] : [];
     await mkdir(args.out, { recursive: true });
     server = await startServerProcess(env, 60_000, "bundle", profileFlags);
-    if (process.env.BENCH_PIN) {
-      execFileSync("taskset", ["-a", "-p", "-c", "0", String(server.child.pid)], { stdio: "ignore" });
-      execFileSync("taskset", ["-a", "-p", "-c", "1", String(process.pid)], { stdio: "ignore" });
-    }
     const base = server.base;
     const headers = { "content-type": "application/json", "x-vapi-secret": secret };
     const send = async (body: string) => (await fetch(`${base}/vapi/webhook`, { method: "POST", headers, body })).text();
