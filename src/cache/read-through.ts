@@ -81,7 +81,12 @@ export async function readThrough<T>(cache: Cache, options: ReadThroughOptions<T
   }
   outcome("miss");
   const value = await load();
-  await store(cache, options, generation, value, now);
+  // The caller has its answer; filling the cache need not delay it (through `defer`, so
+  // Workers keep the write alive). The entry carries the generation read before loading, so a
+  // write committed meanwhile still turns it into a miss.
+  const fill = store(cache, options, generation, value, now);
+  if (options.defer) options.defer(fill, "cache fill");
+  else await fill;
   return value;
 }
 

@@ -6,6 +6,7 @@
 import { and, asc, eq, gt, gte, ilike, lt, ne, or, type SQL, sql } from "drizzle-orm";
 import { cacheKeys, cacheTtl, genKeys } from "../cache/keys.ts";
 import { invalidate, readThrough } from "../cache/read-through.ts";
+import { preparedFor } from "../db/prepared.ts";
 import { appointments, customers, services, slots } from "../db/schema/index.ts";
 import { localDayBounds, resolveDay, speakDate, speakDateTime } from "../speak.ts";
 import {
@@ -91,14 +92,26 @@ export async function findAvailability(ctx: ServiceContext, input: AvailabilityI
 
 async function findService(ctx: Pick<ServiceContext, "db">, name: string) {
   const wanted = name.trim();
-  const [row] = await ctx.db
-    .select({ id: services.id, code: services.code })
-    .from(services)
-    .where(or(eq(services.code, wanted.toLowerCase()), ilike(services.name, wanted), ilike(services.name, `%${escapeLike(wanted)}%`)))
-    .orderBy(sql`${services.code} = ${wanted.toLowerCase()} desc`, asc(services.name))
-    .limit(1);
+  const [row] = await serviceByName(ctx.db).execute({ code: wanted.toLowerCase(), name: wanted, pattern: `%${escapeLike(wanted)}%` });
   return row;
 }
+
+/** A service by code, exact name or part of its name (code first); prepared once per database handle. */
+const serviceByName = preparedFor((db) =>
+  db
+    .select({ id: services.id, code: services.code })
+    .from(services)
+    .where(
+      or(
+        eq(services.code, sql.placeholder("code")),
+        ilike(services.name, sql.placeholder("name")),
+        ilike(services.name, sql.placeholder("pattern")),
+      ),
+    )
+    .orderBy(sql`${services.code} = ${sql.placeholder("code")} desc`, asc(services.name))
+    .limit(1)
+    .prepare("service_by_name"),
+);
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
