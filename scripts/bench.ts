@@ -16,8 +16,9 @@ import postgres from "postgres";
 import { createDatabase } from "../src/db/client.ts";
 import { runMigrations } from "../src/db/migrate.ts";
 import { runCallMix } from "./bench/call-mix.ts";
+import { startReferenceServer } from "./bench/reference-server.ts";
 import { latencySvg, markdown, type ScenarioResult, table } from "./bench/report.ts";
-import { type BenchContext, type Scenario, scenarios, speechUpdate, toolCall } from "./bench/scenarios.ts";
+import { type BenchContext, referenceScenarios, type Scenario, scenarios, speechUpdate, toolCall } from "./bench/scenarios.ts";
 import { cpuMicros, residentMiB, type ServerProcess, startServerProcess } from "./lib/server-process.ts";
 
 const { values: args } = parseArgs({
@@ -114,6 +115,16 @@ async function main() {
       results.push(result);
     }
 
+    // The framework's floor on this machine, in this run: Hono alone, no Switchboard code.
+    for (const scenario of referenceScenarios.filter((s) => selected(s.name))) {
+      const reference = await startReferenceServer();
+      try {
+        results.push(await runScenario(reference, scenario, ctx));
+      } finally {
+        await reference.stop();
+      }
+    }
+
     const mix = selected("call-mix")
       ? await rampCallMix(server, tools.has("get_shipment_status") ? "get_shipment_status" : "get_business_hours", ctx)
       : undefined;
@@ -181,7 +192,7 @@ async function availableTools(send: (body: string) => Promise<string>): Promise<
   return new Set((answer.assistant?.model?.tools ?? []).map((t) => t.function?.name ?? ""));
 }
 
-async function runScenario(server: ServerProcess, scenario: Scenario, ctx: BenchContext): Promise<ScenarioResult> {
+async function runScenario(server: Pick<ServerProcess, "base" | "child">, scenario: Scenario, ctx: BenchContext): Promise<ScenarioResult> {
   let failedAnswers = 0;
   const rss: number[] = [];
   const sampler = setInterval(() => void residentMiB(server.child.pid!).then((m) => rss.push(m)), 250);

@@ -188,3 +188,20 @@ function assistantRequestBody(caller: string): string {
     message: { type: "assistant-request", timestamp: Date.now(), call: { id: id("bench-call"), customer: { number: caller } } },
   });
 }
+
+/** Run against a bare Hono app (scripts/bench/reference-server.ts), not Switchboard: the floor. */
+export const referenceScenarios: Scenario[] = [
+  {
+    name: "Hono alone, GET",
+    description: "a bare Hono app on the same machine, no Switchboard code: GET answered at once",
+    method: "GET",
+    path: "/",
+  },
+  {
+    name: "Hono alone, POST",
+    description: "the same bare app reading and parsing the informational webhook's body, answering {}",
+    method: "POST",
+    path: "/",
+    body: () => speechUpdate(),
+  },
+];
