@@ -22,7 +22,7 @@ import { callFacts, envelopeSchema, readToolCalls, type VapiMessage } from "./en
 type Vars = { Variables: { rawBody: Uint8Array } };
 
 /** Strict UTF-8 (invalid bytes are refused, not replaced); one decoder, reused: building one per request showed in profiles. */
-const utf8 = new TextDecoder("utf-8", { fatal: true });
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 /** The webhook URL Vapi should call: PUBLIC_URL when set, else what the request itself came to. */
 export function webhookUrl(publicUrl: string | undefined, req: Request): string {

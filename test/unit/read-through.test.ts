@@ -44,7 +44,7 @@ describe("readThrough", () => {
     await expect.poll(() => readThrough(cache, opts)).toBe("b");
   });
 
-  it("hands the background refresh to defer when given, so a runtime can keep it alive", async () => {
+  it("hands the cache fill and the background refresh to defer when given, so a runtime can keep them alive", async () => {
     const cache = createMemoryCache();
     const src = source("a");
     let now = 1_000;
@@ -58,13 +58,15 @@ describe("readThrough", () => {
       now: () => now,
       defer: (work: Promise<unknown>, what?: string) => void deferred.push({ work, what }),
     };
-    await readThrough(cache, opts);
-    expect(deferred).toHaveLength(0);
+    expect(await readThrough(cache, opts)).toBe("a");
+    expect(deferred.map((d) => d.what)).toEqual(["cache fill"]);
+    await deferred[0]!.work;
+    expect(src.loads).toBe(1);
     src.set("b");
     now += 500;
     expect(await readThrough(cache, opts)).toBe("a");
-    expect(deferred.map((d) => d.what)).toEqual(["cache refresh"]);
-    await deferred[0]!.work;
+    expect(deferred.map((d) => d.what)).toEqual(["cache fill", "cache refresh"]);
+    await deferred[1]!.work;
     expect(await readThrough(cache, opts)).toBe("b");
   });
 
