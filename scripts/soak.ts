@@ -2,8 +2,9 @@
  * Soak run: a mixed load against a server process on private Postgres and Redis, with faults
  * injected on a schedule. Reports per phase (requests, errors, p99), the server's resident memory
  * at start and end, and the lost-write count (acknowledged confirmation codes missing from the
- * database), which must be zero. Not part of CI: `npm run soak` (10 minutes) or `-- --minutes 2`.
+ * database), which must be zero. Runs the production build (`npm run build`). Not part of CI: `npm run soak` (10 minutes) or `-- --minutes 2`.
  */
+import { execFileSync } from "node:child_process";
 import { randomBytes, randomInt } from "node:crypto";
 import { parseArgs } from "node:util";
 import { sql } from "drizzle-orm";
@@ -42,17 +43,23 @@ async function main() {
   const cleanup: (() => Promise<void>)[] = [() => redis.destroy(), () => postgres.destroy(), () => database.close().catch(() => {})];
   try {
     await runMigrations(database.db);
-    const server = await startServerProcess({
-      DATABASE_URL: postgres.url,
-      REDIS_URL: redis.url,
-      VAPI_SECRET: SECRET,
-      API_TOKEN,
-      HOST: "127.0.0.1",
-      PORT: "0",
-      DEMO_DATA: "off",
-      LOG_LEVEL: "error",
-      SIDE_EFFECT_LIMIT_PER_MINUTE: "0",
-    });
+    // The production build, as the benchmark runs it: memory and latency are the deployed process's.
+    execFileSync(process.execPath, ["--import", "tsx", "scripts/build.ts"], { stdio: "ignore" });
+    const server = await startServerProcess(
+      {
+        DATABASE_URL: postgres.url,
+        REDIS_URL: redis.url,
+        VAPI_SECRET: SECRET,
+        API_TOKEN,
+        HOST: "127.0.0.1",
+        PORT: "0",
+        DEMO_DATA: "off",
+        LOG_LEVEL: "error",
+        SIDE_EFFECT_LIMIT_PER_MINUTE: "0",
+      },
+      60_000,
+      "bundle",
+    );
     cleanup.unshift(() => server.stop());
     const pid = server.child.pid!;
 
