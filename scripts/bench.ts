@@ -74,6 +74,10 @@ async function main() {
       LOG_LEVEL: "warn",
       HOST: "127.0.0.1",
       PORT: "0",
+      // Tuning knobs worth comparing run against run are passed through when set.
+      ...Object.fromEntries(
+        ["DATABASE_POOL_MAX", "CACHE_MIRROR_MAX_ENTRIES"].flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : [])),
+      ),
     };
     const firstRequest = selected("first-request") ? await measureFirstRequest(env, ctx) : undefined;
 
