@@ -215,7 +215,10 @@ async function runScenario(server: Pick<ServerProcess, "base" | "child">, scenar
   const checkAnswers = scenario.requires !== undefined;
   const onResponse = checkAnswers
     ? (status: number, body: string) => {
-        if (status === 200 && body.includes('"error"')) failedAnswers++;
+        if (status === 200 && body.includes('"error"')) {
+          // The first one is shown, so a run says what the caller heard.
+          if (failedAnswers++ === 0) log(`  ${scenario.name}: a tool answered with an error: ${body.slice(0, 300)}`);
+        }
       }
     : undefined;
   let requests: Record<string, unknown>[];
