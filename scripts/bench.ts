@@ -5,7 +5,6 @@
  * `--smoke` runs everything briefly (CI uses it to check the benchmark works).
  */
 
-import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { cpus, totalmem } from "node:os";
@@ -19,7 +18,7 @@ import { runCallMix } from "./bench/call-mix.ts";
 import { startReferenceServer } from "./bench/reference-server.ts";
 import { latencySvg, markdown, type ScenarioResult, table } from "./bench/report.ts";
 import { type BenchContext, referenceScenarios, type Scenario, scenarios, speechUpdate, toolCall } from "./bench/scenarios.ts";
-import { cpuMicros, residentMiB, type ServerProcess, startServerProcess } from "./lib/server-process.ts";
+import { buildProductionBundle, cpuMicros, residentMiB, type ServerProcess, startServerProcess } from "./lib/server-process.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -65,7 +64,7 @@ async function main() {
 
     // The production build: no TypeScript loader in the measured process.
     log("- building dist/server.mjs");
-    execFileSync(process.execPath, ["--import", "tsx", "scripts/build.ts"], { stdio: "ignore" });
+    buildProductionBundle();
     const env = {
       DATABASE_URL: benchUrl,
       REDIS_URL: redisUrl,

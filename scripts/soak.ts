@@ -4,7 +4,6 @@
  * at start and end, and the lost-write count (acknowledged confirmation codes missing from the
  * database), which must be zero. Runs the production build (`npm run build`). Not part of CI: `npm run soak` (10 minutes) or `-- --minutes 2`.
  */
-import { execFileSync } from "node:child_process";
 import { randomBytes, randomInt } from "node:crypto";
 import { parseArgs } from "node:util";
 import { sql } from "drizzle-orm";
@@ -12,7 +11,7 @@ import { createDatabase } from "../src/db/client.ts";
 import { runMigrations } from "../src/db/migrate.ts";
 import { startPostgres, startRedis } from "../test/support/services.ts";
 import { halfWrittenBookings, lostCodes } from "./lib/booking-audit.ts";
-import { residentMiB, startServerProcess } from "./lib/server-process.ts";
+import { buildProductionBundle, residentMiB, startServerProcess } from "./lib/server-process.ts";
 
 const { values } = parseArgs({ options: { minutes: { type: "string", default: "10" }, rate: { type: "string", default: "60" } } });
 const minutes = Number(values.minutes);
@@ -44,7 +43,7 @@ async function main() {
   try {
     await runMigrations(database.db);
     // The production build, as the benchmark runs it: memory and latency are the deployed process's.
-    execFileSync(process.execPath, ["--import", "tsx", "scripts/build.ts"], { stdio: "ignore" });
+    buildProductionBundle();
     const server = await startServerProcess(
       {
         DATABASE_URL: postgres.url,

@@ -1,5 +1,5 @@
 /** Starts `src/server.ts` as a child process and resolves once it prints its URL. Used by the benchmark and tests. */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -61,6 +61,11 @@ export async function startServerProcess(
     throw err;
   });
   return { child, base, output, stop };
+}
+
+/** Builds dist/server.mjs (`npm run build`), so a measured process is the production one. */
+export function buildProductionBundle(): void {
+  execFileSync(process.execPath, ["--import", "tsx", "scripts/build.ts"], { cwd: root, stdio: "ignore" });
 }
 
 /** The arguments of `npm run start:prod` (Node flags included), so the benchmark runs exactly that. */

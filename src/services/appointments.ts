@@ -20,7 +20,7 @@ import {
   type ServiceContext,
   type WarmQueryContext,
 } from "./context.ts";
-import { findCustomerByPhone, warmCustomerQueries } from "./customers.ts";
+import { findCustomerByPhone, KEEP_CUSTOMER_NAME, warmCustomerQueries } from "./customers.ts";
 
 export const PARTS_OF_DAY = ["morning", "afternoon", "evening"] as const;
 export type PartOfDay = (typeof PARTS_OF_DAY)[number];
@@ -244,7 +244,7 @@ async function bookIfOpen(
     open_slot as (select * from slot where starts_at > ${ctx.clock.now().toISOString()}::timestamptz),
     customer as (
       insert into ${customers} (phone, name) select ${input.callerNumber}, ${name || null} from open_slot
-      on conflict (phone) do update set name = coalesce(${customers.name}, excluded.name), updated_at = now()
+      on conflict (phone) do update set name = ${KEEP_CUSTOMER_NAME}, updated_at = now()
       returning id
     ),
     booked as (

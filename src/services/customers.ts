@@ -45,6 +45,12 @@ export async function warmCustomerQueries(ctx: Pick<ServiceContext, "db">): Prom
  * The customer for `phone`, created when new. A known customer keeps their name unless `name`
  * is given with `overwriteName` (the business's own systems do that; a caller's spoken name does not).
  */
+/**
+ * On a repeat upsert a caller's name is kept; a name given now only fills one that was missing.
+ * Shared with the booking statement (src/services/appointments.ts), which upserts the caller too.
+ */
+export const KEEP_CUSTOMER_NAME = sql`coalesce(${customers.name}, excluded.name)`;
+
 export async function ensureCustomer(
   ctx: ServiceContext,
   input: { phone: string; name?: string | null; email?: string | null; overwriteName?: boolean },
@@ -56,7 +62,7 @@ export async function ensureCustomer(
     .onConflictDoUpdate({
       target: customers.phone,
       set: {
-        name: input.overwriteName ? sql`coalesce(excluded.name, ${customers.name})` : sql`coalesce(${customers.name}, excluded.name)`,
+        name: input.overwriteName ? sql`coalesce(excluded.name, ${customers.name})` : KEEP_CUSTOMER_NAME,
         email: input.overwriteName ? sql`coalesce(excluded.email, ${customers.email})` : sql`${customers.email}`,
         updatedAt: sql`now()`,
       },

@@ -4,7 +4,7 @@
  * one answer, in order, with its exact toolCallId; nothing here throws.
  */
 import { SpanStatusCode } from "@opentelemetry/api";
-import { eq, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { z } from "zod";
 import type { Cache } from "../cache/cache.ts";
 import type { Clock } from "../clock.ts";
@@ -341,13 +341,19 @@ async function runIdempotent(
   const hooks: Hook[] = [];
   try {
     const answered = await deps.db.transaction(async (tx) => {
-      // SQL templates rather than the query builder: these two statements run on every
-      // side-effecting call, and building them showed in the booking profile.
-      const claimed = await tx.execute(sql`
-        insert into ${toolCalls} (tool_call_id, call_id, tool_name, caller_number, outcome, response, duration_ms)
-        values (${call.toolCallId}, ${facts.callId ?? null}, ${tool.name}, ${facts.callerNumber ?? null}, 'result', '{}'::jsonb, 0)
-        on conflict do nothing
-        returning tool_call_id`);
+      const claimed = await tx
+        .insert(toolCalls)
+        .values({
+          toolCallId: call.toolCallId,
+          callId: facts.callId,
+          toolName: tool.name,
+          callerNumber: facts.callerNumber,
+          outcome: "result",
+          response: {},
+          durationMs: 0,
+        })
+        .onConflictDoNothing()
+        .returning({ id: toolCalls.toolCallId });
       if (claimed.length === 0) {
         const [stored] = await tx
           .select({ response: toolCalls.response, toolName: toolCalls.toolName })
@@ -367,12 +373,14 @@ async function runIdempotent(
       if (state.phase === "timed-out") throw new RolledBack();
       state.phase = "committing";
       const { answer } = answered;
-      await tx.execute(sql`
-        update ${toolCalls}
-        set outcome = ${"error" in answer ? "error" : "result"},
-          response = ${JSON.stringify("error" in answer ? { error: answer.error } : { result: answer.result })}::jsonb,
-          duration_ms = ${Math.round(performance.now() - started)}
-        where tool_call_id = ${call.toolCallId}`);
+      await tx
+        .update(toolCalls)
+        .set({
+          outcome: "error" in answer ? "error" : "result",
+          response: "error" in answer ? { error: answer.error } : { result: answer.result },
+          durationMs: Math.round(performance.now() - started),
+        })
+        .where(eq(toolCalls.toolCallId, call.toolCallId));
       return answered;
     });
     // Only reached once the transaction committed; a stored answer registered no hooks.
