@@ -8,7 +8,7 @@ import { builtinModules } from "node:module";
 import { fileURLToPath } from "node:url";
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
-import { generateToolsIndex } from "./scripts/generate-tools-index.ts";
+import { generateToolsIndex } from "./scripts/build/generate-tools-index.ts";
 
 const path = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 

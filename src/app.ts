@@ -1,12 +1,12 @@
 /** Builds the HTTP app from its dependencies. Entry files (server.ts, worker.ts) and tests call this. */
 import { sql } from "drizzle-orm";
 import { Hono } from "hono";
-import { apiRoutes } from "./api/routes.ts";
 import type { AppDeps } from "./deps.ts";
+import { apiRoutes } from "./http/api/routes.ts";
 import { jsonError } from "./http/errors.ts";
-import { paymentRoutes } from "./payments/routes.ts";
+import { paymentRoutes } from "./http/payment-pages.ts";
+import { vapiRoutes } from "./http/vapi-routes.ts";
 import { verifyVapiRequest } from "./vapi/auth.ts";
-import { vapiRoutes } from "./vapi/webhook.ts";
 
 export function createApp(deps: AppDeps) {
   const app = new Hono();

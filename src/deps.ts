@@ -1,11 +1,11 @@
 import type { CallerProfileContributor } from "./assistant/caller-profile.ts";
 import type { AssistantConfig } from "./assistant/define.ts";
 import type { Cache } from "./cache/cache.ts";
-import type { Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
 import type { Database } from "./db/client.ts";
-import type { Defer } from "./defer.ts";
-import type { Logger } from "./logger.ts";
+import type { Clock } from "./lib/clock.ts";
+import type { Defer } from "./lib/defer.ts";
+import type { Logger } from "./lib/logger.ts";
 import type { Metrics } from "./telemetry/metrics.ts";
 import type { ToolServices } from "./tools/define-tool.ts";
 import type { ToolRegistry } from "./tools/registry.ts";

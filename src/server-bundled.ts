@@ -4,6 +4,6 @@
  * production (it costs about 100 MB of memory and a second of start-up).
  */
 import { bundledTools } from "./generated/tools.ts";
-import { startServer } from "./runtime/serve-node.ts";
+import { startServer } from "./runtime/start-node-server.ts";
 
 await startServer({ tools: bundledTools });

@@ -1,11 +1,11 @@
 /**
  * Cloudflare Workers entry (`wrangler.toml` points here). The tools come from the index that
  * `npm run tools:index` generates from `tools/` before every build: there is no file system to
- * discover them from at run time. Everything else is in `src/runtime/worker.ts`.
+ * discover them from at run time. Everything else is in `src/runtime/create-worker.ts`.
  */
 import { bundledTools } from "./generated/tools.ts";
-import { createBusinessServices } from "./providers.ts";
-import { createWorker } from "./runtime/worker.ts";
+import { createBusinessServices } from "./runtime/business-services.ts";
+import { createWorker } from "./runtime/create-worker.ts";
 
 export default createWorker({
   tools: bundledTools,

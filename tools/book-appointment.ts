@@ -1,6 +1,6 @@
 /** "Book me in for Tuesday": books a slot for the caller's own number. Idempotent and race-safe. */
 import { z } from "zod";
-import { bookAppointment } from "../src/services/appointments.ts";
+import { bookAppointment } from "../src/services/appointments/booking.ts";
 import { defineTool } from "../src/tools/define-tool.ts";
 import { answer, callerOf, NO_CALLER } from "../src/tools/service-result.ts";
 

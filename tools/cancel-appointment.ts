@@ -1,6 +1,6 @@
 /** Cancels one of the caller's upcoming appointments; the time is offered to others at once. */
 import { z } from "zod";
-import { cancelAppointment } from "../src/services/appointments.ts";
+import { cancelAppointment } from "../src/services/appointments/changes.ts";
 import { defineTool } from "../src/tools/define-tool.ts";
 import { answer, callerOf, NO_CALLER } from "../src/tools/service-result.ts";
 

@@ -1,6 +1,6 @@
 /** "When can I come in?": the next open slots, each with the slotId book_appointment takes. */
 import { z } from "zod";
-import { findAvailability, PARTS_OF_DAY, warmAvailabilityQueries } from "../src/services/appointments.ts";
+import { findAvailability, PARTS_OF_DAY, warmAvailabilityQueries } from "../src/services/appointments/availability.ts";
 import { defineTool } from "../src/tools/define-tool.ts";
 import { answer } from "../src/tools/service-result.ts";
 

@@ -1,6 +1,6 @@
 /** "What do I owe?": balance and due date of the caller's own account. */
 import { z } from "zod";
-import { getAccountBalance, warmAccountQueries } from "../src/services/payments.ts";
+import { getAccountBalance, warmAccountQueries } from "../src/services/billing/balance.ts";
 import { defineTool } from "../src/tools/define-tool.ts";
 import { answer, callerOf, NO_CALLER } from "../src/tools/service-result.ts";
 

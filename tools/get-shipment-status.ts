@@ -1,6 +1,6 @@
 /** "Is my shipment delayed?": one shipment by tracking number, or the caller's latest ones. */
 import { z } from "zod";
-import { getShipmentStatus, listCallerShipments, warmShipmentQueries } from "../src/services/shipments.ts";
+import { getShipmentStatus, listCallerShipments, warmShipmentQueries } from "../src/services/shipments/status.ts";
 import { defineTool, failure } from "../src/tools/define-tool.ts";
 import { answer, callerOf, NO_CALLER } from "../src/tools/service-result.ts";
 

@@ -1,6 +1,6 @@
 /** "When is my appointment?": the caller's upcoming appointments. */
 import { z } from "zod";
-import { listAppointments, warmAppointmentQueries } from "../src/services/appointments.ts";
+import { listAppointments, warmAppointmentQueries } from "../src/services/appointments/my-appointments.ts";
 import { defineTool } from "../src/tools/define-tool.ts";
 import { callerOf, NO_CALLER } from "../src/tools/service-result.ts";
 

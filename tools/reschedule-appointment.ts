@@ -1,6 +1,6 @@
 /** Moves one of the caller's appointments to another open slot, keeping its confirmation code. */
 import { z } from "zod";
-import { rescheduleAppointment } from "../src/services/appointments.ts";
+import { rescheduleAppointment } from "../src/services/appointments/changes.ts";
 import { defineTool } from "../src/tools/define-tool.ts";
 import { answer, callerOf, NO_CALLER } from "../src/tools/service-result.ts";
 

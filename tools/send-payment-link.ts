@@ -1,6 +1,6 @@
 /** "I want to pay my bill": texts the caller a secure, expiring payment link. No card data on the call. */
 import { z } from "zod";
-import { sendPaymentLink } from "../src/services/payments.ts";
+import { sendPaymentLink } from "../src/services/billing/payment-links.ts";
 import { defineTool } from "../src/tools/define-tool.ts";
 import { answer, callerOf, NO_CALLER } from "../src/tools/service-result.ts";
 

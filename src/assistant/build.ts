@@ -7,9 +7,10 @@
  */
 import type { Vapi } from "@vapi-ai/server-sdk";
 import type { ToolDefinition } from "../tools/define-tool.ts";
-import { SERVER_MESSAGES, type ServerTarget, serverFor, toVapiTool } from "../vapi/assistant.ts";
+import { SERVER_MESSAGES, type ServerTarget, serverFor } from "../vapi/server-target.ts";
 import { type CallerProfile, describeProfile, profileVariables } from "./caller-profile.ts";
 import type { AssistantConfig, AssistantDto, PresetName } from "./define.ts";
+import { toVapiTool } from "./vapi-tools.ts";
 
 export interface BuildSettings {
   config: AssistantConfig;

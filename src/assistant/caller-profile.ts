@@ -5,9 +5,9 @@
  * is not done in time the call gets the un-personalized assistant, never a slow answer.
  */
 import type { Cache } from "../cache/cache.ts";
-import type { Clock } from "../clock.ts";
 import type { Database } from "../db/client.ts";
-import type { Logger } from "../logger.ts";
+import type { Clock } from "../lib/clock.ts";
+import type { Logger } from "../lib/logger.ts";
 import { callerKeys } from "../services/caller-memory.ts";
 
 /** Everything personalization may know about a caller. Every field is optional: contributors fill what they can. */

@@ -18,7 +18,7 @@
  */
 import type { Redis } from "ioredis";
 import { LRUCache } from "lru-cache";
-import type { Logger } from "../logger.ts";
+import type { Logger } from "../lib/logger.ts";
 import type { Cache, ReadOptions } from "./cache.ts";
 
 export interface MirrorOptions {

@@ -9,7 +9,7 @@
  * loaded before the write is never served, because it carries the old generation. One
  * generation key can cover many entries (all availability lists, everything about one caller).
  */
-import type { Logger } from "../logger.ts";
+import type { Logger } from "../lib/logger.ts";
 import type { CacheOutcome, Metrics } from "../telemetry/metrics.ts";
 import { annotate, withSpan } from "../telemetry/tracing.ts";
 import type { Cache } from "./cache.ts";

@@ -6,7 +6,7 @@
  * value as "not known yet", never as an answer.
  */
 import type { Cache } from "../cache/cache.ts";
-import type { Logger } from "../logger.ts";
+import type { Logger } from "../lib/logger.ts";
 
 export interface CallState {
   /** The value stored under `key` for this call, or undefined. */

@@ -7,7 +7,7 @@ import { eq, sql } from "drizzle-orm";
 import type { Cache } from "../cache/cache.ts";
 import type { Database } from "../db/client.ts";
 import { callerMemory } from "../db/schema/index.ts";
-import type { Logger } from "../logger.ts";
+import type { Logger } from "../lib/logger.ts";
 import { redactDeep, redactPersonalData } from "./redaction.ts";
 
 export interface CallerMemory {

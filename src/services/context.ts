@@ -3,9 +3,9 @@
  * builds one per request with `inTransaction`. Services never see Hono or Vapi.
  */
 import type { Cache } from "../cache/cache.ts";
-import type { Clock } from "../clock.ts";
 import type { Database } from "../db/client.ts";
-import type { Logger } from "../logger.ts";
+import type { Clock } from "../lib/clock.ts";
+import type { Logger } from "../lib/logger.ts";
 import type { Metrics } from "../telemetry/metrics.ts";
 
 export interface ServiceContext {

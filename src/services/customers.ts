@@ -47,7 +47,7 @@ export async function warmCustomerQueries(ctx: Pick<ServiceContext, "db">): Prom
  */
 /**
  * On a repeat upsert a caller's name is kept; a name given now only fills one that was missing.
- * Shared with the booking statement (src/services/appointments.ts), which upserts the caller too.
+ * Shared with the booking statement (src/services/appointments/booking.ts), which upserts the caller too.
  */
 export const KEEP_CUSTOMER_NAME = sql`coalesce(${customers.name}, excluded.name)`;
 

@@ -5,10 +5,10 @@
  */
 import type { z } from "zod";
 import type { Cache } from "../cache/cache.ts";
-import type { Clock } from "../clock.ts";
 import type { Database } from "../db/client.ts";
-import type { Defer } from "../defer.ts";
-import type { Logger } from "../logger.ts";
+import type { Clock } from "../lib/clock.ts";
+import type { Defer } from "../lib/defer.ts";
+import type { Logger } from "../lib/logger.ts";
 import type { CallState } from "../services/call-state.ts";
 import type { CallerMemory } from "../services/caller-memory.ts";
 import type { Metrics } from "../telemetry/metrics.ts";

@@ -1,8 +1,8 @@
 // Protects get_account_balance and send_payment_link: caller scoping, amounts from the database only, one link per toolCallId, and the outbox.
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { verifyPaymentToken } from "../../src/payments/signed-link.ts";
-import { paymentLinkSecret } from "../../src/providers.ts";
+import { verifyPaymentToken } from "../../src/integrations/payment-providers/signed-link.ts";
+import { paymentLinkSecret } from "../../src/runtime/business-services.ts";
 import { callTool, givenAccount, uniquePhone } from "../support/business.ts";
 import { createTestApp, TEST_SECRET, type TestApp, testDatabase } from "../support/harness.ts";
 

@@ -5,7 +5,7 @@ import type { Cache } from "../../src/cache/cache.ts";
 import { createMemoryCache } from "../../src/cache/memory-cache.ts";
 import { createMirroredCache } from "../../src/cache/mirrored-cache.ts";
 import { createRedisCache, createRequestRedisCache, waitForRedis } from "../../src/cache/redis-cache.ts";
-import { silentLogger } from "../../src/logger.ts";
+import { silentLogger } from "../../src/lib/logger.ts";
 import { testCache } from "../support/harness.ts";
 
 const implementations: [string, () => Promise<Cache>][] = [["memory", async () => createMemoryCache({ maxEntries: 1000 })]];

@@ -1,12 +1,12 @@
 // Protects the local cache mirror's coherence on a real (private) Redis: other instances' writes are seen once Redis announces them, own writes at once, and a lost connection empties it.
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ControlledService, startRedis } from "../../scripts/lab/lib/private-services.ts";
 import { genKeys } from "../../src/cache/keys.ts";
 import { createMirroredCache } from "../../src/cache/mirrored-cache.ts";
 import { invalidate, readThrough } from "../../src/cache/read-through.ts";
 import { createRedisCache, waitForRedis } from "../../src/cache/redis-cache.ts";
-import { silentLogger } from "../../src/logger.ts";
-import { type ControlledService, startRedis } from "../support/services.ts";
+import { silentLogger } from "../../src/lib/logger.ts";
 
 const PREFIX = "sb:";
 let redis: ControlledService;

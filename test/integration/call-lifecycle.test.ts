@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { createMemoryCache } from "../../src/cache/memory-cache.ts";
 import { createDatabase } from "../../src/db/client.ts";
 import { callerMemory, calls } from "../../src/db/schema/index.ts";
-import { findCall, purgeOldTranscripts } from "../../src/services/calls.ts";
+import { findCall, purgeOldTranscripts } from "../../src/services/calls/records.ts";
 import { createTestApp, type TestApp, testDatabase } from "../support/harness.ts";
 import { toolCallsMessage } from "../support/vapi-messages.ts";
 

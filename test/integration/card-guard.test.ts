@@ -1,7 +1,7 @@
 // Protects the promise that a card number spoken into any tool argument is refused and never stored or logged.
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { CARD_REFUSAL } from "../../src/tools/card-guard.ts";
+import { CARD_REFUSAL } from "../../src/tools/dispatch/card-guard.ts";
 import { callTool, givenSlots, uniquePhone } from "../support/business.ts";
 import { createTestApp, type TestApp, testDatabase } from "../support/harness.ts";
 

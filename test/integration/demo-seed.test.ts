@@ -1,8 +1,8 @@
 // Protects the embedded default's demo data: seeding twice changes nothing, and the numbers the start-up banner suggests answer through the tools.
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { DEMO, seedDemoData } from "../../src/db/demo-seed.ts";
-import { localDate } from "../../src/speak.ts";
+import { localDate } from "../../src/lib/speak.ts";
+import { DEMO, seedDemoData } from "../../src/services/demo-seed.ts";
 import { callTool } from "../support/business.ts";
 import { createTestApp, type TestApp, testDatabase } from "../support/harness.ts";
 

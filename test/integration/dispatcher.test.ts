@@ -3,8 +3,8 @@ import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { fixedClock } from "../../src/clock.ts";
-import { APOLOGY } from "../../src/tools/dispatcher.ts";
+import { fixedClock } from "../../src/lib/clock.ts";
+import { APOLOGY } from "../../src/tools/dispatch/answers.ts";
 import { createTestApp, type TestApp, testDatabase } from "../support/harness.ts";
 import { toolCallsMessage } from "../support/vapi-messages.ts";
 

@@ -1,7 +1,7 @@
 // Protects bookings across a crash: the server process SIGKILLed during a burst of bookings leaves no half-written booking, every acknowledged one is stored, and re-sent calls after the restart book nothing twice.
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ServerProcess, startServerProcess } from "../../scripts/lib/server-process.ts";
+import { type ServerProcess, startServerProcess } from "../../scripts/lab/lib/server-process.ts";
 import { expectNoHalfWrittenBookings, lostCodes } from "../support/booking-audit.ts";
 import { givenSlots, uniquePhone } from "../support/business.ts";
 import { TEST_SECRET } from "../support/harness.ts";

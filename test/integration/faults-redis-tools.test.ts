@@ -1,7 +1,7 @@
 // Protects the business tools under Redis faults: with Redis stopped mid-load or paused, every call through the webhook still answers from Postgres within its budget, and the cache is used again once Redis returns, without a restart.
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { APOLOGY, DEFAULT_TIMEOUT_MESSAGE } from "../../src/tools/dispatcher.ts";
+import { APOLOGY, DEFAULT_TIMEOUT_MESSAGE } from "../../src/tools/dispatch/answers.ts";
 import { givenShipment, givenSlots } from "../support/business.ts";
 import type { TestApp, ToolAnswer } from "../support/harness.ts";
 import { PRIVATE_KEY_PREFIX, type PrivateStack, startPrivateStack } from "../support/private-stack.ts";

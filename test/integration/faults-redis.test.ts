@@ -1,7 +1,7 @@
 // Protects the cache under Redis faults: a stopped or paused Redis costs a few milliseconds, never an error, and is picked up again without a restart.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ControlledService, startRedis } from "../../scripts/lab/lib/private-services.ts";
 import { createRedisCache, waitForRedis } from "../../src/cache/redis-cache.ts";
-import { type ControlledService, startRedis } from "../support/services.ts";
 
 let redis: ControlledService;
 let cache: ReturnType<typeof createRedisCache>;

@@ -4,8 +4,9 @@ import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import assistantConfig from "../../assistant.config.ts";
 import type { AssistantConfig } from "../../src/assistant/define.ts";
-import { fixedClock } from "../../src/clock.ts";
-import { APOLOGY, HANDOFF_HINT } from "../../src/tools/dispatcher.ts";
+import { fixedClock } from "../../src/lib/clock.ts";
+import { APOLOGY } from "../../src/tools/dispatch/answers.ts";
+import { HANDOFF_HINT } from "../../src/tools/dispatch/dispatch-calls.ts";
 import { createTestApp, type TestApp } from "../support/harness.ts";
 import { toolCallsMessage, transferDestinationRequest } from "../support/vapi-messages.ts";
 

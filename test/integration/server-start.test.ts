@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ServerProcess, startServerProcess } from "../../scripts/lib/server-process.ts";
+import { type ServerProcess, startServerProcess } from "../../scripts/lab/lib/server-process.ts";
 import { signHmac } from "../../src/vapi/auth.ts";
 import { toolCallsMessage } from "../support/vapi-messages.ts";
 

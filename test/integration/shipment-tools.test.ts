@@ -1,6 +1,6 @@
 // Protects get_shipment_status: status wording, delays, caller scoping, and fresh answers after a new scan event with the cache in front.
 import { beforeAll, describe, expect, it } from "vitest";
-import { addShipmentEvent } from "../../src/services/shipments.ts";
+import { addShipmentEvent } from "../../src/services/shipments/updates.ts";
 import { callTool, givenShipment, uniquePhone, write } from "../support/business.ts";
 import { createTestApp, type TestApp } from "../support/harness.ts";
 

@@ -6,10 +6,10 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { serve } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO, seedDemoData } from "../../src/db/demo-seed.ts";
-import { findCall } from "../../src/services/calls.ts";
-import { runScenario } from "../../src/simulator/run.ts";
-import { parseScenario } from "../../src/simulator/scenario.ts";
+import { runScenario } from "../../scripts/cli/simulate/run.ts";
+import { parseScenario } from "../../scripts/cli/simulate/scenario.ts";
+import { findCall } from "../../src/services/calls/records.ts";
+import { DEMO, seedDemoData } from "../../src/services/demo-seed.ts";
 import { createTestApp, TEST_SECRET, type TestApp, testDatabase } from "../support/harness.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -141,7 +141,7 @@ describe("npm run simulate", () => {
   it("prints each step and exits 0 when the scenario holds", async () => {
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      ["--import", "tsx", "scripts/simulate.ts", "business-hours", "--url", builtIn.url, "--secret", TEST_SECRET],
+      ["--import", "tsx", "scripts/cli/simulate/main.ts", "business-hours", "--url", builtIn.url, "--secret", TEST_SECRET],
       { cwd: root, env: { PATH: process.env.PATH ?? "" } },
     );
     expect(stdout).toContain('Simulating "Business hours"');

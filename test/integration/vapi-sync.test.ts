@@ -5,9 +5,9 @@ import { promisify } from "node:util";
 import { VapiClient } from "@vapi-ai/server-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import assistantConfig from "../../assistant.config.ts";
+import { type SyncInput, syncToVapi } from "../../scripts/cli/vapi/sync.ts";
 import { discoverTools } from "../../src/tools/discover.ts";
 import { createRegistry } from "../../src/tools/registry.ts";
-import { type SyncInput, syncToVapi } from "../../src/vapi/sync.ts";
 import { type FakeVapiApi, startFakeVapiApi } from "../support/fake-vapi-api.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -95,7 +95,7 @@ describe("syncToVapi", () => {
 
 describe("npm run vapi", () => {
   const run = (args: string[], env: Record<string, string>) =>
-    promisify(execFile)(process.execPath, ["--import", "tsx", "scripts/vapi.ts", ...args], {
+    promisify(execFile)(process.execPath, ["--import", "tsx", "scripts/cli/vapi/main.ts", ...args], {
       cwd: root,
       env: { PATH: process.env.PATH ?? "", ...env },
     }).then(

@@ -1,9 +1,14 @@
 /** Builds business data for tests through the same services the REST API uses, with unique numbers per test. */
 import { randomBytes, randomInt } from "node:crypto";
-import { createSlots, upsertService } from "../../src/services/appointments.ts";
+import { createSlots, upsertService } from "../../src/services/appointments/catalogue.ts";
+import { upsertAccount, upsertInvoice } from "../../src/services/billing/accounts.ts";
 import { inTransaction, type ServiceContext } from "../../src/services/context.ts";
-import { upsertAccount, upsertInvoice } from "../../src/services/payments.ts";
-import { addShipmentEvent, type ShipmentEventInput, type UpsertShipmentInput, upsertShipment } from "../../src/services/shipments.ts";
+import {
+  addShipmentEvent,
+  type ShipmentEventInput,
+  type UpsertShipmentInput,
+  upsertShipment,
+} from "../../src/services/shipments/updates.ts";
 import type { TestApp } from "./harness.ts";
 
 /** A fresh E.164 number no other test uses, never in the demo data's +1555010… range. */

@@ -3,11 +3,11 @@
  * on them. Fault tests stop, pause and kill these; the run's shared services are never touched.
  */
 import { Redis } from "ioredis";
+import { type ControlledService, startPostgres, startRedis } from "../../scripts/lab/lib/private-services.ts";
 import { createRedisCache, waitForRedis } from "../../src/cache/redis-cache.ts";
 import { createDatabase, type DatabaseHandle } from "../../src/db/client.ts";
 import { runMigrations } from "../../src/db/migrate.ts";
 import { createTestApp, type TestApp, type TestAppOptions } from "./harness.ts";
-import { type ControlledService, startPostgres, startRedis } from "./services.ts";
 
 export interface PrivateStack {
   postgres: ControlledService;

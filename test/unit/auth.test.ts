@@ -1,7 +1,8 @@
 // Protects credential verification as pure functions: constant-time comparison, HMAC over raw bytes, timestamp windows.
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { type AuthSettings, signHmac, timingSafeEqualStrings, verifyVapiRequest } from "../../src/vapi/auth.ts";
+import { timingSafeEqualStrings } from "../../src/lib/timing-safe.ts";
+import { type AuthSettings, signHmac, verifyVapiRequest } from "../../src/vapi/auth.ts";
 
 const hmac = {
   secret: "hmac-secret",

@@ -1,6 +1,6 @@
 // Protects card detection: Luhn-valid 13-19 digit runs are found wherever they hide; other digit runs are not.
 import { describe, expect, it } from "vitest";
-import { argumentsContainCard, containsCardNumber, isLuhnCardNumber } from "../../src/tools/card-guard.ts";
+import { argumentsContainCard, containsCardNumber, isLuhnCardNumber } from "../../src/tools/dispatch/card-guard.ts";
 
 describe("isLuhnCardNumber", () => {
   it.each(["4111111111111111", "5555555555554444", "378282246310005", "6011111111111117", "4222222222222"])("accepts test card %s", (n) => {

@@ -1,7 +1,7 @@
 // Protects Node's defer: background work never throws at the caller, failures are logged, and shutdown waits for it.
 import { describe, expect, it } from "vitest";
-import { createBackgroundTasks } from "../../src/defer.ts";
-import { createLogger } from "../../src/logger.ts";
+import { createBackgroundTasks } from "../../src/lib/defer.ts";
+import { createLogger } from "../../src/lib/logger.ts";
 
 describe("background tasks", () => {
   it("logs a failure instead of rejecting, and settles only when all work is done", async () => {

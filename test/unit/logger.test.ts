@@ -1,6 +1,6 @@
 // Protects log redaction: no card number, secret or full caller number reaches a log line.
 import { describe, expect, it } from "vitest";
-import { createLogger, maskPhone, redactText } from "../../src/logger.ts";
+import { createLogger, maskPhone, redactText } from "../../src/lib/logger.ts";
 
 describe("redaction", () => {
   it("removes card-like digit runs in any common spacing", () => {

@@ -1,6 +1,6 @@
 // Protects how times and money are spoken and how local days map to UTC, across time zones and DST changes.
 import { describe, expect, it } from "vitest";
-import { formatMoney, localDate, localDayBounds, resolveDay, speakDateTime, zonedTime } from "../../src/speak.ts";
+import { formatMoney, localDate, localDayBounds, resolveDay, speakDateTime, zonedTime } from "../../src/lib/speak.ts";
 
 describe("speaking times", () => {
   it("speaks a local time in the business's zone", () => {

@@ -2,7 +2,7 @@
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { generateToolsIndex, renderToolsIndex } from "../../scripts/generate-tools-index.ts";
+import { generateToolsIndex, renderToolsIndex } from "../../scripts/build/generate-tools-index.ts";
 import { discoverTools } from "../../src/tools/discover.ts";
 import { isToolFile } from "../../src/tools/tool-files.ts";
 

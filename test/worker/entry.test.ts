@@ -3,8 +3,8 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { bundledTools } from "../../src/generated/tools.ts";
-import { createBusinessServices } from "../../src/providers.ts";
-import { createWorker, type WorkerEnv } from "../../src/runtime/worker.ts";
+import { createBusinessServices } from "../../src/runtime/business-services.ts";
+import { createWorker, type WorkerEnv } from "../../src/runtime/create-worker.ts";
 import worker from "../../src/worker.ts";
 import { toolCallsMessage } from "../support/vapi-messages.ts";
 import { BASE, SECRET, testEnv } from "./support.ts";

@@ -1,6 +1,6 @@
 /** The caller's next booked appointment, from the appointments service's cached lookup. */
 import { genKeys } from "../../cache/keys.ts";
-import { findNextAppointment } from "../../services/appointments.ts";
+import { findNextAppointment } from "../../services/appointments/my-appointments.ts";
 import type { CallerProfileContributor } from "../caller-profile.ts";
 
 export const nextAppointmentContributor: CallerProfileContributor = {

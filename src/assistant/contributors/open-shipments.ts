@@ -1,6 +1,6 @@
 /** The caller's shipments still on their way (at most three), from the shipments service's cached lookup. */
 import { genKeys } from "../../cache/keys.ts";
-import { listOpenShipments } from "../../services/shipments.ts";
+import { listOpenShipments } from "../../services/shipments/status.ts";
 import type { CallerProfile, CallerProfileContributor } from "../caller-profile.ts";
 
 export const openShipmentsContributor: CallerProfileContributor = {

@@ -4,9 +4,9 @@
  */
 
 export * from "./appointments.ts";
+export * from "./billing.ts";
 export * from "./calls.ts";
 export * from "./customers.ts";
 export * from "./outbox.ts";
-export * from "./payments.ts";
 export * from "./shipments.ts";
 export * from "./tool-calls.ts";

@@ -1,0 +1,108 @@
+/**
+ * The REST API for the business's own systems (`/api/...`): customers, shipments and their scan
+ * events, services and slots, accounts and invoices. Bearer token (API_TOKEN, never the Vapi
+ * secret), zod-validated, described by the OpenAPI document at `/api/openapi.json`. Fails closed:
+ * without API_TOKEN every route answers 503. Writes go through the same services as the tools and
+ * invalidate the cache after they commit.
+ */
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { AppDeps } from "../../deps.ts";
+import { timingSafeEqualStrings } from "../../lib/timing-safe.ts";
+import { createSlots, upsertService } from "../../services/appointments/catalogue.ts";
+import { upsertAccount, upsertInvoice } from "../../services/billing/accounts.ts";
+import { inTransaction, type Result, type ServiceContext, type ServiceError } from "../../services/context.ts";
+import { upsertCustomer } from "../../services/customers.ts";
+import { getShipmentStatus } from "../../services/shipments/status.ts";
+import { addShipmentEvent, upsertShipment } from "../../services/shipments/updates.ts";
+import { jsonError } from "../errors.ts";
+import { routes } from "./schemas.ts";
+
+const STATUS_OF: Record<ServiceError["kind"], ContentfulStatusCode> = { not_found: 404, conflict: 409, invalid: 400, unavailable: 503 };
+
+/** Routes under `/api`. */
+export function apiRoutes(deps: AppDeps) {
+  const app = new OpenAPIHono({
+    defaultHook: (result, c) => {
+      if (result.success) return;
+      const issues = result.error.issues.slice(0, 20).map((i) => ({ path: i.path.join(".") || "(body)", message: i.message }));
+      return c.json(
+        {
+          error: {
+            code: "invalid_request",
+            message: `Invalid request: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`,
+            issues,
+          },
+        },
+        400,
+      );
+    },
+  });
+  app.onError((err, c) => {
+    // Malformed JSON and similar request errors are the client's: say so, as a 4xx.
+    if (err instanceof HTTPException && err.status < 500) return jsonError(c, err.status, "invalid_request", err.message);
+    deps.logger.error("api request failed", { path: c.req.path, err });
+    return jsonError(c, 500, "internal", "Internal error.");
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer" });
+
+  // The document describes the API and holds nothing secret: it is readable without the token.
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: { title: `${deps.config.BUSINESS_NAME} – Switchboard API`, version: "1", description: "Data the voice agent speaks from." },
+    servers: [{ url: "/api" }],
+  });
+
+  app.use("*", async (c, next) => {
+    if (c.req.path.endsWith("/openapi.json")) return next();
+    const token = deps.config.API_TOKEN;
+    if (!token) return jsonError(c, 503, "api_disabled", "The REST API is disabled: set API_TOKEN to enable it.");
+    const header = c.req.header("authorization") ?? "";
+    const match = /^Bearer\s+(.+)$/i.exec(header.trim());
+    if (!match || !timingSafeEqualStrings(match[1]!, token)) {
+      c.header("WWW-Authenticate", 'Bearer realm="switchboard-api"');
+      return jsonError(c, 401, "unauthorized", "Missing or invalid bearer token.");
+    }
+    return next();
+  });
+  app.use(
+    "*",
+    bodyLimit({ maxSize: 1024 * 1024, onError: (c) => jsonError(c, 413, "payload_too_large", "Request bodies are limited to 1 MB.") }),
+  );
+  // Postgres text cannot hold NUL characters: refuse them as the client's error instead of
+  // failing the write with a 500.
+  app.use("*", async (c, next) => {
+    const text = c.req.method === "GET" ? "" : await c.req.text();
+    if (text.includes("\\u0000") || text.includes(String.fromCharCode(0))) {
+      return jsonError(c, 400, "invalid_request", "Text fields must not contain NUL characters (\\u0000).");
+    }
+    return next();
+  });
+
+  const base = () => ({ db: deps.db, cache: deps.cache, clock: deps.clock, logger: deps.logger, timeZone: deps.config.BUSINESS_TIMEZONE });
+  const write = <T>(fn: (ctx: ServiceContext) => Promise<T>) => inTransaction(base(), fn);
+  // Success and error bodies are checked by the route schemas above and by the tests; the casts
+  // below only bridge a service Result to the per-status response types OpenAPIHono infers.
+  const reply = <T>(c: Context, result: Result<T>) =>
+    result.ok ? c.json(result.value as object, 200) : jsonError(c, STATUS_OF[result.error.kind], result.error.kind, result.error.message);
+
+  app.openapi(routes.upsertCustomer, async (c) => reply(c, await write((ctx) => upsertCustomer(ctx, c.req.valid("json")))) as never);
+  app.openapi(routes.upsertShipment, async (c) => reply(c, await write((ctx) => upsertShipment(ctx, c.req.valid("json")))) as never);
+  app.openapi(routes.getShipment, async (c) => {
+    const ctx = { ...base(), afterCommit: () => {} };
+    return reply(c, await getShipmentStatus(ctx, c.req.valid("param").trackingNumber)) as never;
+  });
+  app.openapi(
+    routes.addShipmentEvent,
+    async (c) => reply(c, await write((ctx) => addShipmentEvent(ctx, c.req.valid("param").trackingNumber, c.req.valid("json")))) as never,
+  );
+  app.openapi(routes.upsertService, async (c) => c.json(await write((ctx) => upsertService(ctx, c.req.valid("json"))), 200));
+  app.openapi(routes.createSlots, async (c) => reply(c, await write((ctx) => createSlots(ctx, c.req.valid("json")))) as never);
+  app.openapi(routes.upsertAccount, async (c) => c.json(await write((ctx) => upsertAccount(ctx, c.req.valid("json"))), 200));
+  app.openapi(routes.upsertInvoice, async (c) => reply(c, await write((ctx) => upsertInvoice(ctx, c.req.valid("json")))) as never);
+
+  return app;
+}

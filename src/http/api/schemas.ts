@@ -1,0 +1,199 @@
+/** The REST API's request and response schemas and route declarations, from which `/api/openapi.json` is generated. */
+import { createRoute, z } from "@hono/zod-openapi";
+import { SHIPMENT_STATUSES } from "../../db/schema/index.ts";
+
+const E164 = z
+  .string()
+  .regex(/^\+[1-9]\d{6,14}$/, "must be an E.164 number such as +15551234567")
+  .openapi({ example: "+15551234567" });
+const Instant = z.iso.datetime({ offset: true }).openapi({ example: "2026-03-03T14:30:00-05:00" });
+const Day = z.iso.date().openapi({ example: "2026-03-31" });
+const Currency = z
+  .string()
+  .regex(/^[A-Z]{3}$/, "must be an ISO 4217 code such as USD")
+  .openapi({ example: "USD" });
+const text = (max: number) => z.string().trim().min(1).max(max);
+
+const ErrorBody = z
+  .object({
+    error: z.object({
+      code: z.string(),
+      message: z.string(),
+      issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    }),
+  })
+  .openapi("Error");
+
+const errors = {
+  400: { description: "Invalid request", content: { "application/json": { schema: ErrorBody } } },
+  401: { description: "Missing or wrong bearer token", content: { "application/json": { schema: ErrorBody } } },
+  503: { description: "The API is disabled (API_TOKEN not set)", content: { "application/json": { schema: ErrorBody } } },
+} as const;
+const notFound = { 404: { description: "Not found", content: { "application/json": { schema: ErrorBody } } } } as const;
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
+const body = <T extends z.ZodType>(schema: T) => ({ required: true, content: { "application/json": { schema } } });
+const security = [{ bearerAuth: [] }];
+
+const CustomerIn = z.object({ phone: E164, name: text(120).nullish(), email: z.email().nullish() }).openapi("CustomerUpsert");
+const CustomerOut = z.object({ id: z.string(), phone: z.string(), name: z.string().nullable(), created: z.boolean() }).openapi("Customer");
+
+const ShipmentIn = z
+  .object({
+    trackingNumber: text(64),
+    customerPhone: E164.nullish(),
+    status: z.enum(SHIPMENT_STATUSES).optional(),
+    carrier: text(60).nullish(),
+    origin: text(120).nullish(),
+    destination: text(120).nullish(),
+    currentLocation: text(120).nullish().describe("City-level location, spoken to anyone with the tracking number."),
+    estimatedDelivery: Instant.nullish(),
+    delayReason: text(200).nullish(),
+  })
+  .openapi("ShipmentUpsert");
+
+const ShipmentEventIn = z
+  .object({
+    occurredAt: Instant,
+    description: text(200),
+    status: z.enum(SHIPMENT_STATUSES).optional(),
+    location: text(120).nullish(),
+    externalId: text(120).nullish().describe("Your id for the event: posting the same id again changes nothing."),
+    estimatedDelivery: Instant.nullish(),
+    delayReason: text(200).nullish().describe("Set to explain a delay; null clears it."),
+  })
+  .openapi("ShipmentEvent");
+
+const ServiceIn = z
+  .object({
+    code: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, "lower-case letters, digits and dashes")
+      .openapi({ example: "consultation" }),
+    name: text(80),
+    durationMinutes: z
+      .number()
+      .int()
+      .min(5)
+      .max(24 * 60)
+      .optional(),
+  })
+  .openapi("ServiceUpsert");
+
+const SlotsIn = z
+  .object({
+    service: z.string().min(1).describe("The service code."),
+    slots: z
+      .array(
+        z.object({
+          startsAt: Instant,
+          durationMinutes: z
+            .number()
+            .int()
+            .min(5)
+            .max(24 * 60)
+            .optional(),
+        }),
+      )
+      .min(1)
+      .max(1000),
+  })
+  .openapi("SlotsCreate");
+
+const AccountIn = z
+  .object({ accountNumber: text(40), customerPhone: E164, customerName: text(120).nullish(), currency: Currency.optional() })
+  .openapi("AccountUpsert");
+
+const InvoiceIn = z
+  .object({
+    invoiceId: text(40).describe("Your invoice number, as the caller reads it off the bill."),
+    accountNumber: text(40),
+    amountCents: z.number().int().min(0).max(2_000_000_000).describe("Minor units (cents); at most 20 million in major units."),
+    currency: Currency.optional(),
+    dueDate: Day,
+    status: z.enum(["open", "paid", "void"]).optional(),
+  })
+  .openapi("InvoiceUpsert");
+
+const Tracking = z.object({ trackingNumber: z.string().min(1).max(64) });
+
+export const routes = {
+  upsertCustomer: createRoute({
+    method: "post",
+    path: "/customers",
+    summary: "Create or update a customer by phone number",
+    security,
+    request: { body: body(CustomerIn) },
+    responses: { 200: json(CustomerOut, "The customer"), ...errors },
+  }),
+  upsertShipment: createRoute({
+    method: "post",
+    path: "/shipments",
+    summary: "Create or update a shipment by tracking number (only the given fields change)",
+    security,
+    request: { body: body(ShipmentIn) },
+    responses: { 200: json(z.object({ trackingNumber: z.string(), created: z.boolean() }), "The shipment"), ...errors },
+  }),
+  getShipment: createRoute({
+    method: "get",
+    path: "/shipments/{trackingNumber}",
+    summary: "What a caller would hear about a shipment",
+    security,
+    request: { params: Tracking },
+    responses: { 200: json(z.record(z.string(), z.unknown()), "The shipment status as spoken"), ...errors, ...notFound },
+  }),
+  addShipmentEvent: createRoute({
+    method: "post",
+    path: "/shipments/{trackingNumber}/events",
+    summary: "Record a scan event; the newest event moves the shipment's status",
+    security,
+    request: { params: Tracking, body: body(ShipmentEventIn) },
+    responses: {
+      200: json(z.object({ trackingNumber: z.string(), recorded: z.boolean(), current: z.boolean() }), "Recorded (or already known)"),
+      ...errors,
+      ...notFound,
+    },
+  }),
+  upsertService: createRoute({
+    method: "post",
+    path: "/services",
+    summary: "Create or update a bookable service by code",
+    security,
+    request: { body: body(ServiceIn) },
+    responses: {
+      200: json(z.object({ id: z.string(), code: z.string(), name: z.string(), durationMinutes: z.number() }), "The service"),
+      ...errors,
+    },
+  }),
+  createSlots: createRoute({
+    method: "post",
+    path: "/slots",
+    summary: "Add bookable slots to a service (existing start times are left as they are)",
+    security,
+    request: { body: body(SlotsIn) },
+    responses: {
+      200: json(
+        z.object({ created: z.array(z.object({ slotId: z.string(), startsAt: z.string() })), existing: z.number() }),
+        "Slots created",
+      ),
+      ...errors,
+      ...notFound,
+    },
+  }),
+  upsertAccount: createRoute({
+    method: "post",
+    path: "/accounts",
+    summary: "Create or update an account by number (its customer is created when new)",
+    security,
+    request: { body: body(AccountIn) },
+    responses: { 200: json(z.object({ accountNumber: z.string(), currency: z.string(), created: z.boolean() }), "The account"), ...errors },
+  }),
+  upsertInvoice: createRoute({
+    method: "post",
+    path: "/invoices",
+    summary: "Create or update an invoice by number",
+    security,
+    request: { body: body(InvoiceIn) },
+    responses: { 200: json(z.object({ invoiceId: z.string(), created: z.boolean() }), "The invoice"), ...errors, ...notFound },
+  }),
+};

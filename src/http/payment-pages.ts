@@ -1,0 +1,133 @@
+/**
+ * Payment confirmations, the other half of payment links. Each route verifies its provider's
+ * signature over the raw body (fail closed) and applies the payment once, however often it is
+ * delivered. Also a small demo payment page for the embedded default (no PAYMENT_PAGE_URL).
+ */
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { html } from "hono/html";
+import { z } from "zod";
+import type { AppDeps } from "../deps.ts";
+import type { SignedLinkProvider } from "../integrations/payment-providers/signed-link.ts";
+import type { StripePaymentProvider } from "../integrations/payment-providers/stripe.ts";
+import { formatMoney, speakDateTime } from "../lib/speak.ts";
+import { type PaymentConfirmation, recordPayment } from "../services/billing/payments.ts";
+import { inTransaction } from "../services/context.ts";
+import { jsonError } from "./errors.ts";
+
+const linkConfirmation = z.object({
+  token: z.string().min(10).max(4000),
+  /** The payment page's id for the payment: the same id twice is one payment. */
+  paymentId: z.string().min(1).max(200),
+  /** What was actually charged; defaults to the amount in the token. */
+  amountCents: z.number().int().min(0).optional(),
+});
+
+/** Routes under `/payments` and the demo page at `/pay`. */
+export function paymentRoutes(deps: AppDeps) {
+  const app = new Hono();
+  const provider = deps.services.payments;
+  const link = provider.name === "link" ? (provider as SignedLinkProvider) : undefined;
+  const stripe = provider.name === "stripe" ? (provider as StripePaymentProvider) : undefined;
+  const now = () => deps.clock.now().getTime();
+
+  const apply = (confirmation: PaymentConfirmation) =>
+    inTransaction(
+      { db: deps.db, cache: deps.cache, clock: deps.clock, logger: deps.logger, timeZone: deps.config.BUSINESS_TIMEZONE },
+      (ctx) => recordPayment(ctx, confirmation),
+    );
+
+  app.use("/payments/*", bodyLimit({ maxSize: 256 * 1024, onError: (c) => jsonError(c, 413, "payload_too_large", "Body too large.") }));
+
+  app.post("/payments/link/confirm", async (c) => {
+    if (!link) return jsonError(c, 404, "not_found", "Signed payment links are not the configured provider.");
+    const raw = await c.req.text();
+    const signed = await link.verifyConfirmation(
+      raw,
+      c.req.header("x-switchboard-timestamp"),
+      c.req.header("x-switchboard-signature"),
+      now(),
+    );
+    if (!signed) {
+      deps.logger.warn("payment confirmation rejected", { reason: "signature" });
+      return jsonError(c, 401, "unauthorized", "Missing, stale or invalid signature.");
+    }
+    let parsed: z.infer<typeof linkConfirmation>;
+    try {
+      parsed = linkConfirmation.parse(JSON.parse(raw));
+    } catch {
+      return jsonError(c, 400, "invalid_request", "Expected { token, paymentId, amountCents? }.");
+    }
+    // A payment made just before the link expired still counts: only the signature matters here.
+    const token = await link.verifyToken(parsed.token, now(), true);
+    if (!token.ok) return jsonError(c, 400, "invalid_token", "The payment token is not valid.");
+    const result = await apply({
+      provider: "link",
+      externalId: parsed.paymentId,
+      paymentRequestId: token.token.r,
+      amountCents: parsed.amountCents ?? token.token.a,
+      currency: token.token.c,
+    });
+    if (!result.ok) return jsonError(c, 404, result.error.kind, result.error.message);
+    return c.json(result.value);
+  });
+
+  app.post("/payments/stripe/webhook", async (c) => {
+    if (!stripe) return jsonError(c, 404, "not_found", "Stripe is not the configured payment provider.");
+    const raw = await c.req.text();
+    let confirmation: Awaited<ReturnType<StripePaymentProvider["verifyWebhook"]>>;
+    try {
+      confirmation = await stripe.verifyWebhook(raw, c.req.header("stripe-signature") ?? "", now());
+    } catch (err) {
+      deps.logger.warn("stripe webhook rejected", { err });
+      return jsonError(c, 400, "invalid_signature", "The Stripe signature could not be verified.");
+    }
+    if (!confirmation) return c.json({ received: true });
+    if (!confirmation.paymentRequestId) return c.json({ received: true, ignored: "no payment request id" });
+    const result = await apply({
+      provider: "stripe",
+      externalId: confirmation.sessionId,
+      paymentRequestId: confirmation.paymentRequestId,
+      amountCents: confirmation.amountCents,
+      currency: confirmation.currency,
+    });
+    // Stripe retries non-2xx answers; an unknown request will not become known, so it is acknowledged.
+    return c.json(result.ok ? { received: true, ...result.value } : { received: true, ignored: result.error.message });
+  });
+
+  app.get("/pay", async (c) => {
+    if (!link) return c.notFound();
+    const check = await link.verifyToken(c.req.query("token") ?? "", now());
+    if (!check.ok) {
+      const why =
+        check.reason === "expired" ? "This payment link has expired. Please call us for a new one." : "This payment link is not valid.";
+      return c.html(page("Payment link", html`<p>${why}</p>`), check.reason === "expired" ? 410 : 400);
+    }
+    const t = check.token;
+    return c.html(
+      page(
+        `Pay invoice ${t.i}`,
+        html`<p>Invoice <strong>${t.i}</strong>: <strong>${formatMoney(t.a, t.c)}</strong>.</p>
+          <p>Link valid until ${speakDateTime(new Date(t.e * 1000), deps.config.BUSINESS_TIMEZONE)}.</p>
+          <p><em>This is Switchboard's demo page and takes no payments. Set PAYMENT_PAGE_URL to your payment page, or PAYMENT_PROVIDER=stripe.</em></p>`,
+      ),
+    );
+  });
+
+  return app;
+}
+
+function page(title: string, body: ReturnType<typeof html>) {
+  return html`<!doctype html>
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>${title}</title>
+      </head>
+      <body style="font-family: system-ui, sans-serif; max-width: 32rem; margin: 3rem auto; padding: 0 1rem">
+        <h1>${title}</h1>
+        ${body}
+      </body>
+    </html>`;
+}

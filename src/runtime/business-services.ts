@@ -1,0 +1,63 @@
+/**
+ * The business services tools and routes are built with (payment links, SMS), chosen from the
+ * configuration. Fetch and Web Crypto only, so Node and Workers entries build them the same way.
+ */
+import type { Config } from "../config.ts";
+import type { Database } from "../db/client.ts";
+import type { PaymentProvider } from "../integrations/payment-providers/provider.ts";
+import { createSignedLinkProvider, hmacHex } from "../integrations/payment-providers/signed-link.ts";
+import { createStripeProvider } from "../integrations/payment-providers/stripe.ts";
+import { createOutboxMessenger, type Messenger } from "../integrations/sms/messenger.ts";
+import { createTwilioMessenger } from "../integrations/sms/twilio.ts";
+import type { Logger } from "../lib/logger.ts";
+import type { PaymentServices } from "../services/billing/payment-links.ts";
+import { createOutboxRelay } from "../services/outbox.ts";
+
+declare module "../tools/define-tool.ts" {
+  interface ToolServices extends PaymentServices {}
+}
+
+export interface ProviderOverrides {
+  payments?: PaymentProvider;
+  messenger?: Messenger;
+}
+
+/**
+ * The secret that signs payment tokens and confirmations: PAYMENT_LINK_SECRET, else one derived
+ * from the Vapi secret (so a zero-config start works, and the two are never the same value).
+ */
+export async function paymentLinkSecret(config: Config, vapiSecret: string): Promise<string> {
+  return config.PAYMENT_LINK_SECRET ?? hmacHex(vapiSecret, "switchboard:payment-links");
+}
+
+/** Where signed payment links point: PAYMENT_PAGE_URL, else this server's demo page. */
+export function paymentPageUrl(config: Config): string {
+  return config.PAYMENT_PAGE_URL ?? `${config.PUBLIC_URL?.replace(/\/+$/, "") ?? `http://localhost:${config.PORT}`}/pay`;
+}
+
+export async function createBusinessServices(
+  config: Config,
+  deps: { db: Database; logger: Logger; vapiSecret: string },
+  overrides: ProviderOverrides = {},
+): Promise<PaymentServices> {
+  const payments =
+    overrides.payments ??
+    (config.PAYMENT_PROVIDER === "stripe"
+      ? createStripeProvider({
+          secretKey: config.STRIPE_SECRET_KEY!,
+          successUrl: config.STRIPE_SUCCESS_URL!,
+          webhookSecret: config.STRIPE_WEBHOOK_SECRET,
+        })
+      : createSignedLinkProvider({ pageUrl: paymentPageUrl(config), secret: await paymentLinkSecret(config, deps.vapiSecret) }));
+  const messenger =
+    overrides.messenger ??
+    (config.TWILIO_ACCOUNT_SID && config.TWILIO_AUTH_TOKEN && config.TWILIO_FROM
+      ? createTwilioMessenger({ accountSid: config.TWILIO_ACCOUNT_SID, authToken: config.TWILIO_AUTH_TOKEN, from: config.TWILIO_FROM })
+      : createOutboxMessenger());
+  return {
+    payments,
+    outbox: createOutboxRelay({ db: deps.db, logger: deps.logger, messenger }),
+    businessName: config.BUSINESS_NAME,
+    linkTtlMinutes: config.PAYMENT_LINK_TTL_MINUTES,
+  };
+}

@@ -1,0 +1,209 @@
+/**
+ * Builds the app on Cloudflare Workers. Two lifetimes:
+ * - per isolate (first request, then reused): the parsed config, the tool registry, the logger
+ *   and the first-level cache memory. None of them holds an I/O object.
+ * - per request: the Postgres client (through Hyperdrive) and the Redis client, because workerd
+ *   forbids using a socket opened by one request from another. Both connect on first use only;
+ *   Redis is closed through `ctx.waitUntil` once the response is out, Postgres by the runtime.
+ * No file system here: tools come from the build-time index (`src/generated/tools.ts`).
+ */
+
+import { createApp } from "../app.ts";
+import type { Cache } from "../cache/cache.ts";
+import { createLayeredCache, createLocalMemory, type LocalMemory } from "../cache/layered-cache.ts";
+import { createMemoryCache } from "../cache/memory-cache.ts";
+import { createRequestRedisCache } from "../cache/redis-cache.ts";
+import { type Config, ConfigError, type Env, parseConfig } from "../config.ts";
+import { createDatabase, type Database } from "../db/client.ts";
+import type { AppDeps } from "../deps.ts";
+import { systemClock } from "../lib/clock.ts";
+import { type Defer, logFailure } from "../lib/defer.ts";
+import { createLogger, type Logger } from "../lib/logger.ts";
+import { noopMetrics } from "../telemetry/metrics.ts";
+import type { ToolServices } from "../tools/define-tool.ts";
+import { createRegistry, type LoadedTool, ToolDefinitionError, type ToolRegistry } from "../tools/registry.ts";
+import { type AuthSettings, authSettings } from "../vapi/auth.ts";
+
+/** The parts of a Hyperdrive binding used here (typed locally so the Node build needs no Workers types). */
+export interface HyperdriveBinding {
+  connectionString: string;
+}
+
+/** What the Worker is given: vars and secrets as strings, plus the Hyperdrive binding. */
+export interface WorkerEnv {
+  HYPERDRIVE?: HyperdriveBinding;
+  [name: string]: unknown;
+}
+
+export interface WorkerExecutionContext {
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+/** Connections one request may open to Postgres. Workers allows six open connections per request; one is Redis's. */
+export const MAX_DB_CONNECTIONS_PER_REQUEST = 4;
+
+export interface RequestScope {
+  config: Config;
+  db: Database;
+  cache: Cache;
+  logger: Logger;
+  /** The Vapi secret, for services that derive their own keys from it. */
+  secret: string;
+  defer: Defer;
+}
+
+export interface WorkerOptions {
+  /** The tools to serve, normally `bundledTools` from the generated index. */
+  tools: readonly LoadedTool[];
+  /** Services for one request's tools (payments, SMS), built over that request's clients. */
+  services: (scope: RequestScope) => ToolServices | Promise<ToolServices>;
+}
+
+interface Isolate {
+  config: Config;
+  logger: Logger;
+  registry: ToolRegistry;
+  auth: AuthSettings;
+  /** First-level cache kept for the isolate's lifetime (strings only; see layered-cache.ts). */
+  memory: LocalMemory;
+  /** Stands in for Redis when REDIS_URL is unset: per isolate, so an accelerator only. */
+  fallbackCache: Cache | undefined;
+}
+
+type IsolateState = { ok: true; isolate: Isolate } | { ok: false; message: string };
+
+/** Vars and secrets as the config parser sees them: the string values of `env`, nothing else. */
+export function envStrings(env: WorkerEnv): Env {
+  const out: Env = {};
+  for (const [name, value] of Object.entries(env)) if (typeof value === "string") out[name] = value;
+  return out;
+}
+
+/** Parses the config and loads the tools once per isolate. Throws ConfigError or ToolDefinitionError. */
+function buildIsolate(env: WorkerEnv, tools: readonly LoadedTool[]): Isolate {
+  const config = parseConfig(envStrings(env));
+  if (!config.VAPI_SECRET) {
+    throw new ConfigError("Invalid configuration:\n  VAPI_SECRET: required on Workers (set it with `wrangler secret put VAPI_SECRET`)");
+  }
+  if (!env.HYPERDRIVE?.connectionString && !config.DATABASE_URL) {
+    throw new ConfigError("Invalid configuration:\n  HYPERDRIVE: bind a Hyperdrive configuration (or set DATABASE_URL) for the database");
+  }
+  const logger = createLogger({
+    level: config.LOG_LEVEL,
+    // console.log is what Workers Logs and `wrangler tail` collect; JSON lines arrive as fields.
+    sink: (line) => console.log(line),
+    secrets: [config.VAPI_SECRET, config.VAPI_HMAC_SECRET ?? ""],
+  });
+  if (!config.REDIS_URL) logger.warn("REDIS_URL is not set: each isolate caches in its own memory only");
+  return {
+    config,
+    logger,
+    registry: createRegistry(tools),
+    auth: authSettings(config, config.VAPI_SECRET),
+    memory: createLocalMemory(),
+    fallbackCache: config.REDIS_URL ? undefined : createMemoryCache({ maxEntries: Math.min(config.MEMORY_CACHE_MAX_ENTRIES, 10_000) }),
+  };
+}
+
+/**
+ * The Worker's handler. Per-isolate state is keyed by the `env` object, which stays the same for
+ * an isolate's lifetime (and differs between the bindings a test gives).
+ */
+export function createWorker(options: WorkerOptions) {
+  // Deliberate per-isolate cache: parsed config, registry, cache memory (no I/O objects).
+  const isolates = new WeakMap<object, IsolateState>();
+  const stateFor = (env: WorkerEnv): IsolateState => {
+    let state = isolates.get(env);
+    if (!state) {
+      try {
+        state = { ok: true, isolate: buildIsolate(env, options.tools) };
+      } catch (err) {
+        if (!(err instanceof ConfigError || err instanceof ToolDefinitionError)) throw err;
+        console.error(err.message);
+        state = { ok: false, message: err.message };
+      }
+      isolates.set(env, state);
+    }
+    return state;
+  };
+
+  return {
+    async fetch(request: Request, env: WorkerEnv, ctx: WorkerExecutionContext): Promise<Response> {
+      const state = stateFor(env);
+      if (!state.ok) {
+        // Fail closed: without a valid config nothing can be authenticated. The reason is in the log.
+        return Response.json({ error: { code: "misconfigured", message: "The server is misconfigured; see its logs." } }, { status: 503 });
+      }
+      const { isolate } = state;
+      const defer: Defer = (work, what) => ctx.waitUntil(logFailure(isolate.logger, work, what));
+      const clients = openClients(isolate, env);
+      try {
+        const scope: RequestScope = {
+          config: isolate.config,
+          db: clients.db,
+          cache: clients.cache,
+          logger: isolate.logger,
+          secret: isolate.auth.secret,
+          defer,
+        };
+        const deps: AppDeps = {
+          config: isolate.config,
+          db: clients.db,
+          databaseKind: "postgres",
+          cache: clients.cache,
+          registry: isolate.registry,
+          logger: isolate.logger,
+          // Prometheus scraping needs a long-lived process; Workers export through their own observability.
+          metrics: noopMetrics,
+          clock: systemClock,
+          auth: isolate.auth,
+          services: await options.services(scope),
+          defer,
+        };
+        // createApp per request costs tens of microseconds (docs/adr/0006-workers-runtime.md) and
+        // keeps every request's clients out of any shared object.
+        return await createApp(deps).fetch(request);
+      } catch (err) {
+        // Only the services builder can get here (the app answers its own errors): our fault.
+        isolate.logger.error("worker request failed", { path: new URL(request.url).pathname, err });
+        return Response.json({ error: { code: "internal", message: "Internal error." } }, { status: 500 });
+      } finally {
+        defer(clients.close(), "closing request clients");
+      }
+    },
+  };
+}
+
+/** The request's own clients; neither opens a connection until it is used. */
+function openClients(isolate: Isolate, env: WorkerEnv): { db: Database; cache: Cache; close(): Promise<void> } {
+  const { config } = isolate;
+  const url = env.HYPERDRIVE?.connectionString ?? config.DATABASE_URL!;
+  const database = createDatabase(url, {
+    max: Math.min(config.DATABASE_POOL_MAX, MAX_DB_CONNECTIONS_PER_REQUEST),
+    fetchTypes: false,
+  });
+  let cache: Cache;
+  let closeCache = async (): Promise<void> => {};
+  if (config.REDIS_URL) {
+    const redis = createRequestRedisCache({
+      url: config.REDIS_URL,
+      keyPrefix: config.REDIS_KEY_PREFIX,
+      commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
+      connectTimeoutMs: config.REDIS_CONNECT_TIMEOUT_MS,
+    });
+    cache = createLayeredCache(redis, isolate.memory);
+    closeCache = () => redis.close();
+  } else {
+    cache = isolate.fallbackCache!;
+  }
+  return {
+    db: database.db,
+    cache,
+    // Redis is disconnected explicitly (no round trip), freeing its server-side slot at once. The
+    // Postgres socket is left to the runtime, which closes a request's sockets when the request
+    // and its waitUntil work end; Hyperdrive keeps the pooled origin connection either way.
+    // postgres.js's end() on Workers leaves a "Stream was cancelled" rejection behind from its
+    // socket polyfill (see docs/adr/0006-workers-runtime.md).
+    close: closeCache,
+  };
+}

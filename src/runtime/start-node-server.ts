@@ -1,0 +1,99 @@
+/**
+ * Serving on Node: parses the environment, builds the runtime, serves the app, prints how to
+ * connect Vapi. Used by both Node entries: `src/server.ts` (from source, tools discovered from
+ * `tools/` at start) and `src/server-bundled.ts` (built by `npm run build`, tools from the
+ * build-time index, no TypeScript loader at run time).
+ */
+import { serve } from "@hono/node-server";
+import { createApp } from "../app.ts";
+import { ConfigError, parseConfig } from "../config.ts";
+import { registerOtlpTracing } from "../telemetry/otlp.ts";
+import { type LoadedTool, ToolDefinitionError } from "../tools/registry.ts";
+import { createNodeRuntime, type NodeRuntime } from "./node-runtime.ts";
+import { warmUp } from "./warm-up.ts";
+
+/** Starts the server; `tools` given (the bundled index) replaces discovery from the `tools/` folder. */
+export async function startServer(options: { tools?: readonly LoadedTool[] } = {}) {
+  try {
+    await main(options.tools);
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof ToolDefinitionError) {
+      process.stderr.write(`${err.message}\n`);
+    } else {
+      process.stderr.write(`Switchboard failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    }
+    process.exit(1);
+  }
+}
+
+async function main(tools: readonly LoadedTool[] | undefined) {
+  const config = parseConfig(process.env);
+  // Before anything else, so every span of the process goes to the exporter.
+  const stopTracing = config.OTEL_EXPORTER_OTLP_ENDPOINT ? await registerOtlpTracing(config.OTEL_SERVICE_NAME) : undefined;
+  const runtime = await createNodeRuntime(config, tools ? { tools } : {});
+  const { deps } = runtime;
+  const warm = config.WARM_UP ? await warmUp(deps, deps.databaseKind === "embedded" ? 1 : config.DATABASE_POOL_MAX) : undefined;
+  const app = createApp(deps);
+  const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
+    const local = `http://localhost:${info.port}`;
+    const publicBase = config.PUBLIC_URL ?? "https://<your-public-host>";
+    const lines = [
+      `Switchboard listening on ${local}`,
+      `  database: ${deps.databaseKind === "embedded" ? `embedded Postgres (${config.DATA_DIR}/pg)` : "Postgres (DATABASE_URL)"}`,
+      `  cache:    ${deps.cache.kind === "redis" ? "Redis (REDIS_URL)" : "in-process (set REDIS_URL for Redis)"}`,
+      `  warm-up:  ${warm ? `${warm.ms} ms${warm.failures > 0 ? ` (${warm.failures} steps failed, see logs)` : ""}` : "off"}`,
+      `  tracing:  ${stopTracing ? `OTLP to ${config.OTEL_EXPORTER_OTLP_ENDPOINT}` : "off (set OTEL_EXPORTER_OTLP_ENDPOINT)"}`,
+      `  tools:    ${deps.registry
+        .list()
+        .map((t) => t.name)
+        .join(", ")}`,
+      "",
+      "Connect Vapi (dashboard > Assistant or Phone Number > Server URL):",
+      `  Server URL:    ${publicBase}/vapi/webhook`,
+      `  Secret:        ${deps.auth.secret}${runtime.generatedSecret ? `   (generated, kept in ${config.DATA_DIR}/vapi-secret; set VAPI_SECRET to choose your own)` : ""}`,
+      "  Vapi sends it as the x-vapi-secret header (or use a Bearer credential with the same value).",
+      "",
+      `For a real call, expose port ${info.port} publicly, e.g. \`cloudflared tunnel --url ${local}\``,
+      `or \`ngrok http ${info.port}\`, and set PUBLIC_URL to the https address it prints.`,
+      ...demoLines(runtime.demo, local, deps.auth.secret),
+      "",
+      config.API_TOKEN
+        ? `REST API: ${local}/api (Bearer API_TOKEN), OpenAPI at ${local}/api/openapi.json`
+        : "REST API: disabled (set API_TOKEN to enable /api)",
+    ];
+    process.stdout.write(`${lines.join("\n")}\n`);
+  });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    deps.logger.info("shutting down", { signal });
+    server.close();
+    await runtime.close();
+    await stopTracing?.();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+}
+
+/** The demo data set's numbers to try, and a request that exercises a tool without a phone. */
+function demoLines(demo: NodeRuntime["demo"], local: string, secret: string): string[] {
+  if (!demo) return [];
+  const body = JSON.stringify({
+    message: {
+      type: "tool-calls",
+      call: { id: "demo-call", customer: { number: demo.callerNumber } },
+      toolCallList: [{ id: "demo-1", type: "function", function: { name: "get_shipment_status", arguments: {} } }],
+    },
+  });
+  return [
+    "",
+    "Demo data (embedded database):",
+    `  Call from ${demo.callerNumber} (${demo.callerName}): shipments, appointments, balance, invoice ${demo.invoiceId}.`,
+    `  Tracking numbers: ${demo.trackingNumber} (in transit), ${demo.delayedTrackingNumber} (delayed).`,
+    "  Try a tool call without a phone:",
+    `  curl -s ${local}/vapi/webhook -H 'content-type: application/json' -H 'x-vapi-secret: ${secret}' -d '${body}'`,
+  ];
+}

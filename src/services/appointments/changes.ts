@@ -1,0 +1,97 @@
+/** Cancelling and moving one of the caller's upcoming appointments; the freed slot is offered again at once. */
+import { and, eq, sql } from "drizzle-orm";
+import { invalidate } from "../../cache/read-through.ts";
+import { appointments } from "../../db/schema/index.ts";
+import { speakDateTime } from "../../lib/speak.ts";
+import { fail, isUniqueViolation, ok, type Result, type ServiceContext } from "../context.ts";
+import { nearestAlternatives } from "./availability.ts";
+import { changedByBooking, loadSlot, slotNotFound } from "./booking.ts";
+import { type AppointmentView, appointmentsOfCaller, upcomingOf, view } from "./my-appointments.ts";
+
+async function cancelledOf(ctx: ServiceContext, callerNumber: string, code: string) {
+  const [row] = await appointmentsOfCaller(
+    ctx.db,
+    callerNumber,
+    eq(appointments.status, "cancelled"),
+    eq(appointments.confirmationCode, normalizeConfirmationCode(code)),
+  );
+  return row;
+}
+
+/** Confirmation codes are spoken: "k7 p2-qm" is "K7P2QM". */
+export function normalizeConfirmationCode(code: string): string {
+  return code.toUpperCase().replace(/[^A-Z0-9]/g, "");
+}
+
+/**
+ * Which of the caller's appointments an action means: the one with `code`, or the only upcoming
+ * one. Another caller's code is "not found" (it is not theirs to know about).
+ */
+async function resolveTarget(ctx: ServiceContext, callerNumber: string, code: string | undefined) {
+  const rows = await upcomingOf(ctx, callerNumber, code ? normalizeConfirmationCode(code) : undefined);
+  if (rows.length === 1) return ok(rows[0]!);
+  if (rows.length === 0) {
+    return code
+      ? fail("not_found", "I couldn't find an upcoming appointment with that confirmation code for the number you're calling from.")
+      : fail("not_found", "I don't see any upcoming appointments for the number you're calling from.");
+  }
+  return fail("invalid", "You have more than one upcoming appointment. Which one do you mean?", {
+    appointments: rows.map((r) => view(r, ctx.timeZone)),
+  });
+}
+
+/** Cancels one of the caller's upcoming appointments; the slot is offered again at once. */
+export async function cancelAppointment(
+  ctx: ServiceContext,
+  input: { callerNumber: string; confirmationCode?: string | undefined },
+): Promise<Result<AppointmentView & { cancelled: true; alreadyCancelled?: true }>> {
+  const target = await resolveTarget(ctx, input.callerNumber, input.confirmationCode);
+  if (!target.ok) {
+    // The model re-asking after a barge-in (a new toolCallId) must hear "cancelled", not "not found".
+    const done = input.confirmationCode ? await cancelledOf(ctx, input.callerNumber, input.confirmationCode) : undefined;
+    return done ? ok({ ...view(done, ctx.timeZone), cancelled: true, alreadyCancelled: true }) : target;
+  }
+  const appt = target.value;
+  await ctx.db
+    .update(appointments)
+    .set({ status: "cancelled", cancelledAt: ctx.clock.now(), updatedAt: sql`now()` })
+    .where(and(eq(appointments.id, appt.id), eq(appointments.status, "booked")));
+  ctx.afterCommit(() => invalidate(ctx.cache, changedByBooking(input.callerNumber), ctx.logger));
+  return ok({ ...view(appt, ctx.timeZone), cancelled: true });
+}
+
+/**
+ * Moves one of the caller's appointments to `newSlotId`, keeping its confirmation code. The
+ * move is one UPDATE guarded by the same unique index as bookings, inside a savepoint so a lost
+ * race leaves the transaction usable for offering alternatives.
+ */
+export async function rescheduleAppointment(
+  ctx: ServiceContext,
+  input: { callerNumber: string; confirmationCode?: string | undefined; newSlotId: string },
+): Promise<Result<AppointmentView & { previousTime: string }>> {
+  const target = await resolveTarget(ctx, input.callerNumber, input.confirmationCode);
+  if (!target.ok) return target;
+  const appt = target.value;
+  const slot = await loadSlot(ctx, input.newSlotId);
+  if (!slot) return slotNotFound(ctx);
+  const previousTime = speakDateTime(appt.startsAt, ctx.timeZone);
+  if (slot.id === appt.slotId) return ok({ ...view(appt, ctx.timeZone), previousTime });
+  if (slot.startsAt.getTime() <= ctx.clock.now().getTime()) {
+    return fail("invalid", "That time has already passed.", {
+      alternatives: await nearestAlternatives(ctx, slot.serviceId, slot.startsAt, slot.id),
+    });
+  }
+  try {
+    await ctx.db.transaction(async (savepoint) => {
+      await savepoint.update(appointments).set({ slotId: slot.id, updatedAt: sql`now()` }).where(eq(appointments.id, appt.id));
+    });
+  } catch (err) {
+    if (!isUniqueViolation(err)) throw err;
+    const time = speakDateTime(slot.startsAt, ctx.timeZone);
+    return fail("conflict", `Sorry, ${time} was just taken. Your appointment is still ${previousTime}.`, {
+      alternatives: await nearestAlternatives(ctx, slot.serviceId, slot.startsAt, slot.id),
+    });
+  }
+  ctx.afterCommit(() => invalidate(ctx.cache, changedByBooking(input.callerNumber), ctx.logger));
+  return ok({ ...view({ ...appt, startsAt: slot.startsAt, service: slot.service }, ctx.timeZone), previousTime });
+}
