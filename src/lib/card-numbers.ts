@@ -27,15 +27,17 @@
  *   Visa 4 (13, 16 or 19 digits); Mastercard 2221-2720 (16) and 50-59 (16-19, with Maestro);
  *   Mir 2200-2204 (16-19); Amex 34, 37 (15); Diners 30, 36, 38, 39 (14-19); JCB 3528-3589
  *   (16-19); Discover, UnionPay, RuPay and Maestro 6 (16-19). Years (19xx, 20xx), phone numbers
- *   starting with 1, 7, 8 or 9, and USPS tracking numbers (9...) are out by their first digits.
+ *   starting with 1, 7, 8 or 9, and USPS tracking numbers (9...) are out by their first digits;
+ *   no card is written after a "+", so "+4915112345678" is a phone number.
  * - Shape: a window of several groups is either dictated digit by digit (every group one digit) or
- *   grouped (every group but the last has two or more digits). Lists of small numbers such as
+ *   grouped (every group but the last has two or more digits or was said as a word, so
+ *   "4111 one one one one, 1111 1111" from a half-converted transcript counts). Lists of small numbers such as
  *   "4, 5, 6, 10, 11, 12" mix the two, so no window across the mix is a card. (Eight two-digit
  *   numbers in a row, "40, 41, ... 47", or two phone numbers joined by a comma can still pass, one
  *   time in ten, by Luhn: rare in speech, and a refused tool call or an over-redacted number is the
  *   safe side.)
- * Left out on purpose: numbers said as tens ("forty one eleven"), homophones ("for", "to") and
- * digit words mixed with numerals in one card; these would turn ordinary sentences into digits.
+ * Left out on purpose: numbers said as tens ("forty one eleven") and homophones ("for", "to"):
+ * these would turn ordinary sentences into digits.
  *
  * Cost: one pass over the text with a bounded look-ahead at each word start (a UUID or a date is
  * at most 36 characters), at most 19 groups read per window start, and expiry/CVV look-ups that
@@ -69,6 +71,8 @@ export interface DigitGroup {
   glued: boolean;
   /** The group was said as a digit word. */
   spoken: boolean;
+  /** A "+" comes right before the group: a phone number in international format, never a card. */
+  plus: boolean;
 }
 
 /** What lies between a group and the previous one of the same run. */
@@ -311,7 +315,7 @@ export function scanDigitGroups(text: string, visit: DigitGroupVisitor): void {
     const from = multiplier > 0 ? multiplierStart : start;
     multiplier = 0;
     for (let k = 0; k < count && !stopped; k++) {
-      emit({ digits: String(digit), size: 1, start: from, end, glued: false, spoken: true });
+      emit({ digits: String(digit), size: 1, start: from, end, glued: false, spoken: true, plus: false });
     }
   };
 
@@ -349,7 +353,7 @@ export function scanDigitGroups(text: string, visit: DigitGroupVisitor): void {
         }
         barrier();
       }
-      emit({ digits, size, start, end: i, glued, spoken: false });
+      emit({ digits, size, start, end: i, glued, spoken: false, plus: start > 0 && text.charCodeAt(start - 1) === 0x2b });
       continue;
     }
 
@@ -456,15 +460,16 @@ const RING_MASK = RING_SIZE - 1;
  * read once.
  */
 function longestCardWindow(ring: readonly DigitGroup[], first: number, count: number): number {
-  const lead = ring[first & RING_MASK]!.digits.charCodeAt(0);
-  if (lead < 0x32 || lead > 0x36) return -1; // no issuer outside 2-6
+  const start = ring[first & RING_MASK]!;
+  const lead = start.digits.charCodeAt(0);
+  if (lead < 0x32 || lead > 0x36 || start.plus) return -1; // no issuer outside 2-6; "+49..." is a phone number
   let total = 0;
   let evenDoubled = 0; // Luhn sum when digits at even left positions are doubled (even lengths)
   let oddDoubled = 0; // ... at odd left positions (odd lengths)
   let head = 0; // the first four digits as a number
   let headDigits = 0;
   let allSingles = true;
-  let headGrouped = true; // every group before the current one has two or more digits
+  let headGrouped = true; // every group before the current one has two or more digits, or was said as a word
   let best = -1;
   for (let e = 0; e < count; e++) {
     const group = ring[(first + e) & RING_MASK]!;
@@ -487,7 +492,7 @@ function longestCardWindow(ring: readonly DigitGroup[], first: number, count: nu
     total += group.size;
     allSingles &&= group.size === 1;
     const shaped = e === 0 || allSingles || headGrouped;
-    headGrouped &&= group.size >= 2;
+    headGrouped &&= group.size >= 2 || group.spoken;
     if (total < CARD_DIGITS.min || !shaped) continue;
     const luhn = total % 2 === 0 ? evenDoubled : oddDoubled;
     if (luhn % 10 === 0 && issuerAccepts(head, total)) best = e;

@@ -72,6 +72,8 @@ const BYPASSES: ReadonlyArray<[string, string]> = [
   ["Arabic-Indic digits", "٤١١١ ١١١١ ١١١١ ١١١١"],
   ["mathematical bold digits", "𝟒𝟏𝟏𝟏 𝟏𝟏𝟏𝟏 𝟏𝟏𝟏𝟏 𝟏𝟏𝟏𝟏"],
   ["pauses mid-group", "4111 11 11 1111 1111"],
+  ["words and numerals mixed", "4111 one one one one, 1111 1111"],
+  ["words then numerals", "four one one one 1111 1111 1111"],
 ];
 
 describe("findCardNumbers", () => {
@@ -116,6 +118,7 @@ const NOT_CARDS: ReadonlyArray<[string, string]> = [
   ["a phone number in brackets", "(555) 010-9999"],
   ["two phone numbers", "555-010-9999 or 555-010-8888"],
   ["a UK phone number", "+44 20 7946 0958"],
+  ["a German mobile number whose digits pass Luhn", "text +4915112345678 please"],
   ["ISO dates", "from 2026-03-04 to 2026-03-05"],
   ["an ISO timestamp", "2026-03-04T15:30:00Z"],
   ["US and European dates", "12/28/2026, 03.04.2026 and 28/12/2026"],
@@ -230,7 +233,7 @@ function groupSizes(length: number, style: "block" | "fours" | "amex" | "singles
 
 const SEPARATORS = [" ", "  ", "-", " - ", ".", ". ", ",", ", ", "/", " / ", "\u00a0", "\u202f", "–", " — ", "\t", "\u200b", " uh "];
 const WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"];
-const DIGIT_SCRIPTS = ["ascii", "full-width", "words", "mixed-width"] as const;
+const DIGIT_SCRIPTS = ["ascii", "full-width", "words", "mixed-width", "words-and-digits"] as const;
 
 interface Spelling {
   style: "block" | "fours" | "amex" | "singles";
@@ -246,18 +249,40 @@ const spellingArb: fc.Arbitrary<Spelling> = fc.record({
   ohForZero: fc.boolean(),
 });
 
+/** Digit words for `digits`, with "oh" for zero and "double"/"triple" for repeats as people say them. */
+function sayDigits(digits: string, spelling: Spelling, pick: (n: number) => number): string {
+  const words: string[] = [];
+  for (let i = 0; i < digits.length; ) {
+    const d = digits[i]!;
+    const word = d === "0" && spelling.ohForZero ? "oh" : WORDS[Number(d)]!;
+    let run = 1;
+    while (run < 3 && digits[i + run] === d) run++;
+    if (run >= 2 && pick(2) === 0) {
+      words.push(run === 3 ? "triple" : "double", word);
+      i += run;
+    } else {
+      words.push(word);
+      i++;
+    }
+  }
+  return words.join(" ");
+}
+
 /** Writes `card` in a spelling; a separator is chosen per gap from the spelling's set. */
 function spell(card: string, spelling: Spelling, pick: (n: number) => number): string {
-  const words = spelling.script === "words";
+  const someWords = spelling.script === "words" || spelling.script === "words-and-digits";
   // Words are always separate tokens: a block of digit words is written word by word.
-  const sizes = groupSizes(card.length, words && spelling.style === "block" ? "fours" : spelling.style);
+  const sizes = groupSizes(card.length, someWords && spelling.style === "block" ? "fours" : spelling.style);
   const parts: string[] = [];
+  const spoken: boolean[] = [];
   let at = 0;
   for (const size of sizes) {
     const digits = card.slice(at, at + size);
     at += size;
+    const words = spelling.script === "words" || (spelling.script === "words-and-digits" && pick(2) === 0);
+    spoken.push(words);
     if (words) {
-      parts.push([...digits].map((d) => (d === "0" && spelling.ohForZero ? "oh" : WORDS[Number(d)]!)).join(" "));
+      parts.push(sayDigits(digits, spelling, pick));
     } else if (spelling.script === "full-width" || (spelling.script === "mixed-width" && pick(2) === 0)) {
       parts.push(fullWidth(digits));
     } else {
@@ -268,7 +293,7 @@ function spell(card: string, spelling: Spelling, pick: (n: number) => number): s
   for (let i = 1; i < parts.length; i++) {
     // Words need a space-like separator; a glued "-" or "." between words is fine, "/" too.
     const separator = spelling.separators[pick(spelling.separators.length)]!;
-    out += words && separator === "\u200b" ? " " : separator;
+    out += (spoken[i - 1] || spoken[i]) && separator === "\u200b" ? " " : separator;
     out += parts[i]!;
   }
   return out;
@@ -350,6 +375,48 @@ describe("generated cards (property)", () => {
           expect(findCardNumbers(text)).toEqual([]);
         },
       ),
+    );
+  });
+
+  it("never reads phone numbers, dates, times, amounts, ids or tracking numbers as cards", () => {
+    const d = (n: number) => fc.integer({ min: 0, max: 10 ** n - 1 }).map((v) => String(v).padStart(n, "0"));
+    const phone = fc
+      .tuple(
+        fc.integer({ min: 200, max: 999 }),
+        d(3),
+        d(4),
+        fc.constantFrom("-", " ", ".", " - ", ", "),
+        fc.constantFrom("", "+1 ", "1-", "("),
+      )
+      .map(([area, exchange, line, sep, lead]) =>
+        lead === "(" ? `(${area}) ${exchange}-${line}` : `${lead}${area}${sep}${exchange}${sep}${line}`,
+      );
+    const date = fc
+      .date({ min: new Date("1990-01-01"), max: new Date("2099-12-31"), noInvalidDate: true })
+      .chain((day) =>
+        fc.constantFrom(
+          day.toISOString().slice(0, 10),
+          day.toISOString(),
+          day.toLocaleDateString("en-US"),
+          day.toLocaleDateString("de-DE"),
+        ),
+      );
+    const time = fc.tuple(fc.integer({ min: 0, max: 23 }), d(2)).map(([h, m]) => `${h}:${m}`);
+    const amount = fc
+      .integer({ min: 0, max: 999_999_999 })
+      .map((cents) => `$${(cents / 100).toLocaleString("en-US", { minimumFractionDigits: 2 })}`);
+    const tracking = fc.oneof(
+      d(8).map((n) => `1Z999AA1${n}`),
+      fc.tuple(d(10), d(12)).map(([a, b]) => `9${a}${b}`.slice(0, 22)),
+    );
+    const token = fc.oneof(phone, date, time, amount, tracking, fc.uuid(), fc.integer({ min: 0, max: 99 }).map(String));
+    const joiner = fc.constantFrom(" and ", ", then ", " or maybe ", ". Also ", " at ");
+    fc.assert(
+      fc.property(fc.array(fc.tuple(token, joiner), { minLength: 1, maxLength: 6 }), (parts) => {
+        const text = parts.map(([t, j]) => t + j).join("");
+        expect(findCardNumbers(text)).toEqual([]);
+      }),
+      { numRuns: 300 },
     );
   });
 
