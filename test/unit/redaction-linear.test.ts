@@ -104,25 +104,27 @@ describe("the card detector grows linearly", () => {
 
 // The two inputs that stalled production, timed. The only wall-clock bounds in this file: a
 // count of string reads cannot see work done inside a regular expression, which is where the old
-// redaction spent its time. Each bound is 50 times what the redaction takes on a developer
-// machine (first call, before the JIT has warmed up), so a slow CI machine passes, and the old
-// redaction (29 s and over 10 minutes) fails.
+// redaction spent its time. Each bound is 50 times what the redaction takes alone on a developer
+// machine, and still about 10 times the worst seen with the whole suite running in parallel on a
+// busy two-core machine (0.4 s and 2.3 s); the old redaction took 29 s (142 s on that busy
+// machine) and over 10 minutes.
 describe("the inputs that stalled production", () => {
-  it("a 196 KB summary without '@' is redacted within 5 s (expected: about 0.1 s)", { timeout: 60_000 }, () => {
-    const summary = fill("The caller, dana.smith_x%y+z-from-accounts, asked about invoice-2041.b ", 196 * 1024);
+  it("a 196 KB summary without '@' is redacted within 5 s (alone: about 0.1 s)", { timeout: 60_000 }, () => {
+    // One unbroken run of the characters an address is made of: the old pattern retried it from each.
+    const summary = `Summary: ${fill("dana.smith_x%y+z-", 196 * 1024)}`;
     const start = performance.now();
     redactPersonalData(summary, caller);
     expect(performance.now() - start).toBeLessThan(5_000);
   });
 
-  it("a 7 MB transcript is redacted within 15 s (expected: about 0.3 s), and capped", { timeout: 60_000 }, () => {
+  it("a 7 MB transcript is redacted within 25 s (alone: about 0.5 s), and capped", { timeout: 60_000 }, () => {
     const transcript = fill(
       "User: 4111 1111. 1111, 1111 - exp 12/28, cvv 123, mail dana@example.com, call 555-123-4567.\n",
       7 * 1024 * 1024,
     );
     const start = performance.now();
     const out = redactPersonalData(transcript, caller);
-    expect(performance.now() - start).toBeLessThan(15_000);
+    expect(performance.now() - start).toBeLessThan(25_000);
     expect(out.length).toBeLessThanOrEqual(MAX_REDACTED_FIELD_CHARS);
     expect(out).not.toMatch(/\d|@/);
   });
