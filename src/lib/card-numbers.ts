@@ -449,7 +449,7 @@ export function isCardNumber(digits: string): boolean {
   return isLuhnValid(digits) && issuerAccepts(Number(digits.slice(0, 4)), digits.length);
 }
 
-/** Holds the groups that can still start a window; a window spans at most 19 groups. */
+/** A window spans at most 19 groups (each has a digit at least), so 19 groups decide a window start. */
 const WINDOW_GROUPS = CARD_DIGITS.max;
 const RING_SIZE = 32; // a power of two above WINDOW_GROUPS
 const RING_MASK = RING_SIZE - 1;

@@ -25,7 +25,7 @@ import {
   type TextSpan,
 } from "./card-numbers.ts";
 
-/** Longest redacted field kept, in UTF-16 code units, marker included: about five hours of speech. */
+/** Longest redacted field kept, in UTF-16 code units, marker included: close to four hours of speech. */
 export const MAX_REDACTED_FIELD_CHARS = 200_000;
 /** Ends a field cut at `MAX_REDACTED_FIELD_CHARS`. */
 export const TRUNCATION_MARKER = "… [truncated]";
@@ -36,6 +36,7 @@ export const MAX_REDACTED_NODES = 100_000;
 /** Stands for a value `redactDeep` did not read. */
 export const TOO_DEEP_MARKER = "[truncated]";
 
+/** What replaces each kind of personal data; a reader of the record still sees what was said. */
 export const CARD_MARKER = "[card number]";
 export const CALLER_MARKER = "[caller number]";
 export const EMAIL_MARKER = "[email]";
@@ -45,8 +46,8 @@ export const NUMBER_MARKER = "[number]";
 const MIN_LONG_NUMBER_DIGITS = 7;
 const MAX_NUMBER_GAP_CHARS = 3;
 /**
- * Text read beyond the field cap: redaction runs on at most this much, so a huge field costs a
- * bounded amount of work, and what is kept was redacted with enough context after it.
+ * The most text one field's redaction reads: a huge field costs bounded work, and the part kept
+ * under the cap is redacted with context after it (a card cut at the cap is still seen whole).
  */
 const MAX_SCANNED_CHARS = 4 * MAX_REDACTED_FIELD_CHARS;
 
@@ -138,7 +139,8 @@ export function redactDeep<T>(value: T, options: RedactionOptions = {}): T {
 function uniqueKey(out: Record<string, unknown>, key: string): string {
   let candidate = key;
   for (let n = 2; Object.hasOwn(out, candidate); n++) candidate = `${key} (${n})`;
-  out[candidate] = undefined;
+  // Defined, not assigned: a "__proto__" key from parsed JSON stays a plain property.
+  Object.defineProperty(out, candidate, { value: undefined, writable: true, enumerable: true, configurable: true });
   return candidate;
 }
 

@@ -84,6 +84,13 @@ describe("redactDeep", () => {
     expect(redactDeep(["555-123-4567", null, true, 1.5], { callerNumber: "+15551234567" })).toEqual(["[caller number]", null, true, 1.5]);
   });
 
+  it("keeps a __proto__ key from parsed JSON as a plain key", () => {
+    const out = redactDeep(JSON.parse('{"__proto__": {"polluted": "4111111111111111"}}')) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyNames(out)).toEqual(["__proto__"]);
+    expect(JSON.stringify(out)).toBe('{"__proto__":{"polluted":"[card number]"}}');
+  });
+
   it("keeps the order of keys and elements", () => {
     const out = redactDeep({ z: 1, a: [3, 2, 1], m: { y: "x", b: "y" } });
     expect(JSON.stringify(out)).toBe('{"z":1,"a":[3,2,1],"m":{"y":"x","b":"y"}}');
