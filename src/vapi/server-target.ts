@@ -54,8 +54,11 @@ export const NOT_RETRIED_STATUS_CODES: readonly number[] = [400, 401, 403, 404, 
 
 /** Vapi's hard limit for answering assistant-request, not configurable. */
 export const ASSISTANT_REQUEST_LIMIT_SECONDS = 7.5;
-/** How long a caller may wait on one tool, all attempts included, before a retry stops helping. */
-export const TOOL_RETRY_WINDOW_SECONDS = 6;
+/**
+ * How long a caller may wait on one tool, all attempts included, before a retry stops helping:
+ * about as long as filler ("still checking...") holds a caller before the call feels broken.
+ */
+export const TOOL_RETRY_WINDOW_SECONDS = 7;
 /** Vapi's timeout for the phone number's server (assistant-request answers take milliseconds). */
 export const PHONE_NUMBER_TIMEOUT_SECONDS = 3;
 /** Vapi's timeout for the assistant's server (its default, stated). */
@@ -95,8 +98,8 @@ function timeoutFor(role: ServerRole): number {
 /**
  * The retry plan for a role, bounded by what the waiting side can use:
  * - a tool: fixed 1 s apart, only as many retries as fit, with every attempt taking its full
- *   timeout, within TOOL_RETRY_WINDOW_SECONDS (1 for the default 200 ms budget, none for a tool
- *   whose timeout alone fills the window: the caller would be gone). A retried tool call is safe:
+ *   timeout, within TOOL_RETRY_WINDOW_SECONDS (1 for budgets up to 1.5 s, none for a tool whose
+ *   timeout leaves no room for a second attempt: the caller would be gone). A retried tool call is safe:
  *   side effects are idempotent by toolCallId.
  * - the phone number: as many as fit within assistant-request's 7.5 s (1 at a 3 s timeout).
  * - the assistant: patient, because its server receives the end-of-call report, which Switchboard

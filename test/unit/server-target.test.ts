@@ -78,7 +78,10 @@ describe("retry plans", () => {
     const quick = serverFor(byId, { kind: "tool", budgetMs: 200 }) as unknown as { timeoutSeconds: number; backoffPlan: BackoffPlan };
     expect(quick.backoffPlan).toMatchObject({ type: "fixed", maxRetries: 1 });
     expect(worstCaseSeconds(quick.timeoutSeconds, quick.backoffPlan)).toBeLessThanOrEqual(TOOL_RETRY_WINDOW_SECONDS);
-    // A tool whose own timeout fills the window would be answered after the caller gave up.
+    const booking = serverFor(byId, { kind: "tool", budgetMs: 1_500 }) as unknown as { timeoutSeconds: number; backoffPlan: BackoffPlan };
+    expect(booking.backoffPlan.maxRetries).toBe(1);
+    expect(worstCaseSeconds(booking.timeoutSeconds, booking.backoffPlan)).toBeLessThanOrEqual(TOOL_RETRY_WINDOW_SECONDS);
+    // A tool whose own timeout leaves no room for a second attempt would be answered after the caller gave up.
     const slow = serverFor(byId, { kind: "tool", budgetMs: 5_000 }) as unknown as { backoffPlan: BackoffPlan };
     expect(slow.backoffPlan.maxRetries).toBe(0);
   });
