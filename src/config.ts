@@ -91,6 +91,10 @@ export const configSchema = z.object({
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   API_TOKEN: optionalString.pipe(z.string().min(24, "must be at least 24 characters").optional()),
   DEMO_DATA: z.enum(["auto", "on", "off"]).default("auto"),
+  ALLOW_EMBEDDED_DATABASE: z
+    .enum(["true", "false", "1", "0"])
+    .default("false")
+    .transform((v) => v === "true" || v === "1"),
   PAYMENT_PROVIDER: z.enum(["link", "stripe"]).default("link"),
   PAYMENT_PAGE_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
   PAYMENT_LINK_SECRET: optionalString.pipe(z.string().min(16, "must be at least 16 characters").optional()),
