@@ -67,6 +67,12 @@ export async function createNodeRuntime(config: Config, options: NodeRuntimeOpti
     const step = options.step ?? quietly;
     const { secret, generated } = await resolveSecret(config);
     const logger = options.logger ?? createLogger({ level: config.LOG_LEVEL, secrets: [secret, config.VAPI_HMAC_SECRET ?? ""] });
+    const credentialId = await resolveCredentialId(config);
+    if (config.VAPI_SERVER_AUTH === "credential" && !credentialId) {
+      logger.warn("no Vapi credential id: the assistant served here names no credential", {
+        fix: "run `npm run vapi -- apply` or set VAPI_CREDENTIAL_ID (VAPI_SERVER_AUTH=header sends the secret in payloads instead)",
+      });
+    }
     const registry = createRegistry(
       options.tools ??
         (await step(
@@ -140,7 +146,7 @@ export async function createNodeRuntime(config: Config, options: NodeRuntimeOpti
     closers.push(background.settled);
 
     const deps: AppDeps = {
-      config,
+      config: credentialId === config.VAPI_CREDENTIAL_ID ? config : { ...config, VAPI_CREDENTIAL_ID: credentialId },
       db: database.db,
       databaseKind,
       cache,
@@ -186,3 +192,21 @@ export async function resolveSecret(config: Config): Promise<{ secret: string; g
 }
 
 const migrated = (tags: string[]) => (tags.length === 0 ? "schema current" : `${tags.length} applied`);
+
+/** Where `npm run vapi -- apply` keeps the id of the credential it created, for this machine's server. */
+export function credentialIdFile(config: Pick<Config, "DATA_DIR">): string {
+  return join(config.DATA_DIR, "vapi-credential-id");
+}
+
+/** VAPI_CREDENTIAL_ID when set; otherwise the id `npm run vapi -- apply` saved under DATA_DIR, if any. */
+export async function resolveCredentialId(config: Config): Promise<string | undefined> {
+  if (config.VAPI_CREDENTIAL_ID) return config.VAPI_CREDENTIAL_ID;
+  const saved = (await readFile(credentialIdFile(config), "utf8").catch(() => "")).trim();
+  return saved === "" ? undefined : saved;
+}
+
+/** Keeps the credential id for `resolveCredentialId` (written by the sync CLI). */
+export async function saveCredentialId(config: Config, id: string): Promise<void> {
+  await mkdir(config.DATA_DIR, { recursive: true });
+  await writeFile(credentialIdFile(config), `${id}\n`, { mode: 0o600 });
+}

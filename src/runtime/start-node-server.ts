@@ -11,6 +11,7 @@ import { ConfigError, parseConfig } from "../config.ts";
 import { EmbeddedDatabaseError } from "../db/embedded.ts";
 import { registerOtlpTracing } from "../telemetry/otlp.ts";
 import { type LoadedTool, ToolDefinitionError } from "../tools/registry.ts";
+import { describeServerAuth, serverAuthFor } from "../vapi/server-target.ts";
 import { createNodeRuntime, type NodeRuntime, StartupError, type StartupStep } from "./node-runtime.ts";
 import { warmUp } from "./warm-up.ts";
 
@@ -111,7 +112,7 @@ async function main(options: StartOptions) {
       "Connect Vapi (dashboard > Assistant or Phone Number > Server URL):",
       `  Server URL:    ${publicBase}/vapi/webhook`,
       `  Secret:        ${deps.auth.secret}${runtime.generatedSecret ? `   (generated, kept in ${config.DATA_DIR}/vapi-secret; set VAPI_SECRET to choose your own)` : ""}`,
-      "  Vapi sends it as the x-vapi-secret header (or use a Bearer credential with the same value).",
+      `  Vapi auth:     ${describeServerAuth(serverAuthFor(deps.config, deps.auth.secret))}`,
       "",
       `For a real call, expose port ${info.port} publicly, e.g. \`cloudflared tunnel --url ${local}\``,
       `or \`ngrok http ${info.port}\`, and set PUBLIC_URL to the https address it prints.`,
