@@ -7,7 +7,7 @@
  */
 import type { Vapi } from "@vapi-ai/server-sdk";
 import type { ToolDefinition } from "../tools/define-tool.ts";
-import { SERVER_MESSAGES, type ServerTarget, serverFor } from "../vapi/server-target.ts";
+import { SERVER_MESSAGES, type ServerTarget, serverFieldFor } from "../vapi/server-target.ts";
 import { type CallerProfile, describeProfile, profileVariables } from "./caller-profile.ts";
 import type { AssistantConfig, AssistantDto, PresetName } from "./define.ts";
 import { toVapiTool } from "./vapi-tools.ts";
@@ -96,7 +96,7 @@ export function buildAssistant(settings: BuildSettings, personalization: Persona
     ...(preset.analysisPlan ? { analysisPlan: preset.analysisPlan } : {}),
     ...(preset.artifactPlan ? { artifactPlan: preset.artifactPlan } : {}),
     serverMessages: [...SERVER_MESSAGES],
-    server: serverFor(settings.target, { kind: "assistant" }),
+    ...serverFieldFor(settings.target, { kind: "assistant" }),
     metadata: { preset: settings.preset },
   };
 }

@@ -69,9 +69,12 @@ export async function createNodeRuntime(config: Config, options: NodeRuntimeOpti
     const logger = options.logger ?? createLogger({ level: config.LOG_LEVEL, secrets: [secret, config.VAPI_HMAC_SECRET ?? ""] });
     const credentialId = await resolveCredentialId(config);
     if (config.VAPI_SERVER_AUTH === "credential" && !credentialId) {
-      logger.warn("no Vapi credential id: the assistant served here names no credential", {
-        fix: "run `npm run vapi -- apply` or set VAPI_CREDENTIAL_ID (VAPI_SERVER_AUTH=header sends the secret in payloads instead)",
-      });
+      logger.info(
+        "no Vapi credential id: the served assistant names no server, so Vapi uses the phone number's Server URL and its secret",
+        {
+          fix: "run `npm run vapi -- apply` or set VAPI_CREDENTIAL_ID (VAPI_SERVER_AUTH=header sends the secret in payloads instead)",
+        },
+      );
     }
     const registry = createRegistry(
       options.tools ??

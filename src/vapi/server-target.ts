@@ -12,8 +12,10 @@ import type { Config } from "../config.ts";
  * - `credential`: a Vapi credential referenced by id (bearer or HMAC); no secret in any payload.
  * - `header`: the secret itself as an `x-vapi-secret` header (only when explicitly configured,
  *   VAPI_SERVER_AUTH=header): it then travels inside every assistant and tool Vapi stores or sends.
- * - `none`: no credential id is known yet; the server object names none (requests arrive
- *   unauthenticated and are refused until a credential exists).
+ * - `none`: no credential id is known yet. A served (transient) assistant then names no server
+ *   at all, for itself or its tools: Vapi sends its requests to the next server up its hierarchy
+ *   (function > assistant > phone number > account), the phone number's Server URL with the
+ *   secret or credential set there, the one that already authenticated assistant-request.
  */
 export type ServerAuth = { kind: "credential"; credentialId: string } | { kind: "header"; secret: string } | { kind: "none" };
 
@@ -71,6 +73,14 @@ export const SERVER_MESSAGES: readonly Vapi.CreateAssistantDtoServerMessagesItem
   "status-update",
   "end-of-call-report",
 ];
+
+/**
+ * `{ server }` for a role, or `{}` when no credential is known (see `ServerAuth`): spread into a
+ * served assistant or tool so Vapi falls back to the phone number's authenticated server.
+ */
+export function serverFieldFor(target: ServerTarget, role: ServerRole): { server?: Vapi.Server } {
+  return target.auth.kind === "none" ? {} : { server: serverFor(target, role) };
+}
 
 /** The `server` object for a role: URL, timeout, retry plan and the credential Vapi presents. */
 export function serverFor(target: ServerTarget, role: ServerRole): Vapi.Server {
@@ -140,5 +150,5 @@ export function serverAuthFor(config: Pick<Config, "VAPI_SERVER_AUTH" | "VAPI_CR
 export function describeServerAuth(auth: ServerAuth): string {
   if (auth.kind === "credential") return `Vapi credential ${auth.credentialId} (by id: no secret in payloads)`;
   if (auth.kind === "header") return "x-vapi-secret header inside each payload (VAPI_SERVER_AUTH=header)";
-  return "none yet: run `npm run vapi -- apply` (creates a Vapi credential) or set VAPI_CREDENTIAL_ID; until then Vapi's requests from the assistant served here are refused (401)";
+  return "the phone number's Server URL secret (the served assistant names no server of its own); run `npm run vapi -- apply` or set VAPI_CREDENTIAL_ID for per-tool timeouts and retries through a Vapi credential";
 }
