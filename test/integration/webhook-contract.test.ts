@@ -93,7 +93,7 @@ describe("assistant-request", () => {
   });
 
   it("derives the server URL from the request when PUBLIC_URL is not set", async () => {
-    const local = await createTestApp({ toolsDir: fixtures });
+    const local = await createTestApp({ toolsDir: fixtures, env: { VAPI_CREDENTIAL_ID: "cred-test" } });
     const res = await local.app.request("http://localhost:3000/vapi/webhook", {
       method: "POST",
       headers: { "x-vapi-secret": TEST_SECRET, "x-forwarded-proto": "https", "x-forwarded-host": "abc.trycloudflare.com" },
