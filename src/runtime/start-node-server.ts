@@ -6,7 +6,10 @@
  */
 import { serve } from "@hono/node-server";
 import { createApp } from "../app.ts";
-import { ConfigError, parseConfig } from "../config.ts";
+import { transferAvailability } from "../assistant/handoff.ts";
+import { type Config, ConfigError, parseConfig } from "../config.ts";
+import type { AppDeps } from "../deps.ts";
+import { assistantSetup } from "../server-messages/assistant-request.ts";
 import { registerOtlpTracing } from "../telemetry/otlp.ts";
 import { type LoadedTool, ToolDefinitionError } from "../tools/registry.ts";
 import { createNodeRuntime, type NodeRuntime } from "./node-runtime.ts";
@@ -47,6 +50,7 @@ async function main(tools: readonly LoadedTool[] | undefined) {
         .list()
         .map((t) => t.name)
         .join(", ")}`,
+      `  transfers: ${transfersLine(deps, config)}`,
       "",
       "Connect Vapi (dashboard > Assistant or Phone Number > Server URL):",
       `  Server URL:    ${publicBase}/vapi/webhook`,
@@ -76,6 +80,14 @@ async function main(tools: readonly LoadedTool[] | undefined) {
   };
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
+}
+
+/** Where "let me talk to a person" goes, or that it goes nowhere. */
+function transfersLine(deps: AppDeps, config: Config): string {
+  const t = transferAvailability({ handoff: assistantSetup(deps).config.handoff, fallbackDestination: config.TRANSFER_NUMBER });
+  if (!t.configured) return "not configured (set TRANSFER_NUMBER): callers asking for a person hear that no transfer is possible";
+  const departments = t.departments.map((d) => `${d.department} → ${d.destination ?? "none"}`);
+  return [...departments, `others → ${config.TRANSFER_NUMBER ?? "none"}`].join(", ");
 }
 
 /** The demo data set's numbers to try, and a request that exercises a tool without a phone. */
