@@ -65,13 +65,15 @@ describe("syncToVapi", () => {
     const [assistant] = [...api.assistants.values()] as unknown as {
       name: string;
       model: { toolIds: string[]; tools: { type: string }[]; provider: string };
-      silenceTimeoutSeconds: number;
+      hooks: { on: string; options: { timeoutSeconds: number } }[];
       server: { url: string };
     }[];
     expect(assistant?.name).toBe("Switchboard (dispatch)");
     expect([...(assistant?.model.toolIds ?? [])].sort()).toEqual(tools.map((t) => t.id).sort());
     expect(assistant?.model.tools).toEqual([{ type: "transferCall" }]);
-    expect(assistant?.silenceTimeoutSeconds).toBe(assistantConfig.presets.dispatch.silenceTimeoutSeconds);
+    // The silence limit travels as a customer.speech.timeout hook (the assistant has no silenceTimeoutSeconds).
+    expect(assistant).not.toHaveProperty("silenceTimeoutSeconds");
+    expect(assistant?.hooks.at(-1)?.options.timeoutSeconds).toBe(assistantConfig.presets.dispatch.silenceTimeoutSeconds);
     expect(assistant?.server.url).toBe("https://sb.example.com/vapi/webhook");
     expect(api.phoneNumbers.get("pn-1")).toMatchObject({
       provider: "vapi",
