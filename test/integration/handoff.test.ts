@@ -129,3 +129,26 @@ describe("transfer-destination-request", () => {
     expect(json.destination).toMatchObject({ type: "number", number: "+15559999999" });
   });
 });
+
+describe("transfers in /readyz", () => {
+  it("say which departments reach a person, without the numbers, and never make the service unready", async () => {
+    const res = await t.app.request("/readyz");
+    const body = (await res.json()) as { status: string; transfers: unknown };
+    expect(res.status).toBe(200);
+    expect(body.transfers).toEqual({ configured: true, fallback: true, departments: { billing: true, dispatch: true, support: true } });
+    expect(JSON.stringify(body)).not.toContain("+1555");
+    const none = await createTestApp({
+      toolsDir: fixtures,
+      assistant: {
+        ...assistant,
+        handoff: { ...assistant.handoff, rules: [{ department: "support", hours: "always", message: "One moment." }] },
+      },
+    });
+    const off = await none.app.request("/readyz");
+    expect(off.status).toBe(200);
+    expect(((await off.json()) as { transfers: unknown }).transfers).toEqual({
+      configured: false,
+      detail: "Transfers are not configured: set TRANSFER_NUMBER or a handoff rule destination.",
+    });
+  });
+});
