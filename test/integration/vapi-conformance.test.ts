@@ -106,13 +106,14 @@ const payloads: Record<MessageType, Vapi.ServerMessageMessage> = {
 
 /** Every message type of Vapi's published `ServerMessage`, with its schema and (if any) its response schema. */
 function documentedTypes(): { type: string; schema: string; response: string | undefined }[] {
-  const document = JSON.parse(readFileSync(defaultVapiOpenApiPath(), "utf8")) as { components: { schemas: Record<string, Node> } };
+  type Schema = { properties: Record<string, Node> };
+  const document = JSON.parse(readFileSync(defaultVapiOpenApiPath(), "utf8")) as { components: { schemas: Record<string, Schema> } };
   const schemas = document.components.schemas;
-  const alternatives = ((schemas.ServerMessage?.properties as Node).message as { oneOf: { $ref: string }[] }).oneOf;
+  const alternatives = (schemas.ServerMessage!.properties.message as { oneOf: { $ref: string }[] }).oneOf;
   return alternatives.flatMap(({ $ref }) => {
     const schema = $ref.split("/").pop()!;
     const response = `ServerMessageResponse${schema.slice("ServerMessage".length)}`;
-    const types = ((schemas[schema]?.properties as Node).type as { enum: string[] }).enum;
+    const types = (schemas[schema]!.properties.type as { enum: string[] }).enum;
     return types.map((type) => ({ type, schema, response: response in schemas ? response : undefined }));
   });
 }

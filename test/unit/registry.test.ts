@@ -1,9 +1,12 @@
 // Protects tool definitions: checked at load with clear messages, and Vapi's tool definition generated from zod in the JSON Schema Vapi's API accepts.
 
-import { beforeAll, describe, expect, it } from "vitest";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { toVapiTool } from "../../src/assistant/vapi-tools.ts";
-import { defineTool } from "../../src/tools/define-tool.ts";
+import { defineTool, isExactWords, isFailure, type ToolDefinition } from "../../src/tools/define-tool.ts";
+import { discoverTools } from "../../src/tools/discover.ts";
 import { createRegistry, parametersJsonSchema } from "../../src/tools/registry.ts";
 import { timeoutSecondsFor } from "../../src/vapi/server-target.ts";
 import { formatVapiIssues, vapiValidator } from "../support/vapi-schema.ts";
@@ -193,5 +196,27 @@ describe("Vapi tool definitions", () => {
     expect(timeoutSecondsFor(200)).toBe(2);
     expect(timeoutSecondsFor(5000)).toBe(7);
     expect(timeoutSecondsFor(600_000)).toBe(300);
+  });
+});
+
+describe("the tool example in docs/vapi.md", () => {
+  const tmp = fileURLToPath(new URL(`../.tmp/docs-tool-${process.pid}-${Date.now()}/`, import.meta.url));
+  afterAll(() => rm(tmp, { recursive: true, force: true }));
+
+  it("loads as written, is valid for Vapi, and answers with dictated words or an outcome", async () => {
+    const doc = await readFile(new URL("../../docs/vapi.md", import.meta.url), "utf8");
+    const code = /```ts\n\/\/ tools\/get-order-code\.ts\n([\s\S]*?)```/.exec(doc)?.[1];
+    expect(code).toBeDefined();
+    await mkdir(tmp, { recursive: true });
+    const src = new URL("../../src/", import.meta.url).href;
+    await writeFile(`${tmp}get-order-code.ts`, code!.replaceAll('"../src/', `"${src}`));
+    const [loaded] = createRegistry(await discoverTools(tmp)).list() as ToolDefinition[];
+    expect(
+      vapiErrors("CreateFunctionToolDTO", toVapiTool(loaded!, { url: "https://sb.example.com/vapi/webhook", secret: "s".repeat(16) }, 200)),
+    ).toBe("");
+    const run = (order: string) => loaded!.handler({ input: { order }, ctx: {} as never, signal: new AbortController().signal });
+    const found = await run("42");
+    expect(isExactWords(found) && found.words).toBe("Your pickup code is K, 7, Q, 2.");
+    expect(isFailure(await run("7"))).toBe(true);
   });
 });
