@@ -82,12 +82,16 @@ async function main(tools: readonly LoadedTool[] | undefined) {
   process.on("SIGTERM", () => void stop("SIGTERM"));
 }
 
-/** Where "let me talk to a person" goes, or that it goes nowhere. */
-function transfersLine(deps: AppDeps, config: Config): string {
-  const t = transferAvailability({ handoff: assistantSetup(deps).config.handoff, fallbackDestination: config.TRANSFER_NUMBER });
+/** Where "let me talk to a person" goes, or that it goes nowhere: destinations with the departments they serve. */
+export function transfersLine(deps: Pick<AppDeps, "assistant">, config: Pick<Config, "TRANSFER_NUMBER">): string {
+  const t = transferAvailability({ handoff: assistantSetup(deps as AppDeps).config.handoff, fallbackDestination: config.TRANSFER_NUMBER });
   if (!t.configured) return "not configured (set TRANSFER_NUMBER): callers asking for a person hear that no transfer is possible";
-  const departments = t.departments.map((d) => `${d.department} → ${d.destination ?? "none"}`);
-  return [...departments, `others → ${config.TRANSFER_NUMBER ?? "none"}`].join(", ");
+  const served = new Map<string, string[]>();
+  for (const { department, destination } of [...t.departments, { department: "others", destination: config.TRANSFER_NUMBER }]) {
+    const key = destination ?? "nobody";
+    served.set(key, [...(served.get(key) ?? []), department]);
+  }
+  return [...served].map(([destination, departments]) => `${destination} (${departments.join(", ")})`).join("; ");
 }
 
 /** The demo data set's numbers to try, and a request that exercises a tool without a phone. */
