@@ -6,7 +6,7 @@
 import type { Vapi } from "@vapi-ai/server-sdk";
 import type { SpokenText, SpokenTexts, ToolDefinition } from "../tools/define-tool.ts";
 import { parametersJsonSchema } from "../tools/registry.ts";
-import { type ServerTarget, serverFor, timeoutSecondsFor } from "../vapi/server-target.ts";
+import { type ServerTarget, serverFor } from "../vapi/server-target.ts";
 
 /** Vapi's default wait before a `request-response-delayed` message. */
 export const DEFAULT_DELAYED_AFTER_MS = 1500;
@@ -21,7 +21,7 @@ export function toVapiTool(tool: ToolDefinition, target: ServerTarget, defaultBu
       description: tool.description,
       parameters: parametersJsonSchema(tool) as unknown as Vapi.OpenAiFunctionParameters,
     },
-    server: serverFor(target, timeoutSecondsFor(tool.budgetMs ?? defaultBudgetMs)),
+    server: serverFor(target, { kind: "tool", budgetMs: tool.budgetMs ?? defaultBudgetMs }),
     ...(messages.length > 0 ? { messages } : {}),
     async: false,
   } as Vapi.CreateFunctionToolDto;

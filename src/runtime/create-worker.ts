@@ -95,6 +95,9 @@ function buildIsolate(env: WorkerEnv, tools: readonly LoadedTool[]): Isolate {
     secrets: [config.VAPI_SECRET, config.VAPI_HMAC_SECRET ?? ""],
   });
   if (!config.REDIS_URL) logger.warn("REDIS_URL is not set: each isolate caches in its own memory only");
+  if (config.VAPI_SERVER_AUTH === "credential" && !config.VAPI_CREDENTIAL_ID) {
+    logger.warn("VAPI_CREDENTIAL_ID is not set: the assistant served here names no credential (see docs/vapi.md)");
+  }
   return {
     config,
     logger,

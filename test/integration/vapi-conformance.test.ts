@@ -19,6 +19,7 @@ type MessageType = NonNullable<Vapi.ServerMessageMessage["type"]>;
 type Node = Record<string, unknown>;
 
 const CALLER = "+15550104242";
+const CREDENTIAL_ID = "c4ed0000-aaaa-4bbb-8ccc-ad0e1f2a3b4c";
 const now = "2026-01-05T17:00:00.000Z";
 const call: Vapi.Call = {
   id: "a7f0c1d2-aaaa-4bbb-8ccc-ad0e1f2a3b4c",
@@ -137,7 +138,12 @@ beforeAll(async () => {
   const clock = fixedClock(now);
   t = await createTestApp({
     clock,
-    env: { TRANSFER_NUMBER: "+15557654321", PUBLIC_URL: "https://sb.example.com", PERSONALIZATION_BUDGET_MS: "5000" },
+    env: {
+      TRANSFER_NUMBER: "+15557654321",
+      PUBLIC_URL: "https://sb.example.com",
+      PERSONALIZATION_BUDGET_MS: "5000",
+      VAPI_CREDENTIAL_ID: CREDENTIAL_ID,
+    },
     profileContributors: [everything],
   });
   noTransfers = await createTestApp({
@@ -270,7 +276,7 @@ describe("the served assistant", () => {
           config: assistantConfig,
           preset,
           tools,
-          target: { url: "https://sb.example.com/vapi/webhook", secret: TEST_SECRET },
+          target: { url: "https://sb.example.com/vapi/webhook", auth: { kind: "credential", credentialId: CREDENTIAL_ID } },
           businessName: "Switchboard Demo Co.",
           timeZone: "America/New_York",
           defaultBudgetMs: 200,
@@ -289,7 +295,7 @@ describe("the served assistant", () => {
         config: assistantConfig,
         preset: "dispatch",
         tools: [],
-        target: { url: "https://sb.example.com/vapi/webhook", secret: TEST_SECRET },
+        target: { url: "https://sb.example.com/vapi/webhook", auth: { kind: "credential", credentialId: CREDENTIAL_ID } },
         businessName: "Acme",
         timeZone: "UTC",
         defaultBudgetMs: 200,
@@ -309,10 +315,11 @@ describe("every tool definition", () => {
     const tools = createRegistry(await discoverTools()).list();
     expect(tools.length).toBeGreaterThan(5);
     for (const tool of tools) {
-      for (const target of [
-        { url: "https://sb.example.com/vapi/webhook", secret: TEST_SECRET },
-        { url: "https://sb.example.com/vapi/webhook", secret: TEST_SECRET, credentialId: "c4ed0000-aaaa-4bbb-8ccc-ad0e1f2a3b4c" },
-      ]) {
+      for (const auth of [
+        { kind: "credential", credentialId: CREDENTIAL_ID },
+        { kind: "header", secret: TEST_SECRET },
+      ] as const) {
+        const target = { url: "https://sb.example.com/vapi/webhook", auth };
         const vapi = toVapiTool(tool, target, 200);
         expect(errorsOf("CreateFunctionToolDTO", vapi), tool.name).toBe("");
         const { type: _type, ...update } = vapi as Node;

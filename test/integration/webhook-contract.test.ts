@@ -10,7 +10,10 @@ const fixtures = fileURLToPath(new URL("../fixtures/tools", import.meta.url));
 let t: TestApp;
 
 beforeAll(async () => {
-  t = await createTestApp({ toolsDir: fixtures, env: { TRANSFER_NUMBER: "+15557654321", PUBLIC_URL: "https://switchboard.example.com" } });
+  t = await createTestApp({
+    toolsDir: fixtures,
+    env: { TRANSFER_NUMBER: "+15557654321", PUBLIC_URL: "https://switchboard.example.com", VAPI_CREDENTIAL_ID: "cred-contract" },
+  });
 });
 
 describe("tool-calls", () => {
@@ -82,14 +85,14 @@ describe("assistant-request", () => {
   it("returns a transient assistant carrying every tool and transferCall, pointed back at this server with credentials", async () => {
     const { status, json } = await t.webhook(assistantRequest());
     expect(status).toBe(200);
-    type Tool = { type: string; function: { name: string; parameters: unknown }; server: { url: string; headers: Record<string, string> } };
+    type Tool = { type: string; function: { name: string; parameters: unknown }; server: { url: string; credentialId: string } };
     const all = (json.assistant as { model: { tools: Tool[] } }).model.tools;
     expect(all.filter((tool) => tool.type === "transferCall")).toHaveLength(1);
     const functions = all.filter((tool) => tool.type === "function");
     expect(functions.map((tool) => tool.function.name).sort()).toEqual(["echo", "explode", "record_note", "slow"]);
     for (const tool of functions) {
       expect(tool.server.url).toBe("https://switchboard.example.com/vapi/webhook");
-      expect(tool.server.headers["x-vapi-secret"]).toBe(TEST_SECRET);
+      expect(tool.server.credentialId).toBe("cred-contract");
     }
     const echo = functions.find((tool) => tool.function.name === "echo");
     expect(echo?.function.parameters).toMatchObject({ type: "object", properties: { text: { type: "string" } }, required: ["text"] });

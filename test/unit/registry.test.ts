@@ -133,17 +133,17 @@ describe("Vapi tool definitions", () => {
       budgetMs: 200,
       messages: { start: "One moment.", delayed: "Still on it.", delayedAfterMs: 1200, failed: "Could not check." },
     });
-    const vapi = toVapiTool(def, { url: "https://x/vapi/webhook", secret: "s" }, 200) as Record<string, unknown>;
-    expect(vapi.server).toEqual({ url: "https://x/vapi/webhook", timeoutSeconds: 2, headers: { "x-vapi-secret": "s" } });
+    const target = { url: "https://x/vapi/webhook", auth: { kind: "credential", credentialId: "cred-1" } } as const;
+    const vapi = toVapiTool(def, target, 200) as Record<string, unknown>;
+    expect(vapi.server).toMatchObject({ url: "https://x/vapi/webhook", timeoutSeconds: 2, credentialId: "cred-1" });
+    expect(vapi.server).not.toHaveProperty("headers");
     expect(vapi.messages).toEqual([
       { type: "request-start", content: "One moment.", blocking: false },
       { type: "request-response-delayed", content: "Still on it.", timingMilliseconds: 1200 },
       { type: "request-failed", content: "Could not check." },
     ]);
-    expect(toVapiTool(def, { url: "u", secret: "s", credentialId: "cred-1" }, 200).server).toEqual({
-      url: "u",
-      timeoutSeconds: 2,
-      credentialId: "cred-1",
+    expect(toVapiTool(def, { url: "u", auth: { kind: "header", secret: "s" } }, 200).server).toMatchObject({
+      headers: { "x-vapi-secret": "s" },
     });
   });
 
@@ -162,7 +162,7 @@ describe("Vapi tool definitions", () => {
         },
       },
     });
-    const vapi = toVapiTool(def, { url: "https://x.example.com/vapi/webhook", secret: "s".repeat(16) }, 200);
+    const vapi = toVapiTool(def, { url: "https://x.example.com/vapi/webhook", auth: { kind: "credential", credentialId: "cred-1" } }, 200);
     expect(vapi.messages).toEqual([
       {
         type: "request-start",
@@ -212,7 +212,10 @@ describe("the tool example in docs/vapi.md", () => {
     await writeFile(`${tmp}get-order-code.ts`, code!.replaceAll('"../src/', `"${src}`));
     const [loaded] = createRegistry(await discoverTools(tmp)).list() as ToolDefinition[];
     expect(
-      vapiErrors("CreateFunctionToolDTO", toVapiTool(loaded!, { url: "https://sb.example.com/vapi/webhook", secret: "s".repeat(16) }, 200)),
+      vapiErrors(
+        "CreateFunctionToolDTO",
+        toVapiTool(loaded!, { url: "https://sb.example.com/vapi/webhook", auth: { kind: "credential", credentialId: "cred-1" } }, 200),
+      ),
     ).toBe("");
     const run = (order: string) => loaded!.handler({ input: { order }, ctx: {} as never, signal: new AbortController().signal });
     const found = await run("42");
