@@ -229,6 +229,7 @@ export default defineAssistantConfig({
       },
     ],
     closedMessage: "Our team is available during business hours. Please call back then, or I can try to help you myself.",
-    unavailableMessage: "Sorry, nobody is available to take your call right now. Please call back during business hours.",
+    // Heard when the rule has no destination and TRANSFER_NUMBER is not set: true at any hour.
+    unavailableMessage: "I'm sorry, I can't connect you with a person from this line, but I'm happy to keep helping you myself.",
   },
 });

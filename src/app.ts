@@ -1,11 +1,13 @@
 /** Builds the HTTP app from its dependencies. Entry files (server.ts, worker.ts) and tests call this. */
 import { sql } from "drizzle-orm";
 import { Hono } from "hono";
+import { transferAvailability } from "./assistant/handoff.ts";
 import type { AppDeps } from "./deps.ts";
 import { apiRoutes } from "./http/api/routes.ts";
 import { jsonError } from "./http/errors.ts";
 import { paymentRoutes } from "./http/payment-pages.ts";
 import { vapiRoutes } from "./http/vapi-routes.ts";
+import { assistantSetup } from "./server-messages/assistant-request.ts";
 import { verifyVapiRequest } from "./vapi/auth.ts";
 
 export function createApp(deps: AppDeps) {
@@ -21,6 +23,8 @@ export function createApp(deps: AppDeps) {
         status: ready ? "ready" : "unavailable",
         database: { backend: deps.databaseKind, ok: database },
         cache: { backend: deps.cache.kind, ok: cache },
+        // Optional, so never a reason for 503; said plainly so "nobody answers transfers" is not a surprise.
+        transfers: transfersDetail(deps),
       },
       ready ? 200 : 503,
     );
@@ -50,6 +54,19 @@ export function createApp(deps: AppDeps) {
     return jsonError(c, 500, "internal", "Internal error.");
   });
   return app;
+}
+
+/** Whether calls can be transferred to a person, without the numbers (/readyz is public). */
+function transfersDetail(deps: AppDeps) {
+  const t = transferAvailability({ handoff: assistantSetup(deps).config.handoff, fallbackDestination: deps.config.TRANSFER_NUMBER });
+  if (!t.configured) {
+    return { configured: false, detail: "Transfers are not configured: set TRANSFER_NUMBER or a handoff rule destination." };
+  }
+  return {
+    configured: true,
+    fallback: t.fallback,
+    departments: Object.fromEntries(t.departments.map((d) => [d.department, d.destination !== undefined])),
+  };
 }
 
 async function probe(check: () => Promise<unknown>, timeoutMs = 1000): Promise<boolean> {

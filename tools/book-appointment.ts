@@ -1,8 +1,8 @@
 /** "Book me in for Tuesday": books a slot for the caller's own number. Idempotent and race-safe. */
 import { z } from "zod";
 import { bookAppointment } from "../src/services/appointments/booking.ts";
-import { defineTool } from "../src/tools/define-tool.ts";
-import { answer, callerOf, NO_CALLER } from "../src/tools/service-result.ts";
+import { defineTool, sayExactly } from "../src/tools/define-tool.ts";
+import { answer, callerOf, NO_CALLER, spellOut } from "../src/tools/service-result.ts";
 
 export default defineTool({
   name: "book_appointment",
@@ -20,6 +20,12 @@ export default defineTool({
   handler: async ({ input, ctx }) => {
     const caller = callerOf(ctx);
     if (!caller) return NO_CALLER;
-    return answer(await bookAppointment(ctx, { callerNumber: caller, ...input }), (b) => ({ booked: true, ...b }));
+    const booked = await bookAppointment(ctx, { callerNumber: caller, ...input });
+    if (!booked.ok) return answer(booked); // slot taken or gone: the model offers the alternatives
+    const b = booked.value;
+    // Dictated words: the code is read out character by character, never run together as a word.
+    const opening = b.alreadyBooked ? `You already have ${b.time} booked.` : `You're booked for ${b.time}.`;
+    const words = `${opening} Your confirmation code is ${spellOut(b.confirmationCode)}. Is there anything else I can help with?`;
+    return sayExactly(words, { booked: true, ...b });
   },
 });

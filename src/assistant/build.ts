@@ -9,7 +9,7 @@ import type { Vapi } from "@vapi-ai/server-sdk";
 import type { ToolDefinition } from "../tools/define-tool.ts";
 import { SERVER_MESSAGES, type ServerTarget, serverFieldFor } from "../vapi/server-target.ts";
 import { type CallerProfile, describeProfile, profileVariables } from "./caller-profile.ts";
-import type { AssistantConfig, AssistantDto, PresetName } from "./define.ts";
+import type { AssistantConfig, AssistantDto, Preset, PresetName } from "./define.ts";
 import { toVapiTool } from "./vapi-tools.ts";
 
 export interface BuildSettings {
@@ -69,16 +69,6 @@ export function buildAssistant(settings: BuildSettings, personalization: Persona
     ...(toolIds ? { toolIds: [...toolIds], tools: [TRANSFER_CALL_TOOL] } : { tools: [...functionTools, TRANSFER_CALL_TOOL] }),
   } as Vapi.CreateAssistantDtoModel;
 
-  const hooks: Vapi.CreateAssistantDtoHooksItem[] = preset.idleNudge
-    ? [
-        {
-          on: "customer.speech.timeout",
-          options: { timeoutSeconds: preset.idleNudge.afterSeconds, triggerMaxCount: 2, triggerResetMode: "onUserSpeech" },
-          do: [{ type: "say", exact: preset.idleNudge.message }],
-        },
-      ]
-    : [];
-
   return {
     name: assistantName(config, settings.preset),
     firstMessage,
@@ -90,15 +80,51 @@ export function buildAssistant(settings: BuildSettings, personalization: Persona
     stopSpeakingPlan: preset.stopSpeakingPlan,
     backgroundSpeechDenoisingPlan: preset.backgroundSpeechDenoisingPlan,
     ...(preset.backgroundSound ? { backgroundSound: preset.backgroundSound } : {}),
-    silenceTimeoutSeconds: preset.silenceTimeoutSeconds,
     maxDurationSeconds: preset.maxDurationSeconds,
-    ...(hooks.length > 0 ? { hooks } : {}),
+    hooks: silenceHooks(preset),
     ...(preset.analysisPlan ? { analysisPlan: preset.analysisPlan } : {}),
     ...(preset.artifactPlan ? { artifactPlan: preset.artifactPlan } : {}),
     serverMessages: [...SERVER_MESSAGES],
     ...serverFieldFor(settings.target, { kind: "assistant" }),
     metadata: { preset: settings.preset },
   };
+}
+
+export const DEFAULT_SILENCE_GOODBYE = "I haven't heard from you for a while, so I'll end the call now. Please call back anytime. Goodbye.";
+
+/**
+ * Silence handling as `customer.speech.timeout` hooks, staggered on one clock that starts when
+ * the assistant stops speaking: the nudge after `idleNudge.afterSeconds` (at most twice, counted
+ * afresh once the caller speaks), then Vapi's endCall, after speaking the goodbye, at
+ * `silenceTimeoutSeconds`. This is what `silenceTimeoutSeconds` on the assistant used to do.
+ */
+export function silenceHooks(preset: Preset): Vapi.CreateAssistantDtoHooksItem[] {
+  const nudge: Vapi.CreateAssistantDtoHooksItem[] = preset.idleNudge
+    ? [
+        {
+          on: "customer.speech.timeout",
+          options: { timeoutSeconds: preset.idleNudge.afterSeconds, triggerMaxCount: 2, triggerResetMode: "onUserSpeech" },
+          do: [{ type: "say", exact: preset.idleNudge.message }],
+        },
+      ]
+    : [];
+  return [
+    ...nudge,
+    {
+      on: "customer.speech.timeout",
+      options: { timeoutSeconds: preset.silenceTimeoutSeconds, triggerMaxCount: 1 },
+      // A blocking start message: the call ends only once the goodbye has been spoken.
+      do: [
+        {
+          type: "tool",
+          tool: {
+            type: "endCall",
+            messages: [{ type: "request-start", content: preset.silenceGoodbye ?? DEFAULT_SILENCE_GOODBYE, blocking: true }],
+          },
+        },
+      ],
+    },
+  ];
 }
 
 /** `variableValues` for this caller: what a stored assistant's Liquid placeholders read. */

@@ -5,12 +5,8 @@
  */
 import type { Vapi } from "@vapi-ai/server-sdk";
 
-/**
- * The assistant as Vapi's API accepts it. `silenceTimeoutSeconds` is part of Vapi's API (call
- * timeout settings: ends the call after that much silence) but missing from server-sdk 2.0.1's
- * types, so it is added here rather than cast away.
- */
-export type AssistantDto = Vapi.CreateAssistantDto & { silenceTimeoutSeconds?: number };
+/** The assistant as Vapi's API accepts it (`CreateAssistantDTO`: nothing it does not declare). */
+export type AssistantDto = Vapi.CreateAssistantDto;
 
 export const PRESET_NAMES = ["scheduling", "dispatch", "support"] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
@@ -34,9 +30,15 @@ export interface Preset {
   stopSpeakingPlan: Vapi.StopSpeakingPlan;
   backgroundSpeechDenoisingPlan: Vapi.BackgroundSpeechDenoisingPlan;
   backgroundSound?: Vapi.CreateAssistantDtoBackgroundSound;
-  /** Ends the call after this much silence from both sides. */
+  /**
+   * Ends the call after the caller has been silent this long (2 to 1000 s, counted from when the
+   * assistant stops speaking): a `customer.speech.timeout` hook that says `silenceGoodbye` and
+   * ends the call. Vapi's assistant no longer takes `silenceTimeoutSeconds` (ADR 10).
+   */
   silenceTimeoutSeconds: number;
-  /** Before that, prompts a silent caller (Vapi's `customer.speech.timeout` hook). */
+  /** Spoken before the call ends for silence. */
+  silenceGoodbye?: string;
+  /** Before that, prompts a silent caller (another `customer.speech.timeout` hook, at most twice). */
   idleNudge?: { afterSeconds: number; message: string };
   /** Hard limit on the call's length. */
   maxDurationSeconds: number;
@@ -73,7 +75,10 @@ export interface HandoffConfig {
   afterHoursMessage?: string;
   /** Spoken when the matching rule is closed and there is no after-hours destination. */
   closedMessage: string;
-  /** Spoken when no destination is configured at all. */
+  /**
+   * Spoken when the matching rule has no destination and TRANSFER_NUMBER is not set (transfers
+   * not configured). Keep it true at any hour: it is not about opening times.
+   */
   unavailableMessage: string;
 }
 

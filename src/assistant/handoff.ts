@@ -34,6 +34,28 @@ export interface TransferDecision {
   open: boolean;
 }
 
+/** Where transfers can go: each rule's destination (its own, else TRANSFER_NUMBER), for the banner, /readyz and the prompts. */
+export interface TransferAvailability {
+  /** True when at least one transfer can reach a person (at some hour). */
+  configured: boolean;
+  /** TRANSFER_NUMBER is set: the general fallback and rules without their own destination use it. */
+  fallback: boolean;
+  /** Each rule's department and where it goes (undefined: nowhere, the caller hears `unavailableMessage`). */
+  departments: { department: string; destination: string | undefined; hours: HandoffRule["hours"] }[];
+  afterHours: boolean;
+}
+
+export function transferAvailability(settings: Pick<HandoffSettings, "handoff" | "fallbackDestination">): TransferAvailability {
+  const departments = settings.handoff.rules.map((r) => ({
+    department: r.department,
+    destination: r.destination ?? settings.fallbackDestination,
+    hours: r.hours,
+  }));
+  const fallback = settings.fallbackDestination !== undefined;
+  const afterHours = settings.handoff.afterHoursDestination !== undefined;
+  return { configured: fallback || afterHours || departments.some((d) => d.destination !== undefined), fallback, departments, afterHours };
+}
+
 /** Picks the destination for a transfer at `now`. */
 export function decideTransfer(settings: HandoffSettings, request: TransferRequest, now: Date): TransferDecision {
   const { rule, matchedBy } = pickRule(settings, request);

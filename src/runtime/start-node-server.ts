@@ -7,8 +7,11 @@
 import { createServer } from "node:net";
 import { serve } from "@hono/node-server";
 import { createApp } from "../app.ts";
-import { ConfigError, parseConfig } from "../config.ts";
+import { transferAvailability } from "../assistant/handoff.ts";
+import { type Config, ConfigError, parseConfig } from "../config.ts";
 import { EmbeddedDatabaseError } from "../db/embedded.ts";
+import type { AppDeps } from "../deps.ts";
+import { assistantSetup } from "../server-messages/assistant-request.ts";
 import { registerOtlpTracing } from "../telemetry/otlp.ts";
 import { type LoadedTool, ToolDefinitionError } from "../tools/registry.ts";
 import { describeServerAuth, serverAuthFor } from "../vapi/server-target.ts";
@@ -108,6 +111,7 @@ async function main(options: StartOptions) {
         .list()
         .map((t) => t.name)
         .join(", ")}`,
+      `  transfers: ${transfersLine(deps, config)}`,
       "",
       "Connect Vapi (dashboard > Assistant or Phone Number > Server URL):",
       `  Server URL:    ${publicBase}/vapi/webhook`,
@@ -141,6 +145,18 @@ async function main(options: StartOptions) {
   };
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
+}
+
+/** Where "let me talk to a person" goes, or that it goes nowhere: destinations with the departments they serve. */
+export function transfersLine(deps: Pick<AppDeps, "assistant">, config: Pick<Config, "TRANSFER_NUMBER">): string {
+  const t = transferAvailability({ handoff: assistantSetup(deps as AppDeps).config.handoff, fallbackDestination: config.TRANSFER_NUMBER });
+  if (!t.configured) return "not configured (set TRANSFER_NUMBER): callers asking for a person hear that no transfer is possible";
+  const served = new Map<string, string[]>();
+  for (const { department, destination } of [...t.departments, { department: "others", destination: config.TRANSFER_NUMBER }]) {
+    const key = destination ?? "nobody";
+    served.set(key, [...(served.get(key) ?? []), department]);
+  }
+  return [...served].map(([destination, departments]) => `${destination} (${departments.join(", ")})`).join("; ");
 }
 
 /** The demo data set's numbers to try, and a request that exercises a tool without a phone. */

@@ -1,17 +1,52 @@
-/** Answers each Vapi server message type that needs an answer; every other type gets `{}`. */
-import { decideTransfer, readTransferRequest } from "../assistant/handoff.ts";
+/**
+ * The answer to each Vapi server message, as a table of handlers keyed by message type. Every
+ * type of Vapi's `ServerMessage` that expects an answer has an entry whose answer and fallback
+ * are valid for Vapi's response schema (an empty `{}` means "no" to several of them: no
+ * destination, not eligible); every other type gets `{}` (Vapi expects no response).
+ * `status-update` and `end-of-call-report` are recorded before this (src/http/vapi-routes.ts).
+ */
+import type { Vapi } from "@vapi-ai/server-sdk";
+import { decideTransfer, type HandoffSettings, readTransferRequest, transferAvailability } from "../assistant/handoff.ts";
 import type { AppDeps } from "../deps.ts";
 import { CALL_STATE_KEYS, createCallState } from "../services/call-state.ts";
 import { APOLOGY } from "../tools/dispatch/answers.ts";
 import { dispatchToolCalls } from "../tools/dispatch/dispatch-calls.ts";
 import { callFacts, readToolCalls, type VapiMessage } from "../vapi/envelope.ts";
 import type { ServerTarget } from "../vapi/server-target.ts";
-import { answerAssistantRequest, assistantSetup } from "./assistant-request.ts";
+import { answerAssistantRequest, assistantSetup, presetFor } from "./assistant-request.ts";
 
-export async function answer(deps: AppDeps, message: VapiMessage, target: () => ServerTarget): Promise<Record<string, unknown>> {
-  const { config } = deps;
-  switch (message.type) {
-    case "tool-calls": {
+type Body = Record<string, unknown>;
+
+interface MessageHandler {
+  /** The answer for Vapi. May throw: the webhook then sends `fallback`. */
+  answer(deps: AppDeps, message: VapiMessage, target: () => ServerTarget): Promise<Body> | Body;
+  /** A valid, safe answer of the same type for when `answer` failed (our fault). */
+  fallback(message: VapiMessage): Body;
+}
+
+/** Informational and future types: Vapi expects no response body. */
+const NO_RESPONSE: MessageHandler = { answer: () => ({}), fallback: () => ({}) };
+
+/** Answers `message` with the handler for its type. */
+export function answer(deps: AppDeps, message: VapiMessage, target: () => ServerTarget): Promise<Body> | Body {
+  return handlerFor(message.type).answer(deps, message, target);
+}
+
+/** What Vapi gets when the handler failed: still usable for the message type. */
+export function fallbackAnswer(message: VapiMessage): Body {
+  return handlerFor(message.type).fallback(message);
+}
+
+// A Map, not an object literal: the type comes from the request, and "constructor" must not find Object's.
+const handlerFor = (type: string): MessageHandler => HANDLERS.get(type) ?? NO_RESPONSE;
+
+/** What the caller hears when a transfer could not be decided (our fault). */
+export const TRANSFER_FALLBACK = "Sorry, I couldn't connect you just now. Please try again in a moment.";
+
+const handlers: Record<string, MessageHandler> = {
+  "tool-calls": {
+    async answer(deps, message) {
+      const { config } = deps;
       const { calls, unusable } = readToolCalls(message);
       if (unusable > 0) deps.logger.warn("tool calls without an id were skipped", { count: unusable, callId: message.call?.id });
       const results = await dispatchToolCalls(
@@ -32,43 +67,115 @@ export async function answer(deps: AppDeps, message: VapiMessage, target: () => 
           callStateTtlMs: config.CALL_STATE_TTL_SECONDS * 1000,
           callerMemoryTtlMs: config.CALLER_PROFILE_TTL_SECONDS * 1000,
           failuresBeforeHandoff: config.TOOL_FAILURES_BEFORE_HANDOFF,
+          transfersAvailable: transferAvailability(handoffSettings(deps)).configured,
         },
         callFacts(message),
         calls,
       );
       return { results };
-    }
-    case "assistant-request": {
+    },
+    // Our failure: no hint, so each tool's fixed `failed` words play (ADR 10).
+    fallback: (message) => ({
+      results: readToolCalls(message).calls.map((call) => ({ toolCallId: call.toolCallId, name: call.name, error: APOLOGY })),
+    }),
+  },
+
+  "assistant-request": {
+    async answer(deps, message, target) {
       const facts = callFacts(message);
       const served = await answerAssistantRequest(deps, facts, target());
       deps.logger.info("assistant served", { callId: facts.callId, preset: served.preset, ...served.personalization });
-      return served.response as Record<string, unknown>;
-    }
-    case "transfer-destination-request":
-      return (await transfer(deps, message)) as Record<string, unknown>;
-    case "knowledge-base-request":
-      return { documents: [] };
-    default:
-      // Every other informational or future type.
+      return served.response as Body;
+    },
+    fallback: () => ({ error: APOLOGY }),
+  },
+
+  "transfer-destination-request": {
+    answer: (deps, message) => transfer(deps, message) as Promise<Body>,
+    fallback: () => ({ error: TRANSFER_FALLBACK }),
+  },
+
+  // Sent only for a handoff tool with a dynamic destination pointed at this server (Switchboard
+  // configures none). Vapi's handoff destinations are assistants and squads, not the numbers the
+  // transfer rules hold, so the handoff is declined with words that point to what is possible.
+  "handoff-destination-request": {
+    answer: (deps, message) => {
+      const configured = transferAvailability(handoffSettings(deps)).configured;
+      deps.logger.info("handoff declined", { callId: message.call?.id, transfersConfigured: configured });
+      return {
+        destination: {},
+        error: configured ? HANDOFF_DECLINED_TRANSFER : HANDOFF_DECLINED,
+      } satisfies Vapi.ServerMessageResponseHandoffDestinationRequest;
+    },
+    fallback: () => ({ destination: {}, error: HANDOFF_DECLINED }),
+  },
+
+  // Sent only for a custom knowledge base pointed at this server: there are no documents here.
+  "knowledge-base-request": { answer: () => ({ documents: [] }), fallback: () => ({ documents: [] }) },
+
+  // Sent only with `smartEndpointingPlan: { provider: "custom-endpointing-model" }` (no preset uses
+  // it): the preset's own transcription endpointing rule, applied to the caller's last words.
+  "call.endpointing.request": {
+    answer: (deps, message) => ({ timeoutSeconds: endpointingTimeout(deps, message) }),
+    fallback: () => ({ timeoutSeconds: VAPI_ENDPOINTING_DEFAULTS.onNoPunctuationSeconds }),
+  },
+
+  // Sent only for a campaign whose `predialPlan` points at this server. The rule until campaigns
+  // are a feature here: a contact with a dialable E.164 number is eligible (Switchboard keeps no
+  // do-not-call list yet). `{}` would skip every contact; a failure on our side skips the contact.
+  "campaign.predial": {
+    answer: (deps, message) => {
+      const contact = record(message.contact);
+      const eligible = typeof contact?.number === "string" && E164.test(contact.number);
+      deps.logger.info("predial decided", { campaignId: message.campaignId, eligible });
+      return { eligible } satisfies Vapi.ServerMessageResponseCampaignPredial;
+    },
+    fallback: () => ({ eligible: false }),
+  },
+
+  // Sent only to a custom voice's server (`voice.provider: "custom-voice"`), which expects raw PCM
+  // audio, not JSON: no preset configures one, so this is a misconfiguration worth a warning.
+  "voice-request": {
+    answer: (deps, message) => {
+      deps.logger.warn("voice-request received: Switchboard does not synthesize speech; point the assistant's voice at a TTS provider", {
+        callId: message.call?.id,
+      });
       return {};
-  }
+    },
+    fallback: () => ({}),
+  },
+};
+
+const HANDLERS = new Map(Object.entries(handlers));
+
+/** The types with an answer of their own (every other type gets `{}`). */
+export const ANSWERED_TYPES: readonly string[] = Object.keys(handlers);
+
+export const HANDOFF_DECLINED = "Sorry, I can't pass this call to another assistant, but I'm happy to keep helping you myself.";
+export const HANDOFF_DECLINED_TRANSFER =
+  "Sorry, I can't pass this call to another assistant. I can keep helping you myself, or connect you with a person if you'd like.";
+
+const E164 = /^\+[1-9]\d{7,14}$/;
+
+function handoffSettings(deps: AppDeps): HandoffSettings {
+  const { config } = assistantSetup(deps);
+  return {
+    handoff: config.handoff,
+    businessHours: config.businessHours,
+    timeZone: deps.config.BUSINESS_TIMEZONE,
+    fallbackDestination: deps.config.TRANSFER_NUMBER,
+    fallbackMessage: deps.config.TRANSFER_MESSAGE,
+  };
 }
 
 /** Routes a transfer by the rules in the assistant configuration (see src/assistant/handoff.ts). */
 async function transfer(deps: AppDeps, message: VapiMessage) {
-  const { config } = assistantSetup(deps);
   const facts = callFacts(message);
   const state = createCallState(deps.cache, facts.callId, deps.config.CALL_STATE_TTL_SECONDS * 1000, deps.logger);
   const wanted = (await state.get<{ department?: string; reason?: string }>(CALL_STATE_KEYS.handoff)) ?? {};
   const asked = readTransferRequest(message);
   const decision = decideTransfer(
-    {
-      handoff: config.handoff,
-      businessHours: config.businessHours,
-      timeZone: deps.config.BUSINESS_TIMEZONE,
-      fallbackDestination: deps.config.TRANSFER_NUMBER,
-      fallbackMessage: deps.config.TRANSFER_MESSAGE,
-    },
+    handoffSettings(deps),
     { department: wanted.department ?? asked.department, reason: wanted.reason ?? asked.reason, recentCallerText: asked.recentCallerText },
     deps.clock.now(),
   );
@@ -76,10 +183,39 @@ async function transfer(deps: AppDeps, message: VapiMessage) {
   return decision.response;
 }
 
-export function fallbackAnswer(message: VapiMessage): Record<string, unknown> {
-  if (message.type === "tool-calls") {
-    return { results: readToolCalls(message).calls.map((call) => ({ toolCallId: call.toolCallId, name: call.name, error: APOLOGY })) };
+/** Vapi's defaults for `transcriptionEndpointingPlan` (its API documentation). */
+const VAPI_ENDPOINTING_DEFAULTS = { onPunctuationSeconds: 0.1, onNoPunctuationSeconds: 1.5, onNumberSeconds: 0.5 };
+
+/**
+ * Seconds to wait before the caller's turn counts as finished: the call's preset's
+ * `transcriptionEndpointingPlan`, chosen by how the last words end (a digit, punctuation, neither).
+ */
+function endpointingTimeout(deps: AppDeps, message: VapiMessage): number {
+  const { config } = assistantSetup(deps);
+  const named = record(record(message.assistant)?.metadata)?.preset;
+  const preset =
+    typeof named === "string" && named in config.presets
+      ? (named as keyof typeof config.presets)
+      : presetFor(deps, message.call?.phoneNumberId);
+  const plan = { ...VAPI_ENDPOINTING_DEFAULTS, ...config.presets[preset].startSpeakingPlan.transcriptionEndpointingPlan };
+  const text = lastCallerWords(message).trimEnd();
+  const seconds = /\d$/.test(text) ? plan.onNumberSeconds : /[.!?]$/.test(text) ? plan.onPunctuationSeconds : plan.onNoPunctuationSeconds;
+  return Math.min(15, Math.max(0, seconds));
+}
+
+function lastCallerWords(message: VapiMessage): string {
+  for (const list of [message.messages, message.messagesOpenAIFormatted]) {
+    if (!Array.isArray(list)) continue;
+    for (let i = list.length - 1; i >= 0; i--) {
+      const m = record(list[i]);
+      if (m?.role !== "user") continue;
+      const words = m.message ?? m.content;
+      if (typeof words === "string") return words;
+    }
   }
-  if (message.type === "assistant-request" || message.type === "transfer-destination-request") return { error: APOLOGY };
-  return {};
+  return "";
+}
+
+function record(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }

@@ -2,7 +2,16 @@
  * `defineTool`: the one way to write a business tool. A tool is a file under `tools/` that
  * default-exports `defineTool({...})`. The zod schema is the single source of truth: the
  * dispatcher validates arguments with it and Vapi's JSON schema is generated from it.
+ *
+ * What the caller hears after a call depends on what the handler returns (ADR 10):
+ * - data (a string or an object): a `result`; the model speaks about it (or the tool's fixed
+ *   `messages.complete`, or the words of `sayExactly`);
+ * - `failure(...)`, or a thrown `SpokenError`: an outcome the model must act on (not found, taken,
+ *   needs a choice); the model always gets to answer, the tool's fixed `failed` words never play;
+ * - `unavailable(...)`, anything else thrown, or the budget running out: our failure; the caller
+ *   hears the tool's fixed `messages.failed` words.
  */
+import type { Vapi } from "@vapi-ai/server-sdk";
 import type { z } from "zod";
 import type { Cache } from "../cache/cache.ts";
 import type { Database } from "../db/client.ts";
@@ -59,14 +68,49 @@ export interface ToolContext {
 // biome-ignore lint/suspicious/noEmptyInterface: extended by declaration merging in tool modules
 export interface ToolServices {}
 
+/**
+ * Words Vapi speaks for a tool: a sentence, or a variant with per-language texts and conditions
+ * on the call's arguments. Content is at most 1000 characters (Vapi's limit).
+ */
+export type SpokenText = string | SpokenVariant;
+
+export interface SpokenVariant {
+  /** The words. With `contents`, used for languages not listed there. */
+  content?: string;
+  /**
+   * The same words per language, e.g. `{ en: "One moment.", es: "Un momento." }`. Vapi speaks
+   * the call's language; for a language not listed it translates the first entry.
+   */
+  contents?: Partial<Record<Vapi.TextContentLanguage, string>>;
+  /**
+   * Said only when the call's arguments meet every condition (Vapi compares the argument named
+   * `param` with `value`), e.g. `{ param: "partOfDay", operator: "eq", value: "morning" }`.
+   */
+  conditions?: readonly Vapi.Condition[];
+}
+
+/** One text, or several: variants Vapi picks from, or texts for different conditions. */
+export type SpokenTexts = SpokenText | readonly SpokenText[];
+
 export interface ToolMessages {
   /** Spoken while the tool starts (Vapi's `request-start`). */
-  start?: string;
+  start?: SpokenTexts;
   /** Spoken if the tool has not answered after `delayedAfterMs` (Vapi's `request-response-delayed`). */
-  delayed?: string;
+  delayed?: SpokenTexts;
+  /** When `delayed` is spoken, 100 to 120000 ms (default 1500). */
   delayedAfterMs?: number;
-  /** Spoken when the tool returns an error (Vapi's `request-failed`). */
-  failed?: string;
+  /**
+   * Fixed words spoken after every successful result instead of a model answer (Vapi's
+   * `request-complete`). Leave it unset wherever the model should speak the data; outcomes from
+   * `failure()` never trigger it.
+   */
+  complete?: SpokenTexts;
+  /**
+   * Fixed words for our failure: a bug, a system down (`unavailable()`), the budget running out,
+   * or Vapi not reaching this server at all (Vapi's `request-failed`). Outcomes the model must
+   * act on (`failure()`, invalid arguments) are never answered with these words.
+   */
+  failed?: SpokenTexts;
 }
 
 export interface ToolHandlerArgs<I> {
@@ -76,8 +120,11 @@ export interface ToolHandlerArgs<I> {
   signal: AbortSignal;
 }
 
-/** What a handler returns: data for the model (a string, or an object serialized on one line), or a failure. */
-export type ToolReturn = string | Record<string, unknown> | readonly unknown[] | ToolFailure;
+/**
+ * What a handler returns: data for the model (a string, or an object serialized on one line),
+ * data with the exact words to speak (`sayExactly`), or a failure (`failure`, `unavailable`).
+ */
+export type ToolReturn = string | Record<string, unknown> | readonly unknown[] | ToolFailure | ExactWords;
 
 export interface ToolDefinitionInput<S extends z.ZodObject> {
   /** snake_case verb, letters, digits, `_` or `-`, at most 64 characters. */
@@ -90,7 +137,10 @@ export interface ToolDefinitionInput<S extends z.ZodObject> {
   /** True when the tool writes: calls are then idempotent by toolCallId and run in a transaction. */
   sideEffect?: boolean;
   messages?: ToolMessages;
-  /** Spoken when the budget runs out (defaults to a generic "taking longer" sentence). */
+  /**
+   * Spoken when the budget runs out, instead of `messages.failed`. Without it the caller hears
+   * `messages.failed`, or the model answers a generic "taking longer" error.
+   */
   timeoutMessage?: string;
   handler(args: ToolHandlerArgs<z.output<S>>): Promise<ToolReturn> | ToolReturn;
   /**
@@ -113,29 +163,68 @@ export function defineTool<S extends z.ZodObject>(definition: ToolDefinitionInpu
 }
 
 const FAILURE = Symbol.for("switchboard.tool-failure");
+const EXACT = Symbol.for("switchboard.tool-exact-words");
 
-/** A failure the model can act on (not found, slot taken, ...). Sent to Vapi as `error`. */
+/**
+ * A failure answered as Vapi's `error`. `outcome`: the model must act on it (not found, slot
+ * taken, needs a choice). `unavailable`: our side failed; the tool's fixed `failed` words play.
+ */
 export interface ToolFailure {
   readonly [FAILURE]: true;
+  readonly kind: "outcome" | "unavailable";
   readonly message: string;
   readonly details?: Record<string, unknown>;
 }
 
 /**
- * Returns a failure for the model to speak and act on. `details` (alternatives, ids) are
- * appended as JSON so the model can offer them.
+ * An outcome the model must act on (not found, slot taken, several matches): the model answers
+ * with `message` and `details` (alternatives, ids, appended as JSON) in hand. Never answered
+ * with the tool's fixed `failed` words.
  */
 export function failure(message: string, details?: Record<string, unknown>): ToolFailure {
-  return { [FAILURE]: true, message, ...(details ? { details } : {}) };
+  return { [FAILURE]: true, kind: "outcome", message, ...(details ? { details } : {}) };
+}
+
+/**
+ * Our failure, reported instead of thrown: a system the tool needs is down. The caller hears the
+ * tool's fixed `messages.failed` words (or, without them, the model answers from `message`), and
+ * it counts towards offering a person.
+ */
+export function unavailable(
+  message = "Sorry, that system isn't available right now. Please try again in a moment.",
+  details?: Record<string, unknown>,
+): ToolFailure {
+  return { [FAILURE]: true, kind: "unavailable", message, ...(details ? { details } : {}) };
 }
 
 export function isFailure(value: unknown): value is ToolFailure {
   return typeof value === "object" && value !== null && FAILURE in value;
 }
 
+/** A result with the exact words Vapi speaks for it (see `sayExactly`). */
+export interface ExactWords {
+  readonly [EXACT]: true;
+  readonly words: string;
+  readonly result: string | Record<string, unknown> | readonly unknown[];
+}
+
 /**
- * Thrown from anywhere below a handler (a service, a helper) when the caller should hear
- * `message`. Anything else thrown is treated as our fault: logged, and answered with an apology.
+ * A result whose words are dictated: Vapi speaks `words` exactly (no model turn), and `result`
+ * goes into the conversation for the model's later turns. For what must not be paraphrased,
+ * such as a confirmation code read out character by character. At most 1000 characters.
+ */
+export function sayExactly(words: string, result: ExactWords["result"] = words): ExactWords {
+  return { [EXACT]: true, words, result };
+}
+
+export function isExactWords(value: unknown): value is ExactWords {
+  return typeof value === "object" && value !== null && EXACT in value;
+}
+
+/**
+ * Thrown from anywhere below a handler (a service, a helper) for an outcome the model must act
+ * on, like `failure()`. Anything else thrown is treated as our fault: logged, and answered with
+ * the tool's fixed `failed` words or an apology.
  */
 export class SpokenError extends Error {
   override name = "SpokenError";

@@ -1,12 +1,15 @@
-// Protects the tool runtime's promises: validation errors the model can act on, budgets, apologies, and idempotent side effects.
+// Protects the tool runtime's promises: validation errors the model can act on, budgets, apologies, idempotent side effects, and what the caller hears for each outcome.
 import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
+import { heardAfter, type VapiToolMessage } from "../../scripts/cli/simulate/speaking-rules.ts";
 import { fixedClock } from "../../src/lib/clock.ts";
-import { APOLOGY } from "../../src/tools/dispatch/answers.ts";
-import { createTestApp, type TestApp, testDatabase } from "../support/harness.ts";
+import { APOLOGY, HINTS } from "../../src/tools/dispatch/answers.ts";
+import { CARD_REFUSAL } from "../../src/tools/dispatch/card-guard.ts";
+import { createTestApp, type TestApp, type ToolAnswer, testDatabase } from "../support/harness.ts";
 import { toolCallsMessage } from "../support/vapi-messages.ts";
+import { vapiValidator } from "../support/vapi-schema.ts";
 
 const fixtures = fileURLToPath(new URL("../fixtures/tools", import.meta.url));
 let t: TestApp;
@@ -39,7 +42,14 @@ describe("validation", () => {
   it("explains arguments that are not valid JSON", async () => {
     const msg = { message: { type: "tool-calls", toolCallList: [{ id: "bad_json", function: { name: "echo", arguments: "{text:" } }] } };
     const { json } = await t.webhook(msg);
-    expect(json.results).toEqual([{ toolCallId: "bad_json", name: "echo", error: "The tool arguments were not valid JSON." }]);
+    expect(json.results).toEqual([
+      {
+        toolCallId: "bad_json",
+        name: "echo",
+        error: "The tool arguments were not valid JSON.",
+        message: { type: "request-failed", role: "system", content: HINTS.modelMistake },
+      },
+    ]);
   });
 
   it("answers an unknown tool with an error listing the available ones", async () => {
@@ -144,6 +154,7 @@ describe("rate limit on side-effecting tools", () => {
     const third = await note(`${prefix}_3`);
     expect(first.json.results?.[0]?.result).toBeDefined();
     expect(third.json.results?.[0]?.error).toMatch(/wait a minute/);
+    expect(third.json.results?.[0]?.message).toMatchObject({ role: "system" });
     expect(await notesFor(`rl-${prefix}_3`)).toBe(0);
     // A redelivery of an accepted call is not a new change: it gets its stored answer.
     expect((await note(`${prefix}_1`)).json.results).toEqual(first.json.results);
@@ -155,3 +166,74 @@ describe("rate limit on side-effecting tools", () => {
 async function notesFor(note: string) {
   return (await testDatabase().db.execute<{ n: number }>(sql`select count(*)::int as n from test_notes where note = ${note}`))[0]!.n;
 }
+
+describe("what the caller hears", () => {
+  // explode's fixed `failed` words, as the assistant carries them to Vapi.
+  const failedWords: VapiToolMessage[] = [{ type: "request-failed", content: "Explode is down right now." }];
+  const heard = (answer: ToolAnswer, args: Record<string, unknown> = {}) => heardAfter(answer, failedWords, { args, language: "en" });
+  const hint = (content: string) => ({ type: "request-failed", role: "system", content });
+
+  beforeAll(() => {
+    vapiValidator().validate("ServerMessageResponseToolCalls", { results: [] });
+  }, 60_000);
+
+  /** Every answer is one Vapi's definition accepts. */
+  const valid = (answer: ToolAnswer) => {
+    expect(vapiValidator().validate("ServerMessageResponseToolCalls", { results: [answer] }).errors).toEqual([]);
+    return answer;
+  };
+
+  it("lets the model answer an outcome it must act on, never the tool's fixed failed words", async () => {
+    for (const how of ["failure", "spoken"]) {
+      const answer = valid(await one("explode", { how }));
+      expect(answer.message).toEqual(hint(HINTS.outcome));
+      expect(heard(answer)).toEqual({ by: "model", from: "result message", hint: HINTS.outcome });
+    }
+  });
+
+  it("answers our failures with the tool's fixed failed words: a bug and a reported outage", async () => {
+    const bug = valid(await one("explode", { how: "bug" }));
+    const outage = valid(await one("explode", { how: "unavailable" }));
+    expect(bug).not.toHaveProperty("message");
+    expect(outage).toMatchObject({ error: "The ledger is offline." });
+    expect(outage).not.toHaveProperty("message");
+    for (const answer of [bug, outage]) expect(heard(answer)).toMatchObject({ by: "words", text: "Explode is down right now." });
+  });
+
+  it("speaks a tool's own timeout sentence as written, and otherwise its fixed failed words", async () => {
+    const own = valid(await one("slow", { ms: 5_000 }));
+    expect(own.message).toEqual({ type: "request-failed", content: "The slow system did not answer in time." });
+    expect(heard(own)).toMatchObject({ by: "words", text: "The slow system did not answer in time.", from: "result message" });
+  });
+
+  it("speaks dictated words exactly, with the data kept for the model", async () => {
+    const answer = valid(await one("explode", { how: "exact" }));
+    expect(answer).toMatchObject({ result: '{"code":"K7Q2"}', message: { type: "request-complete", content: "Your code is K, 7, Q, 2." } });
+    expect(heardAfter(answer, [], { args: {}, language: "en" })).toMatchObject({ by: "words", text: "Your code is K, 7, Q, 2." });
+  });
+
+  it("lets the model correct its own mistakes: invalid arguments, an unknown tool", async () => {
+    for (const answer of [await one("echo", {}), await one("teleport", {})]) {
+      valid(answer);
+      expect(answer.message).toEqual(hint(HINTS.modelMistake));
+      expect(heard(answer).by).toBe("model");
+    }
+  });
+
+  it("lets the model explain a refusal: a card number, too many changes", async () => {
+    const card = valid(await one("echo", { text: "my card is 4111 1111 1111 1111" }));
+    expect(card).toMatchObject({ error: CARD_REFUSAL, message: hint(HINTS.refused) });
+    expect(heard(card).by).toBe("model");
+  });
+
+  it("gives a redelivery of a side-effecting call the same answer, words included", async () => {
+    const note = `said-${randomUUID()}`;
+    const first = valid(await one("record_note", { note, say: true }, "tc_said"));
+    const again = await one("record_note", { note, say: true }, "tc_said");
+    expect(first.message).toEqual({ type: "request-complete", content: `Noted: ${note}.` });
+    expect(again).toEqual(first);
+    const refused = await one("record_note", { note, refuse: true }, "tc_refused_hint");
+    expect(await one("record_note", { note, refuse: true }, "tc_refused_hint")).toEqual(refused);
+    expect(refused.message).toEqual(hint(HINTS.outcome));
+  });
+});

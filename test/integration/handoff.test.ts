@@ -6,7 +6,7 @@ import assistantConfig from "../../assistant.config.ts";
 import type { AssistantConfig } from "../../src/assistant/define.ts";
 import { fixedClock } from "../../src/lib/clock.ts";
 import { APOLOGY } from "../../src/tools/dispatch/answers.ts";
-import { HANDOFF_HINT } from "../../src/tools/dispatch/dispatch-calls.ts";
+import { HANDOFF_HINT, NO_TRANSFER_HINT } from "../../src/tools/dispatch/dispatch-calls.ts";
 import { createTestApp, type TestApp } from "../support/harness.ts";
 import { toolCallsMessage, transferDestinationRequest } from "../support/vapi-messages.ts";
 
@@ -59,10 +59,34 @@ describe("repeated tool failures", () => {
   it("tell the model to offer a transfer from the configured count on, counting each tool call once", async () => {
     const id = randomUUID();
     expect((await call(id, "always_broken", { how: "outcome" })).error).toBe("No shipment with that number.");
-    expect((await call(id, "always_broken", {}, "f1")).error).toBe(APOLOGY);
+    const first = await call(id, "always_broken", {}, "f1");
+    expect(first).toMatchObject({ error: APOLOGY });
+    // Below the threshold our failure carries no message: the tool's fixed failed words play.
+    expect(first).not.toHaveProperty("message");
     expect((await call(id, "always_broken", {}, "f1")).error).toBe(APOLOGY); // the same delivery again
     const second = await call(id, "always_broken", {}, "f2");
-    expect(second.error).toBe(`${APOLOGY} ${HANDOFF_HINT}`);
+    // From the threshold on, a role-system message takes precedence over the fixed words: the model makes the offer.
+    expect(second).toMatchObject({ error: APOLOGY, message: { type: "request-failed", role: "system", content: HANDOFF_HINT } });
+  });
+
+  it("offer no person when no transfer is configured, and count model mistakes too", async () => {
+    const noTransfers = await createTestApp({
+      toolsDir: fixtures,
+      clock,
+      assistant: {
+        ...assistant,
+        handoff: { ...assistant.handoff, rules: [{ department: "support", hours: "always", message: "One moment." }] },
+      },
+      env: { TOOL_FAILURES_BEFORE_HANDOFF: "2" },
+    });
+    const callId = randomUUID();
+    const send = async (name: string, args: unknown) =>
+      (await noTransfers.webhook(toolCallsMessage([{ name, args }], { callId }))).json.results![0]!;
+    await send("always_broken", {});
+    const mistake = await send("no_such_tool", {});
+    expect(mistake.message?.content).toMatch(/^The tool did not run because of how it was called/);
+    expect(mistake.message?.content).toContain(NO_TRANSFER_HINT);
+    expect(mistake.message?.content).not.toContain("transferCall");
   });
 
   it("route the transfer by the failure reason", async () => {
@@ -103,5 +127,28 @@ describe("transfer-destination-request", () => {
   it("falls back to TRANSFER_NUMBER with TRANSFER_MESSAGE", async () => {
     const { json } = await t.webhook(transferDestinationRequest());
     expect(json.destination).toMatchObject({ type: "number", number: "+15559999999" });
+  });
+});
+
+describe("transfers in /readyz", () => {
+  it("say which departments reach a person, without the numbers, and never make the service unready", async () => {
+    const res = await t.app.request("/readyz");
+    const body = (await res.json()) as { status: string; transfers: unknown };
+    expect(res.status).toBe(200);
+    expect(body.transfers).toEqual({ configured: true, fallback: true, departments: { billing: true, dispatch: true, support: true } });
+    expect(JSON.stringify(body)).not.toContain("+1555");
+    const none = await createTestApp({
+      toolsDir: fixtures,
+      assistant: {
+        ...assistant,
+        handoff: { ...assistant.handoff, rules: [{ department: "support", hours: "always", message: "One moment." }] },
+      },
+    });
+    const off = await none.app.request("/readyz");
+    expect(off.status).toBe(200);
+    expect(((await off.json()) as { transfers: unknown }).transfers).toEqual({
+      configured: false,
+      detail: "Transfers are not configured: set TRANSFER_NUMBER or a handoff rule destination.",
+    });
   });
 });

@@ -32,6 +32,7 @@ describe("npm start on the embedded defaults", () => {
     expect(banner).toContain("/vapi/webhook");
     expect(banner).toContain(`Secret:        ${secret}`);
     expect(banner).toMatch(/embedded Postgres/);
+    expect(banner).toContain("transfers: not configured (set TRANSFER_NUMBER)");
   });
 
   it("reports ready with the embedded backends", async () => {
@@ -41,6 +42,7 @@ describe("npm start on the embedded defaults", () => {
       status: "ready",
       database: { backend: "embedded", ok: true },
       cache: { backend: "memory", ok: true },
+      transfers: { configured: false, detail: "Transfers are not configured: set TRANSFER_NUMBER or a handoff rule destination." },
     });
   });
 

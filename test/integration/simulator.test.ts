@@ -1,13 +1,16 @@
-// Protects the offline call simulator: it plays scripted calls over real HTTP, authenticated like Vapi, and reports latency, speech and failed expectations.
+// Protects the offline call simulator: it plays scripted calls over real HTTP, authenticated like Vapi, and reports latency, what the caller hears by Vapi's rules, and failed expectations.
 import { execFile } from "node:child_process";
 import { readdir, readFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { serve } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import assistantConfig from "../../assistant.config.ts";
 import { runScenario } from "../../scripts/cli/simulate/run.ts";
 import { parseScenario } from "../../scripts/cli/simulate/scenario.ts";
+import { fixedClock } from "../../src/lib/clock.ts";
 import { findCall } from "../../src/services/calls/records.ts";
 import { DEMO, seedDemoData } from "../../src/services/demo-seed.ts";
 import { createTestApp, TEST_SECRET, type TestApp, testDatabase } from "../support/harness.ts";
@@ -26,6 +29,7 @@ async function listen(t: TestApp) {
 let builtIn: { url: string; close(): Promise<void> };
 let withFixtures: { url: string; close(): Promise<void> };
 let demo: { url: string; close(): Promise<void> };
+let defaults: { url: string; close(): Promise<void> };
 
 beforeAll(async () => {
   builtIn = await listen(await createTestApp({ env: { TRANSFER_NUMBER: "+15557654321" } }));
@@ -37,11 +41,14 @@ beforeAll(async () => {
   });
   await seedDemoData({ ...demoApp.deps, timeZone: demoApp.deps.config.BUSINESS_TIMEZONE });
   demo = await listen(demoApp);
+  // `npm start` with nothing configured, on a Monday (the README's sample asks about Saturday).
+  defaults = await listen(await createTestApp({ clock: fixedClock("2026-01-05T17:00:00Z") }));
 });
 afterAll(async () => {
   await builtIn.close();
   await withFixtures.close();
   await demo.close();
+  await defaults.close();
 });
 
 describe("runScenario", () => {
@@ -91,6 +98,11 @@ describe("runScenario", () => {
     expect(report.steps[3]?.notes[0]).toContain("1ZDEMO0002");
     expect(report.steps[3]?.notes[0]).not.toContain("1ZDEMO0003");
     expect(report.steps[4]?.notes[0]).toContain('"delayed":true');
+    // An unknown tracking number is an outcome the model answers, not the "tracking system down" words.
+    const unknown = report.steps[5]!;
+    expect(unknown.spoken).toEqual([{ tool: "get_shipment_status", outcome: "error", heard: expect.objectContaining({ by: "model" }) }]);
+    expect(unknown.heard).toEqual(["Let me check on that shipment."]);
+    expect(unknown.heard.join(" ")).not.toContain("tracking system");
   });
 
   it("plays the booking scenario: the slot offered is booked and then listed for the caller", async () => {
@@ -102,6 +114,12 @@ describe("runScenario", () => {
       time: string;
     };
     expect(booked.time).toBe(offered.slots[0]?.time);
+    // The confirmation is dictated: read character by character, not left to the model.
+    const spelled = [...booked.confirmationCode].join(", ");
+    expect(report.steps[3]?.heard).toEqual([
+      "Let me book that for you.",
+      `You're booked for ${booked.time}. Your confirmation code is ${spelled}. Is there anything else I can help with?`,
+    ]);
     expect(report.steps[4]?.notes[0]).toContain(booked.confirmationCode);
   });
 
@@ -138,6 +156,31 @@ describe("runScenario", () => {
 });
 
 describe("npm run simulate", () => {
+  it("reproduces the README's sample against the defaults, transfers refused in true words", async () => {
+    const docs = [
+      join(root, "README.md"),
+      ...(await readdir(join(root, "docs"))).filter((f) => f.endsWith(".md")).map((f) => join(root, "docs", f)),
+    ];
+    const texts = await Promise.all(docs.map((f) => readFile(f, "utf8")));
+    const sample = texts.map((t) => /```text\n\$ npm run simulate -- business-hours\n([\s\S]*?)```/.exec(t)?.[1]).find(Boolean);
+    expect(sample).toBeDefined();
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ["--import", "tsx", "scripts/cli/simulate/main.ts", "business-hours", "--url", defaults.url, "--secret", TEST_SECRET],
+      { cwd: root, env: { PATH: process.env.PATH ?? "" } },
+    );
+    // Latencies, the call id and the server's address differ per run; everything else must match.
+    const normalize = (text: string) =>
+      text
+        .replace(/\d+\.\d ms/g, "N ms")
+        .replace(/sim-[0-9a-f-]+/g, "sim-…")
+        .replace(/ +(HTTP|N ms)/g, " $1")
+        .replace(/http:\/\/[^/\s]+\/vapi\/webhook/g, "<url>")
+        .trimEnd();
+    expect(normalize(stdout)).toBe(normalize(sample!));
+    expect(stdout).toContain(assistantConfig.handoff.unavailableMessage);
+  });
+
   it("prints each step and exits 0 when the scenario holds", async () => {
     const { stdout } = await promisify(execFile)(
       process.execPath,

@@ -1,6 +1,8 @@
 // Protects the Vapi contract of POST /vapi/webhook: every message type answered with 200 and a usable JSON body.
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
+import assistantConfig from "../../assistant.config.ts";
+import { fixedClock } from "../../src/lib/clock.ts";
 import { createTestApp, TEST_SECRET, type TestApp } from "../support/harness.ts";
 import { assistantRequest, endOfCallReport, statusUpdate, toolCallsMessage, transferDestinationRequest } from "../support/vapi-messages.ts";
 
@@ -71,6 +73,10 @@ describe("tool-calls", () => {
     const { json } = await capped.webhook(msg);
     expect(json.results?.map((r) => r.toolCallId)).toEqual(["c1", "c2", "c3"]);
     expect(json.results?.[2]?.error).toMatch(/too many tool calls/i);
+    expect(json.results?.[2]?.message).toMatchObject({
+      role: "system",
+      content: expect.stringMatching(/^The tool did not run because of how it was called/),
+    });
     expect(json.results?.[1]?.result).toBeDefined();
   });
 });
@@ -112,11 +118,14 @@ describe("other message types", () => {
     expect(json.message).toMatchObject({ type: "request-start" });
   });
 
-  it("answers transfer-destination-request with a spoken error when no destination is configured", async () => {
-    const none = await createTestApp({ toolsDir: fixtures });
+  it("answers transfer-destination-request with a truthful spoken error when no destination is configured", async () => {
+    // Monday noon in New York: open, so "call back during business hours" would be untrue.
+    const none = await createTestApp({ toolsDir: fixtures, clock: fixedClock("2026-01-05T17:00:00Z") });
     const { status, json } = await none.webhook(transferDestinationRequest());
     expect(status).toBe(200);
-    expect(json.error).toMatch(/nobody is available/);
+    expect(json).toEqual({ error: assistantConfig.handoff.unavailableMessage });
+    expect(json.error).toMatch(/can't connect you with a person/);
+    expect(json.error).not.toMatch(/business hours|nobody is available/);
   });
 
   it("acknowledges status-update with a string timestamp", async () => {

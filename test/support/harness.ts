@@ -117,4 +117,11 @@ export async function createTestApp(options: TestAppOptions = {}) {
   return { app, deps, logs, webhook };
 }
 
-export type ToolAnswer = { toolCallId: string; name: string; result?: string; error?: string };
+export type ToolAnswer = {
+  toolCallId: string;
+  name: string;
+  result?: string;
+  error?: string;
+  /** Vapi's per-result message: exact words, or with role system a hint to the model. */
+  message?: { type: string; content?: string; role?: string };
+};

@@ -71,8 +71,18 @@ describe("buildAssistant", () => {
     expect(a.serverMessages).toEqual(
       expect.arrayContaining(["tool-calls", "status-update", "end-of-call-report", "transfer-destination-request"]),
     );
-    expect(a.silenceTimeoutSeconds).toBe(assistantConfig.presets.scheduling.silenceTimeoutSeconds);
-    expect(a.hooks?.[0]).toMatchObject({ on: "customer.speech.timeout" });
+    expect(a).not.toHaveProperty("silenceTimeoutSeconds");
+    expect(a.hooks).toEqual([
+      expect.objectContaining({
+        on: "customer.speech.timeout",
+        options: expect.objectContaining({ timeoutSeconds: 8, triggerMaxCount: 2 }),
+      }),
+      {
+        on: "customer.speech.timeout",
+        options: { timeoutSeconds: assistantConfig.presets.scheduling.silenceTimeoutSeconds, triggerMaxCount: 1 },
+        do: [{ type: "tool", tool: { type: "endCall", messages: [expect.objectContaining({ type: "request-start", blocking: true })] } }],
+      },
+    ]);
   });
 
   it("writes Liquid placeholders and tool ids for an assistant stored in Vapi", () => {

@@ -1,7 +1,9 @@
 // Protects human handoff routing: department, reason and keyword rules, business hours and the fallback destination.
 import { describe, expect, it } from "vitest";
+import assistantConfig from "../../assistant.config.ts";
 import type { HandoffSettings } from "../../src/assistant/handoff.ts";
 import { decideTransfer, readTransferRequest } from "../../src/assistant/handoff.ts";
+import { transfersLine } from "../../src/runtime/start-node-server.ts";
 
 const settings: HandoffSettings = {
   handoff: {
@@ -88,5 +90,22 @@ describe("readTransferRequest", () => {
       "driver here",
     );
     expect(readTransferRequest({})).toEqual({ department: undefined, reason: undefined, recentCallerText: "" });
+  });
+});
+
+describe("the start-up banner's transfers line", () => {
+  const assistant = { ...assistantConfig, handoff: settings.handoff };
+
+  it("lists each destination with the departments it serves, and who reaches nobody", () => {
+    expect(transfersLine({ assistant }, { TRANSFER_NUMBER: "+15559999999" })).toBe(
+      "+15550000001 (billing); sip:dispatch@pbx.example.com (dispatch); +15559999999 (support, others)",
+    );
+    expect(transfersLine({ assistant }, { TRANSFER_NUMBER: undefined })).toBe(
+      "+15550000001 (billing); sip:dispatch@pbx.example.com (dispatch); nobody (support, others)",
+    );
+  });
+
+  it("says plainly when no transfer is configured", () => {
+    expect(transfersLine({}, { TRANSFER_NUMBER: undefined })).toMatch(/^not configured \(set TRANSFER_NUMBER\)/);
   });
 });

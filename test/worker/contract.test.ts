@@ -55,7 +55,11 @@ describe("tool-calls", () => {
 
   it("answers within the tool's budget with its timeout sentence", async () => {
     const { json } = await webhook(toolCallsMessage([{ id: "w_h", name: "slow", args: { ms: 5_000 } }]));
-    expect(json.results).toEqual([{ toolCallId: "w_h", name: "slow", error: "The slow system did not answer in time." }]);
+    const sentence = "The slow system did not answer in time.";
+    // The tool's own timeout sentence is spoken as written (a per-result request-failed message).
+    expect(json.results).toEqual([
+      { toolCallId: "w_h", name: "slow", error: sentence, message: { type: "request-failed", content: sentence } },
+    ]);
   });
 });
 

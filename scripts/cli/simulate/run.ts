@@ -1,11 +1,21 @@
 /**
  * Plays a scenario against a Switchboard server (local or deployed) the way Vapi would during a
  * real call: same message shapes, same authentication, one request per step. Reports each
- * step's latency and what the caller would hear (the first message, tool filler phrases, the
- * failure message, the transfer announcement) and checks the scenario's expectations.
+ * step's latency and what the caller would hear (the first message, tool filler phrases, what is
+ * spoken after each result by Vapi's rules in speaking-rules.ts, the transfer announcement) and
+ * checks the scenario's expectations.
  */
 import { type HmacSettings, signHmac } from "../../../src/vapi/auth.ts";
 import type { Scenario, ScenarioStep } from "./scenario.ts";
+import {
+  describeHeard,
+  type Heard,
+  heardAfter,
+  heardAtStart,
+  heardWhileWaiting,
+  type VapiToolMessage,
+  type VapiToolResult,
+} from "./speaking-rules.ts";
 
 export interface SimulatorAuth {
   /** Sent as `x-vapi-secret`, like a Vapi server URL secret. */
@@ -40,6 +50,8 @@ export interface StepReport {
   heard: string[];
   /** What the model receives (tool results), or other facts worth showing. */
   notes: string[];
+  /** Per tool call: who speaks after its answer, by Vapi's rules. */
+  spoken: { tool: string; outcome: "result" | "error"; heard: Heard }[];
   failures: string[];
 }
 
@@ -50,8 +62,6 @@ export interface SimulationReport {
   failures: string[];
   ok: boolean;
 }
-
-type ToolInfo = { start?: string; delayed?: { content: string; afterMs: number }; failed?: string };
 
 /** Vapi's hard limit for answering assistant-request. */
 const ASSISTANT_REQUEST_LIMIT_MS = 7_500;
@@ -70,7 +80,7 @@ export async function runScenario(scenario: Scenario, options: SimulatorOptions)
     customer: { number: scenario.caller },
   };
   const conversation: { role: "bot" | "user"; message: string }[] = [];
-  const toolInfo = new Map<string, ToolInfo>();
+  const toolMessages = new Map<string, VapiToolMessage[]>();
   let last: unknown;
   let toolCallCounter = 0;
   const steps: StepReport[] = [];
@@ -80,7 +90,14 @@ export async function runScenario(scenario: Scenario, options: SimulatorOptions)
     if (step.say) conversation.push({ role: "user", message: step.say });
     const base = { timestamp: Date.now(), call, customer: call.customer };
     let message: Record<string, unknown>;
-    const calls: { id: string; name: string; expect?: "result" | "error"; contains?: string }[] = [];
+    const calls: {
+      id: string;
+      name: string;
+      args: Record<string, unknown>;
+      expect?: "result" | "error";
+      contains?: string;
+      heard?: "model" | "words";
+    }[] = [];
     switch (step.type) {
       case "assistant-request":
         message = { type: "assistant-request", ...base, call: { ...call, status: "ringing" } };
@@ -91,8 +108,9 @@ export async function runScenario(scenario: Scenario, options: SimulatorOptions)
       case "tool-calls": {
         const list = step.calls.map((c) => {
           const id = `call_sim_${++toolCallCounter}_${crypto.randomUUID().slice(0, 8)}`;
-          calls.push({ id, name: c.name, ...(c.expect ? { expect: c.expect } : {}), ...(c.contains ? { contains: c.contains } : {}) });
-          return { id, type: "function", function: { name: c.name, arguments: JSON.stringify(resolveArgs(c.arguments, last)) } };
+          const args = resolveArgs(c.arguments, last);
+          calls.push({ id, name: c.name, args, ...pickDefined({ expect: c.expect, contains: c.contains, heard: c.heard }) });
+          return { id, type: "function", function: { name: c.name, arguments: JSON.stringify(args) } };
         });
         message = {
           type: "tool-calls",
@@ -147,6 +165,7 @@ export async function runScenario(scenario: Scenario, options: SimulatorOptions)
 
     const heard: string[] = [];
     const notes: string[] = [];
+    const spoken: StepReport["spoken"] = [];
     if (step.type === "assistant-request" && httpStatus === 200) {
       const assistant = json.assistant as { firstMessage?: string; name?: string; model?: { tools?: unknown[] } } | undefined;
       const variables = (json.assistantOverrides as { variableValues?: Record<string, string> } | undefined)?.variableValues ?? {};
@@ -159,14 +178,16 @@ export async function runScenario(scenario: Scenario, options: SimulatorOptions)
       if (first) conversation.push({ role: "bot", message: first });
       notes.push(assistant?.name ? `assistant ${assistant.name}` : `assistant id ${String(json.assistantId ?? "?")}`);
       notes.push(variables.callerName ? `personalized for ${variables.callerName}` : "not personalized");
-      for (const tool of assistant?.model?.tools ?? []) readToolInfo(tool, toolInfo);
+      for (const tool of assistant?.model?.tools ?? []) readToolMessages(tool, toolMessages);
     }
     if (step.type === "tool-calls") {
-      const results = Array.isArray(json.results) ? (json.results as { toolCallId?: string; result?: string; error?: string }[]) : [];
+      const results = Array.isArray(json.results) ? (json.results as (VapiToolResult & { toolCallId?: string })[]) : [];
       for (const c of calls) {
-        const info = toolInfo.get(c.name) ?? {};
-        if (info.start) heard.push(info.start);
-        if (info.delayed && latencyMs >= info.delayed.afterMs) heard.push(info.delayed.content);
+        const messages = toolMessages.get(c.name) ?? [];
+        const context = { args: c.args, language: scenario.language };
+        const start = heardAtStart(messages, context);
+        if (start) heard.push(start.text);
+        heard.push(...heardWhileWaiting(messages, context, latencyMs));
         const answer = results.find((r) => r.toolCallId === c.id);
         if (!answer) {
           failures.push(`${c.name}: no result with toolCallId ${c.id} (Vapi would say nothing)`);
@@ -175,10 +196,20 @@ export async function runScenario(scenario: Scenario, options: SimulatorOptions)
         const outcome = typeof answer.error === "string" ? "error" : "result";
         const text = answer.error ?? answer.result ?? "";
         notes.push(`${c.name} → ${outcome}: ${text}`);
-        if (outcome === "error" && info.failed) heard.push(info.failed);
+        const after = heardAfter(answer, messages, context);
+        spoken.push({ tool: c.name, outcome, heard: after });
+        if (after.by === "words") {
+          heard.push(after.text);
+          conversation.push({ role: "bot", message: after.text });
+        } else notes.push(`then: ${describeHeard(after)}`);
         if (outcome === "result") last = parseMaybeJson(text);
         if (c.expect && c.expect !== outcome) failures.push(`${c.name}: expected a ${c.expect}, got ${outcome}: ${text}`);
         if (c.contains && !text.includes(c.contains)) failures.push(`${c.name}: expected the answer to contain "${c.contains}"`);
+        if (c.heard && c.heard !== after.by) {
+          failures.push(
+            `${c.name}: expected the caller to hear ${c.heard === "model" ? "the model's answer" : "fixed words"}, got ${describeHeard(after)}`,
+          );
+        }
       }
     }
     if (step.type === "transfer-destination-request") {
@@ -192,7 +223,7 @@ export async function runScenario(scenario: Scenario, options: SimulatorOptions)
         failures.push(`expected transfer to ${step.expect}, got ${target ?? "a refusal"}`);
     }
 
-    const report: StepReport = { index: i + 1, type: step.type, httpStatus, latencyMs, heard, notes, failures };
+    const report: StepReport = { index: i + 1, type: step.type, httpStatus, latencyMs, heard, notes, spoken, failures };
     steps.push(report);
     const label = step.type === "tool-calls" ? `tool-calls ${calls.map((c) => c.name).join(", ")}` : step.type;
     print(`${String(i + 1).padStart(2)}. ${label.padEnd(44)} HTTP ${httpStatus || "---"} ${latencyMs.toFixed(1).padStart(8)} ms`);
@@ -219,18 +250,14 @@ async function authHeaders(auth: SimulatorAuth, body: string): Promise<Record<st
   return auth.secret ? { "x-vapi-secret": auth.secret } : {};
 }
 
-function readToolInfo(tool: unknown, into: Map<string, ToolInfo>) {
-  const t = tool as { function?: { name?: string }; messages?: { type: string; content?: string; timingMilliseconds?: number }[] };
+function readToolMessages(tool: unknown, into: Map<string, VapiToolMessage[]>) {
+  const t = tool as { function?: { name?: string }; messages?: VapiToolMessage[] };
   const name = t.function?.name;
-  if (!name) return;
-  const info: ToolInfo = {};
-  for (const m of t.messages ?? []) {
-    if (!m.content) continue;
-    if (m.type === "request-start") info.start = m.content;
-    if (m.type === "request-response-delayed") info.delayed = { content: m.content, afterMs: m.timingMilliseconds ?? 1500 };
-    if (m.type === "request-failed") info.failed = m.content;
-  }
-  into.set(name, info);
+  if (name) into.set(name, Array.isArray(t.messages) ? t.messages : []);
+}
+
+function pickDefined<T extends Record<string, unknown>>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /** Replaces "{{last.a.0.b}}" strings with that path of the previous tool result (keeping its type). */

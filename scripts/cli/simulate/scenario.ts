@@ -14,6 +14,8 @@ const toolCall = z.object({
   /** What the answer must be: a `result` or an `error`; `contains` must appear in it. */
   expect: z.enum(["result", "error"]).optional(),
   contains: z.string().optional(),
+  /** Who the caller must hear after the answer, by Vapi's rules: the model's own answer, or fixed words. */
+  heard: z.enum(["model", "words"]).optional(),
 });
 
 export const stepSchema = z.discriminatedUnion("type", [
@@ -39,6 +41,8 @@ export const scenarioSchema = z.object({
   description: z.string().optional(),
   /** The caller's number (E.164), as Vapi reports it. */
   caller: z.string().default("+15550100000"),
+  /** The call's language, for tool messages with per-language `contents`. */
+  language: z.string().default("en"),
   phoneNumberId: z.string().optional(),
   steps: z.array(stepSchema).min(1),
 });

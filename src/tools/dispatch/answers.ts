@@ -1,16 +1,66 @@
-/** The answers a tool call can get: results, spoken errors and the fixed sentences, always on one line. */
+/**
+ * The answers a tool call can get, always on one line, in the three spoken outcomes of ADR 10:
+ *
+ * | outcome                                  | sent to Vapi                                         | the caller hears                                 |
+ * | ---------------------------------------- | ---------------------------------------------------- | ------------------------------------------------ |
+ * | result                                   | `result` (+ `message` request-complete: sayExactly)  | the model, or the dictated / `complete` words    |
+ * | outcome the model must act on            | `error` + `message` request-failed, role system      | the model, with a hint (never the `failed` words) |
+ * | our failure (bug, system down, timeout)  | `error` (+ `message` request-failed: timeoutMessage) | the tool's fixed `failed` words, else the model  |
+ *
+ * Vapi speaks, in order: the result's own `message` of the matching type, the tool's message of
+ * that type, the model (SDK `ToolCallResult`). A `role: "system"` message is a hint to the model
+ * instead of words, so an outcome's own message keeps the tool's fixed `failed` words from
+ * playing over "not found".
+ */
 import type { z } from "zod";
 import type { ToolErrorKind } from "../../telemetry/metrics.ts";
 import type { CallFacts, NormalizedToolCall } from "../../vapi/envelope.ts";
-import { isFailure, SpokenError, type ToolDefinition, type ToolReturn } from "../define-tool.ts";
+import { isExactWords, isFailure, SpokenError, type ToolDefinition, type ToolReturn } from "../define-tool.ts";
 import type { DispatcherDeps } from "./context.ts";
 
+/** Vapi's per-result `message` (`ToolCallResultSpokenMessage`): exact words, or with role system a hint to the model. */
+export interface SpokenMessage {
+  type: "request-complete" | "request-failed";
+  content: string;
+  role?: "system";
+}
+
 /** One entry of Vapi's `results` array: `result` on success, `error` on failure, always one line. */
-export type ToolCallAnswer = { toolCallId: string; name: string; result: string } | { toolCallId: string; name: string; error: string };
+export type ToolCallAnswer =
+  | { toolCallId: string; name: string; result: string; message?: SpokenMessage }
+  | { toolCallId: string; name: string; error: string; message?: SpokenMessage };
 
 export const APOLOGY = "Sorry, something went wrong on our side. Please try again in a moment, or I can connect you with a person.";
 export const DEFAULT_TIMEOUT_MESSAGE =
   "Sorry, that is taking longer than it should. Please try again in a moment, or I can connect you with a person.";
+
+/** Vapi's limit on a tool message's `content`. */
+export const MAX_SPOKEN_CHARS = 1000;
+
+/** The hints that let the model answer an error itself (role system), by what the error is. */
+export const HINTS = {
+  /** The tool answered: not found, taken, needs a choice. */
+  outcome:
+    "This error is an answer for the caller, not a system problem: tell them in one short sentence what it means and offer what it suggests.",
+  /** The model called the tool wrongly: bad arguments, an unknown tool, too many calls at once. */
+  modelMistake:
+    "The tool did not run because of how it was called (see the error): correct the call and try again, or ask the caller for what is missing. Do not mention a system problem.",
+  /** Refused on purpose: a card number, too many changes, a reused request id. */
+  refused:
+    "The tool call was refused for the reason in the error: tell the caller that reason in one short sentence and offer what it suggests.",
+} as const;
+
+export type Hint = keyof typeof HINTS;
+
+/** Which hint an error of each kind carries; internal failures and timeouts carry none (the `failed` words play). */
+const HINT_FOR: Record<ToolErrorKind, Hint | undefined> = {
+  failure: "outcome",
+  validation: "modelMistake",
+  unknown_tool: "modelMistake",
+  rejected: "refused",
+  internal: undefined,
+  timeout: undefined,
+};
 
 /** An answer plus, for errors, why: the kind feeds metrics and traces, never the response. */
 export interface Answered {
@@ -18,14 +68,33 @@ export interface Answered {
   errorKind?: ToolErrorKind;
 }
 
-export function storedAnswer(call: NormalizedToolCall, response: { result?: string; error?: string }): Answered {
-  return typeof response.error === "string"
-    ? answerError(call, response.error, "failure")
-    : { answer: { toolCallId: call.toolCallId, name: call.name, result: response.result ?? "" } };
+/** The form an answer is stored in for side-effecting tools, so a redelivery gets the same answer. */
+export type StoredResponse = { result?: string; error?: string; message?: SpokenMessage };
+
+export function storedResponse(answer: ToolCallAnswer): StoredResponse {
+  const { toolCallId: _id, name: _name, ...rest } = answer;
+  return rest;
+}
+
+export function storedAnswer(call: NormalizedToolCall, response: StoredResponse): Answered {
+  const ids = { toolCallId: call.toolCallId, name: call.name };
+  const message = response.message ? { message: response.message } : {};
+  if (typeof response.error === "string") {
+    // Only outcomes and `unavailable()` are stored: throws and timeouts roll the claim back.
+    return {
+      answer: { ...ids, error: response.error, ...message },
+      errorKind: response.message?.role === "system" ? "failure" : "internal",
+    };
+  }
+  return { answer: { ...ids, result: response.result ?? "", ...message } };
 }
 
 export function timedOut(call: NormalizedToolCall, tool: ToolDefinition): Answered {
-  return answerError(call, tool.timeoutMessage ?? DEFAULT_TIMEOUT_MESSAGE, "timeout");
+  const answered = answerError(call, tool.timeoutMessage ?? DEFAULT_TIMEOUT_MESSAGE, "timeout");
+  // A tool's own timeout sentence is meant to be heard as written, over its `failed` words.
+  return tool.timeoutMessage
+    ? withMessage(answered, { type: "request-failed", content: oneLine(tool.timeoutMessage, MAX_SPOKEN_CHARS) })
+    : answered;
 }
 
 export function answerThrown(
@@ -41,13 +110,30 @@ export function answerThrown(
 }
 
 export function toAnswer(call: NormalizedToolCall, value: ToolReturn, maxChars: number): Answered {
-  if (isFailure(value)) return answerError(call, withDetails(value.message, value.details), "failure", maxChars);
+  if (isFailure(value)) {
+    return answerError(call, withDetails(value.message, value.details), value.kind === "outcome" ? "failure" : "internal", maxChars);
+  }
+  if (isExactWords(value)) {
+    const answered = toAnswer(call, value.result, maxChars);
+    return withMessage(answered, { type: "request-complete", content: oneLine(value.words, MAX_SPOKEN_CHARS) });
+  }
   const text = typeof value === "string" ? value : JSON.stringify(value);
   return { answer: { toolCallId: call.toolCallId, name: call.name, result: oneLine(text ?? "", maxChars) } };
 }
 
-export function answerError(call: NormalizedToolCall, message: string, errorKind: ToolErrorKind, maxChars = 2000): Answered {
-  return { answer: { toolCallId: call.toolCallId, name: call.name, error: oneLine(message, maxChars) }, errorKind };
+/**
+ * An `error` answer. Errors the model must act on carry a role-system `request-failed` message
+ * (the hint for their kind, or the one given), so the tool's fixed `failed` words never play over them.
+ */
+export function answerError(call: NormalizedToolCall, text: string, errorKind: ToolErrorKind, maxChars = 2000, hint?: Hint): Answered {
+  const answer: ToolCallAnswer = { toolCallId: call.toolCallId, name: call.name, error: oneLine(text, maxChars) };
+  hint ??= HINT_FOR[errorKind];
+  if (hint) answer.message = { type: "request-failed", role: "system", content: HINTS[hint] };
+  return { answer, errorKind };
+}
+
+function withMessage(answered: Answered, message: SpokenMessage): Answered {
+  return { ...answered, answer: { ...answered.answer, message } };
 }
 
 function withDetails(message: string, details?: Record<string, unknown>): string {

@@ -32,6 +32,8 @@ export interface DispatcherDeps {
   callerMemoryTtlMs: number;
   /** After this many failed tool calls in one call, error results tell the model to offer a transfer. */
   failuresBeforeHandoff: number;
+  /** False when no transfer destination is configured: the advice after repeated failures then offers no person. */
+  transfersAvailable?: boolean;
 }
 
 export type LazyAbort = ReturnType<typeof lazyAbortController>;

@@ -6,7 +6,7 @@
 import { CALL_STATE_KEYS, type CallState, callStateKey, createCallState } from "../../services/call-state.ts";
 import type { ToolErrorKind } from "../../telemetry/metrics.ts";
 import type { CallFacts, NormalizedToolCall } from "../../vapi/envelope.ts";
-import { answerError, oneLine, type ToolCallAnswer } from "./answers.ts";
+import { answerError, MAX_SPOKEN_CHARS, oneLine, type ToolCallAnswer } from "./answers.ts";
 import type { DispatcherDeps } from "./context.ts";
 import { runOne } from "./run-call.ts";
 
@@ -22,6 +22,8 @@ export function dispatchToolCalls(deps: DispatcherDeps, facts: CallFacts, calls:
               call,
               `Too many tool calls in one message; at most ${deps.maxCallsPerMessage} are run. Please ask again.`,
               "rejected",
+              undefined,
+              "modelMistake",
             );
       if (errorKind && errorKind !== "timeout" && errorKind !== "internal" && errorKind !== "failure") {
         // Tool-level outcomes are counted in runOne; these never reached a tool.
@@ -43,9 +45,15 @@ const COUNTS_TOWARDS_HANDOFF = new Set<ToolErrorKind>(["internal", "timeout", "v
 export const HANDOFF_HINT =
   "Several lookups have failed during this call: apologize briefly and offer to transfer the caller to a person (use transferCall if they agree).";
 
+/** The same advice where no transfer destination is configured: offering a person would be untrue. */
+export const NO_TRANSFER_HINT =
+  "Several lookups have failed during this call: apologize briefly, offer to help another way, and suggest calling back later; transfers to a person are not available on this line.";
+
 /**
  * Counts a failed tool call in the per-call state (once per toolCallId, however often Vapi
  * re-delivers it) and, from the configured threshold on, tells the model to offer a transfer.
+ * The advice goes in a role-system `request-failed` message: it takes precedence over the tool's
+ * fixed `failed` words, so the model gets to make the offer instead of a fixed apology ending the turn.
  */
 async function withHandoffHint(
   deps: DispatcherDeps,
@@ -64,7 +72,9 @@ async function withHandoffHint(
     if (first && failures === deps.failuresBeforeHandoff && !(await callState.get(CALL_STATE_KEYS.handoff))) {
       await callState.set(CALL_STATE_KEYS.handoff, { reason: "tool-failures" });
     }
-    return { ...answer, error: oneLine(`${answer.error} ${HANDOFF_HINT}`, deps.maxResultChars) };
+    const advice = deps.transfersAvailable === false ? NO_TRANSFER_HINT : HANDOFF_HINT;
+    const content = answer.message?.role === "system" ? `${answer.message.content} ${advice}` : advice;
+    return { ...answer, message: { type: "request-failed", role: "system", content: oneLine(content, MAX_SPOKEN_CHARS) } };
   } catch (err) {
     deps.logger.warn("could not count a tool failure", { callId: facts.callId, toolCallId: call.toolCallId, err });
     return answer;

@@ -4,7 +4,7 @@ import { toolCalls } from "../../db/schema/index.ts";
 import type { CallState } from "../../services/call-state.ts";
 import type { CallFacts, NormalizedToolCall } from "../../vapi/envelope.ts";
 import type { ToolDefinition } from "../define-tool.ts";
-import { type Answered, answerError, storedAnswer, timedOut, toAnswer } from "./answers.ts";
+import { type Answered, answerError, storedAnswer, storedResponse, timedOut, toAnswer } from "./answers.ts";
 import { type DispatcherDeps, type Hook, type LazyAbort, makeContext, type RunState, runHooks } from "./context.ts";
 
 class RolledBack extends Error {}
@@ -64,7 +64,7 @@ export async function runIdempotent(
         .update(toolCalls)
         .set({
           outcome: "error" in answer ? "error" : "result",
-          response: "error" in answer ? { error: answer.error } : { result: answer.result },
+          response: storedResponse(answer),
           durationMs: Math.round(performance.now() - started),
         })
         .where(eq(toolCalls.toolCallId, call.toolCallId));
