@@ -62,7 +62,7 @@ describe("npm start on the embedded defaults", () => {
     expect(res.status).toBe(200);
     const json = (await res.json()) as { results: { toolCallId: string; result: string }[] };
     expect(json.results[0]?.toolCallId).toBe("e2e_1");
-    expect(JSON.parse(json.results[0]!.result)).toMatchObject({ day: "Monday", hours: "08:00 to 18:00" });
+    expect(JSON.parse(json.results[0]!.result)).toMatchObject({ day: "Monday", hours: "8 AM to 6 PM" });
   });
 
   it("serves a tool call authenticated with the printed secret, and refuses one without", async () => {

@@ -62,7 +62,7 @@ describe("runScenario", () => {
     expect(report.steps.every((s) => typeof s.latencyMs === "number" && s.latencyMs >= 0)).toBe(true);
     expect(report.steps[0]?.heard).toEqual(["Thanks for calling Switchboard Demo Co. How can I help?"]);
     expect(report.steps[2]?.heard).toEqual([]);
-    expect(report.steps[2]?.notes[0]).toContain('get_business_hours → result: {"day":"Saturday","hours":"09:00 to 13:00"');
+    expect(report.steps[2]?.notes[0]).toContain('get_business_hours → result: {"day":"Saturday","hours":"9 AM to 1 PM"');
     expect(report.steps[3]?.notes).toEqual(["transfer to +15557654321"]);
     expect(lines.some((l) => l.includes("hears:"))).toBe(true);
 

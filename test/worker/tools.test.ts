@@ -23,7 +23,7 @@ const domainCases: DomainCase[] = [
     domain: "business hours",
     tool: "get_business_hours",
     args: { day: "Saturday" },
-    check: (result) => expect(result).toEqual({ day: "Saturday", hours: "09:00 to 13:00", timeZone: "America/New_York" }),
+    check: (result) => expect(result).toMatchObject({ day: "Saturday", hours: "9 AM to 1 PM" }),
   },
 ];
 
