@@ -137,7 +137,8 @@ describe("rate limit on side-effecting tools", () => {
     });
     const caller = `+1555${Math.floor(Math.random() * 1e7)}`;
     const note = (id: string, who = caller) =>
-      limited.webhook(toolCallsMessage([{ id, name: "record_note", args: { note: `rl-${id}` } }], { caller: who }));
+      // A redelivery is the same toolCallId in the same call.
+      limited.webhook(toolCallsMessage([{ id, name: "record_note", args: { note: `rl-${id}` } }], { caller: who, callId: `call-${id}` }));
     const prefix = `rl_${Math.random().toString(36).slice(2)}`;
     const first = await note(`${prefix}_1`);
     await note(`${prefix}_2`);
