@@ -1,21 +1,27 @@
 // Protects changes to one appointment made at the same time (a cancel and a reschedule in one message): each applies only to the appointment as the caller heard it, so exactly one succeeds, the other says what happened, and the row matches what was said.
 import { eq, sql } from "drizzle-orm";
 import postgres from "postgres";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appointments } from "../../src/db/schema/index.ts";
 import { callTool, givenSlots, uniquePhone } from "../support/business.ts";
-import { createTestApp, type TestApp, testDatabase } from "../support/harness.ts";
+import { createTestApp, type TestApp } from "../support/harness.ts";
+import { startPrivatePostgres } from "../support/private-stack.ts";
 import { testCallId, toolCallsMessage } from "../support/vapi-messages.ts";
 
 let t: TestApp;
+// A private Postgres: the test holds a row lock on a connection of its own while the tools'
+// transactions queue behind it, which the embedded database (one connection) cannot serve.
+let pg: Awaited<ReturnType<typeof startPrivatePostgres>>;
 let locker: postgres.Sql;
 beforeAll(async () => {
-  t = await createTestApp({ env: { TOOL_BUDGET_MS: "10000", SIDE_EFFECT_LIMIT_PER_MINUTE: "0", LOG_LEVEL: "warn" } });
-  locker = postgres(inject("databaseUrl"), { max: 1, onnotice: () => {} });
-});
+  pg = await startPrivatePostgres();
+  t = await createTestApp({ db: pg.database.db, env: { TOOL_BUDGET_MS: "10000", SIDE_EFFECT_LIMIT_PER_MINUTE: "0", LOG_LEVEL: "warn" } });
+  locker = postgres(pg.url, { max: 1, onnotice: () => {} });
+}, 60_000);
 afterAll(async () => {
   await locker?.end();
-});
+  await pg?.destroy();
+}, 60_000);
 
 /**
  * Holds the appointment's row locked, so the tools' updates queue behind the lock in the order
@@ -36,7 +42,7 @@ async function holdRow(code: string) {
     expect
       .poll(
         async () => {
-          const rows = await testDatabase().db.execute<{ pid: number; blockers: number[] }>(
+          const rows = await pg.database.db.execute<{ pid: number; blockers: number[] }>(
             sql`select pid, pg_blocking_pids(pid) as blockers from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()`,
           );
           const queued = new Set<number>([me]);
@@ -73,8 +79,7 @@ async function bookedAppointment() {
 const send = (caller: string, callId: string, name: string, args: Record<string, unknown>) =>
   t.webhook(toolCallsMessage([{ name, args }], { caller, callId })).then((r) => r.json.results![0]!);
 
-const rowOf = async (code: string) =>
-  (await testDatabase().db.select().from(appointments).where(eq(appointments.confirmationCode, code)))[0]!;
+const rowOf = async (code: string) => (await pg.database.db.select().from(appointments).where(eq(appointments.confirmationCode, code)))[0]!;
 
 describe("a cancel and a reschedule of one appointment at the same time", () => {
   it("cancel first: the appointment is cancelled where it was, and the reschedule says so and moves nothing", async () => {

@@ -2,22 +2,27 @@
 import { fileURLToPath } from "node:url";
 import { sql } from "drizzle-orm";
 import postgres from "postgres";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_TIMEOUT_MESSAGE } from "../../src/tools/dispatch/answers.ts";
-import { createTestApp, type TestApp, type ToolAnswer, testDatabase } from "../support/harness.ts";
+import { createTestApp, type TestApp, type ToolAnswer } from "../support/harness.ts";
+import { startPrivatePostgres } from "../support/private-stack.ts";
 import { testCallId, testToolCallId, toolCallsMessage } from "../support/vapi-messages.ts";
 
 const tools = fileURLToPath(new URL("../fixtures/gated-tools", import.meta.url));
 let t: TestApp;
+// A private Postgres: the test holds locks on a connection of its own while deliveries queue
+// behind them, which the embedded database (one connection) cannot serve.
+let pg: Awaited<ReturnType<typeof startPrivatePostgres>>;
 /** One connection of the test's own: it holds the gates (advisory locks) while deliveries queue behind them. */
 let gatekeeper: postgres.Sql;
 
 beforeAll(async () => {
-  t = await createTestApp({ toolsDir: tools, env: { SIDE_EFFECT_LIMIT_PER_MINUTE: "0", LOG_LEVEL: "warn" } });
-  const { db } = testDatabase();
+  pg = await startPrivatePostgres();
+  const { db } = pg.database;
+  t = await createTestApp({ toolsDir: tools, db, env: { SIDE_EFFECT_LIMIT_PER_MINUTE: "0", LOG_LEVEL: "warn" } });
   await db.execute(sql`create table if not exists test_notes (tool_call_id text not null, note text not null)`);
   // The commit gate: gated_note's answer names it, and the update storing that answer waits for it.
-  // Only gated_note's rows are affected; the trigger goes with the run's database.
+  // Only gated_note's rows are affected.
   await db.execute(sql`create or replace function test_commit_gate() returns trigger language plpgsql as $$
     begin
       perform pg_advisory_xact_lock_shared(((new.response->>'result')::jsonb->>'commitGate')::bigint);
@@ -25,12 +30,13 @@ beforeAll(async () => {
     end $$`);
   await db.execute(sql`create or replace trigger test_commit_gate before update on tool_calls for each row
     when (new.tool_name = 'gated_note' and new.response->>'result' like '%"commitGate"%') execute function test_commit_gate()`);
-  gatekeeper = postgres(inject("databaseUrl"), { max: 1, onnotice: () => {} });
-});
+  gatekeeper = postgres(pg.url, { max: 1, onnotice: () => {} });
+}, 60_000);
 
 afterAll(async () => {
   await gatekeeper?.end();
-});
+  await pg?.destroy();
+}, 60_000);
 
 let nextGate = 700_000 + Math.floor(Math.random() * 100_000);
 async function closedGate() {
@@ -55,7 +61,7 @@ function deliver(callId: string, id: string, args: Record<string, unknown>): Pro
 }
 
 const notes = async (note: string) =>
-  (await testDatabase().db.execute<{ n: number }>(sql`select count(*)::int as n from test_notes where note = ${note}`))[0]!.n;
+  (await pg.database.db.execute<{ n: number }>(sql`select count(*)::int as n from test_notes where note = ${note}`))[0]!.n;
 
 describe("duplicates of a delivery that commits after their own budget", () => {
   it("all hear the committed answer, however long the commit takes, and later ones replay it", async () => {

@@ -2,7 +2,7 @@
 import { randomUUID } from "node:crypto";
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ControlledService, freePort, startRedis } from "../../scripts/lab/lib/private-services.ts";
 import type { Cache, PendingBumps } from "../../src/cache/cache.ts";
 import { genKeys, MIRRORED_PREFIXES } from "../../src/cache/keys.ts";
@@ -15,9 +15,13 @@ import { createWorker } from "../../src/runtime/create-worker.ts";
 import { discoverTools } from "../../src/tools/discover.ts";
 import { callTool, givenSlots, uniquePhone } from "../support/business.ts";
 import { createTestApp, TEST_SECRET, type TestApp, type ToolAnswer } from "../support/harness.ts";
+import { startPrivatePostgres } from "../support/private-stack.ts";
 import { toolCallsMessage } from "../support/vapi-messages.ts";
 
+// Private Redis (paused, cut off, its clients killed) and Postgres (the Worker opens a pool per
+// request, more connections than the embedded database serves).
 let redis: ControlledService;
+let pg: Awaited<ReturnType<typeof startPrivatePostgres>>;
 let inspect: Redis;
 const closers: (() => Promise<void>)[] = [];
 
@@ -64,7 +68,7 @@ async function partition() {
 }
 
 beforeAll(async () => {
-  redis = await startRedis();
+  [redis, pg] = await Promise.all([startRedis(), startPrivatePostgres()]);
   inspect = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: (n) => Math.min(50 * n, 500) });
   inspect.on("error", () => {});
   await inspect.connect();
@@ -74,7 +78,8 @@ afterAll(async () => {
   for (const close of closers) await close().catch(() => {});
   inspect?.disconnect();
   await redis?.destroy();
-});
+  await pg?.destroy();
+}, 60_000);
 
 /** One Node server as production builds it: the fail-fast Redis cache behind the coherent mirror. */
 async function nodeInstance(prefix: string, url = redis.url): Promise<TestApp & { pending: PendingBumps }> {
@@ -90,7 +95,11 @@ async function nodeInstance(prefix: string, url = redis.url): Promise<TestApp & 
   closers.push(() => cache.close());
   await waitForRedis(raw.client);
   await active;
-  const app = await createTestApp({ cache, env: { TOOL_BUDGET_MS: "3000", SIDE_EFFECT_LIMIT_PER_MINUTE: "0", LOG_LEVEL: "warn" } });
+  const app = await createTestApp({
+    cache,
+    db: pg.database.db,
+    env: { TOOL_BUDGET_MS: "3000", SIDE_EFFECT_LIMIT_PER_MINUTE: "0", LOG_LEVEL: "warn" },
+  });
   return Object.assign(app, { pending: raw.pendingBumps });
 }
 
@@ -177,7 +186,7 @@ describe("Workers: per-request Redis clients (the Worker's code on Node)", () =>
   }
 
   const workerEnv = (prefix: string, extra: Env = {}): Env => ({
-    DATABASE_URL: inject("databaseUrl"),
+    DATABASE_URL: pg.url,
     REDIS_URL: redis.url,
     REDIS_KEY_PREFIX: prefix,
     VAPI_SECRET: TEST_SECRET,
@@ -192,7 +201,7 @@ describe("Workers: per-request Redis clients (the Worker's code on Node)", () =>
     const cache = createRedisCache({ url: redis.url, keyPrefix: prefix, commandTimeoutMs: 1000 });
     closers.push(() => cache.close());
     await waitForRedis(cache.client);
-    return givenSlots(await createTestApp({ cache }), hours);
+    return givenSlots(await createTestApp({ cache, db: pg.database.db }), hours);
   }
 
   const slotsOf = (answer: ToolAnswer) => (JSON.parse(answer.result!).slots as { slotId: string }[]).map((s) => s.slotId);
