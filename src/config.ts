@@ -11,6 +11,13 @@ const optionalString = z
 
 const intFrom = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
 
+/** A true/false switch: "true"/"1" or "false"/"0". */
+const flag = (def: boolean) =>
+  z
+    .enum(["true", "false", "1", "0"], { message: "must be true or false" })
+    .default(def ? "true" : "false")
+    .transform((v) => v === "true" || v === "1");
+
 export const configSchema = z.object({
   PORT: intFrom(3000, 0, 65535),
   HOST: z.string().default("0.0.0.0"),
@@ -36,6 +43,29 @@ export const configSchema = z.object({
   VAPI_HMAC_ENCODING: z.enum(["hex", "base64"]).default("hex"),
   VAPI_HMAC_PREFIX: z.string().default(""),
   VAPI_HMAC_TOLERANCE_SECONDS: intFrom(300, 1, 86_400),
+  VAPI_HMAC_INCLUDE_TIMESTAMP: flag(true).describe(
+    'Whether the HMAC signature covers "{timestamp}.{body}" (true) or the raw body alone (false, Vapi\'s includeTimestamp: false; no replay window then). Used by verification and by the credential `npm run vapi -- apply` creates.',
+  ),
+  VAPI_SERVER_AUTH: z
+    .enum(["credential", "header"])
+    .default("credential")
+    .describe(
+      "How Vapi authenticates to this server in everything Switchboard configures (tools, assistants, the phone number): `credential` references a Vapi credential by id (VAPI_CREDENTIAL_ID, or the one `npm run vapi -- apply` creates); `header` puts the secret itself into each server's `headers` as x-vapi-secret (legacy; the secret then travels inside Vapi payloads).",
+    ),
+  VAPI_CREDENTIAL_TYPE: z
+    .enum(["bearer", "hmac"])
+    .default("bearer")
+    .describe(
+      "The kind of Vapi credential `npm run vapi -- apply` creates or updates: `bearer` sends the shared secret (VAPI_SECRET) in VAPI_BEARER_HEADER; `hmac` signs each request with VAPI_HMAC_SECRET using the VAPI_HMAC_* settings.",
+    ),
+  VAPI_BEARER_HEADER: z
+    .string()
+    .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "must be an HTTP header name such as Authorization or X-Switchboard-Token")
+    .default("Authorization")
+    .describe("The header a bearer credential sends its token in (Vapi's headerName); also accepted by verification."),
+  VAPI_BEARER_PREFIX: flag(true).describe(
+    "Whether a bearer credential's header value starts with \"Bearer \" (Vapi's bearerPrefixEnabled); verification expects the same form in VAPI_BEARER_HEADER.",
+  ),
   MAX_BODY_BYTES: intFrom(8 * 1024 * 1024, 1024, 100 * 1024 * 1024),
   MAX_TOOL_CALLS_PER_MESSAGE: intFrom(16, 1, 1000),
   MAX_RESULT_CHARS: intFrom(4000, 100, 100_000),
@@ -64,6 +94,10 @@ export const configSchema = z.object({
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   API_TOKEN: optionalString.pipe(z.string().min(24, "must be at least 24 characters").optional()),
   DEMO_DATA: z.enum(["auto", "on", "off"]).default("auto"),
+  ALLOW_EMBEDDED_DATABASE: z
+    .enum(["true", "false", "1", "0"])
+    .default("false")
+    .transform((v) => v === "true" || v === "1"),
   PAYMENT_PROVIDER: z.enum(["link", "stripe"]).default("link"),
   PAYMENT_PAGE_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
   PAYMENT_LINK_SECRET: optionalString.pipe(z.string().min(16, "must be at least 16 characters").optional()),
@@ -84,6 +118,9 @@ const checkedConfigSchema = configSchema.superRefine((c, ctx) => {
     for (const name of ["STRIPE_SECRET_KEY", "STRIPE_SUCCESS_URL"] as const) {
       if (!c[name]) ctx.addIssue({ code: "custom", path: [name], message: "is required when PAYMENT_PROVIDER=stripe" });
     }
+  }
+  if (c.VAPI_CREDENTIAL_TYPE === "hmac" && !c.VAPI_HMAC_SECRET) {
+    ctx.addIssue({ code: "custom", path: ["VAPI_HMAC_SECRET"], message: "is required when VAPI_CREDENTIAL_TYPE=hmac" });
   }
   const twilio = ["TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM"] as const;
   if (twilio.some((n) => c[n]) && !twilio.every((n) => c[n])) {

@@ -6,4 +6,4 @@
 import { bundledTools } from "./generated/tools.ts";
 import { startServer } from "./runtime/start-node-server.ts";
 
-await startServer({ tools: bundledTools });
+await startServer({ tools: bundledTools, production: true });

@@ -1,7 +1,7 @@
-/** `npm run db:migrate`: applies pending migrations to DATABASE_URL (for real deployments). */
+/** `npm run db:migrate`: applies pending migrations to DATABASE_URL (for real deployments) and says which. */
 import { parseConfig } from "../../src/config.ts";
 import { createDatabase } from "../../src/db/client.ts";
-import { runMigrations } from "../../src/db/migrate.ts";
+import { migrationStatus, runMigrations } from "../../src/db/migrate.ts";
 
 const config = parseConfig(process.env);
 if (!config.DATABASE_URL) {
@@ -10,8 +10,17 @@ if (!config.DATABASE_URL) {
 }
 const { db, close } = createDatabase(config.DATABASE_URL, { max: 1 });
 try {
-  await runMigrations(db);
-  process.stdout.write("Migrations applied.\n");
+  const applied = await runMigrations(db);
+  const { applied: all } = await migrationStatus(db);
+  process.stdout.write(
+    applied.length > 0
+      ? `Applied ${applied.length} migration(s): ${applied.join(", ")}.\n`
+      : `The schema is current: nothing to apply (${all.length} migrations applied earlier, newest ${all.at(-1) ?? "none"}).\n`,
+  );
+} catch (err) {
+  const e = err as { message?: string; code?: string; cause?: { message?: string; code?: string } };
+  process.stderr.write(`Migrations failed: ${e.cause?.message ?? e.message} (${e.cause?.code ?? e.code ?? "no code"}).\n`);
+  process.exitCode = 1;
 } finally {
   await close();
 }

@@ -7,7 +7,7 @@
  */
 import type { Vapi } from "@vapi-ai/server-sdk";
 import type { ToolDefinition } from "../tools/define-tool.ts";
-import { SERVER_MESSAGES, type ServerTarget, serverFor } from "../vapi/server-target.ts";
+import { SERVER_MESSAGES, type ServerTarget, serverFieldFor } from "../vapi/server-target.ts";
 import { type CallerProfile, describeProfile, profileVariables } from "./caller-profile.ts";
 import type { AssistantConfig, AssistantDto, PresetName } from "./define.ts";
 import { toVapiTool } from "./vapi-tools.ts";
@@ -21,14 +21,6 @@ export interface BuildSettings {
   timeZone: string;
   defaultBudgetMs: number;
 }
-
-/**
- * Vapi retries a server request that fails at the network level (a restart, a dropped
- * connection) with this plan; Switchboard itself always answers 200, and every write it does
- * for a message is idempotent, so a retry is safe. The SDK types `type` as an object by
- * mistake; the API takes "fixed" or "exponential".
- */
-export const SERVER_BACKOFF_PLAN = { type: "exponential", maxRetries: 3, baseDelaySeconds: 1 } as unknown as Vapi.BackoffPlan;
 
 /** Vapi's transferCall without destinations: Vapi then asks this server (transfer-destination-request). */
 export const TRANSFER_CALL_TOOL: Vapi.OpenAiModelToolsItem.TransferCall = { type: "transferCall" };
@@ -104,7 +96,7 @@ export function buildAssistant(settings: BuildSettings, personalization: Persona
     ...(preset.analysisPlan ? { analysisPlan: preset.analysisPlan } : {}),
     ...(preset.artifactPlan ? { artifactPlan: preset.artifactPlan } : {}),
     serverMessages: [...SERVER_MESSAGES],
-    server: { ...serverFor(settings.target), backoffPlan: SERVER_BACKOFF_PLAN },
+    ...serverFieldFor(settings.target, { kind: "assistant" }),
     metadata: { preset: settings.preset },
   };
 }

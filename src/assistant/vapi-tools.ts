@@ -6,7 +6,7 @@
 import type { Vapi } from "@vapi-ai/server-sdk";
 import type { ToolDefinition } from "../tools/define-tool.ts";
 import { parametersJsonSchema } from "../tools/registry.ts";
-import { type ServerTarget, serverFor, timeoutSecondsFor } from "../vapi/server-target.ts";
+import { type ServerTarget, serverFieldFor } from "../vapi/server-target.ts";
 
 /** A tool as an inline Vapi function tool. */
 export function toVapiTool(tool: ToolDefinition, target: ServerTarget, defaultBudgetMs: number): Vapi.CreateFunctionToolDto {
@@ -22,7 +22,7 @@ export function toVapiTool(tool: ToolDefinition, target: ServerTarget, defaultBu
       description: tool.description,
       parameters: parametersJsonSchema(tool) as unknown as Vapi.OpenAiFunctionParameters,
     },
-    server: serverFor(target, timeoutSecondsFor(tool.budgetMs ?? defaultBudgetMs)),
+    ...serverFieldFor(target, { kind: "tool", budgetMs: tool.budgetMs ?? defaultBudgetMs }),
     ...(messages.length > 0 ? { messages } : {}),
     async: false,
   } as Vapi.CreateFunctionToolDto;

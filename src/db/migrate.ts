@@ -1,5 +1,7 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { sql } from "drizzle-orm";
 import { migrate } from "drizzle-orm/postgres-js/migrator";
 import type { Database } from "./client.ts";
 
@@ -12,7 +14,48 @@ export const migrationsFolder =
     .map((url) => fileURLToPath(url))
     .find((dir) => existsSync(dir)) ?? fileURLToPath(new URL("../../migrations", import.meta.url));
 
-/** Applies every pending migration. Safe to run repeatedly. Node only (it reads the folder). */
-export async function runMigrations(db: Database): Promise<void> {
-  await migrate(db, { migrationsFolder });
+/** Which migrations a database has and which it still needs, by their drizzle-kit tags. */
+export interface MigrationStatus {
+  applied: string[];
+  pending: string[];
+}
+
+interface JournalEntry {
+  tag: string;
+  when: number;
+}
+
+function journal(): JournalEntry[] {
+  const text = readFileSync(join(migrationsFolder, "meta", "_journal.json"), "utf8");
+  return (JSON.parse(text) as { entries: JournalEntry[] }).entries;
+}
+
+/**
+ * Reads the status the way drizzle's migrator decides it: a migration is pending when it is newer
+ * than the newest one recorded in `drizzle.__drizzle_migrations` (all are, before the first run).
+ */
+export async function migrationStatus(db: Database): Promise<MigrationStatus> {
+  const entries = journal();
+  let newest = -1;
+  try {
+    const rows = await db.execute<{ created_at: string | number }>(
+      sql`select created_at from drizzle.__drizzle_migrations order by created_at desc limit 1`,
+    );
+    if (rows[0]) newest = Number(rows[0].created_at);
+  } catch (err) {
+    // No migrations table yet (SQLSTATE 42P01 undefined table, 3F000 undefined schema): nothing applied.
+    const code = (err as { code?: string; cause?: { code?: string } }).cause?.code ?? (err as { code?: string }).code;
+    if (code !== "42P01" && code !== "3F000") throw err;
+  }
+  return {
+    applied: entries.filter((e) => e.when <= newest).map((e) => e.tag),
+    pending: entries.filter((e) => e.when > newest).map((e) => e.tag),
+  };
+}
+
+/** Applies every pending migration and returns the tags it applied. Safe to run repeatedly. Node only (it reads the folder). */
+export async function runMigrations(db: Database): Promise<string[]> {
+  const { pending } = await migrationStatus(db);
+  if (pending.length > 0) await migrate(db, { migrationsFolder });
+  return pending;
 }

@@ -13,7 +13,7 @@ import { createRetryQueue } from "../services/calls/retry-later.ts";
 import { withIncomingTrace } from "../telemetry/tracing.ts";
 import { verifyVapiRequest } from "../vapi/auth.ts";
 import { envelopeSchema } from "../vapi/envelope.ts";
-import type { ServerTarget } from "../vapi/server-target.ts";
+import { type ServerTarget, serverAuthFor } from "../vapi/server-target.ts";
 import { readBodyWithin } from "./body.ts";
 import { jsonError } from "./errors.ts";
 
@@ -110,5 +110,5 @@ export function vapiRoutes(deps: AppDeps) {
 }
 
 function serverTarget(deps: AppDeps, req: Request): ServerTarget {
-  return { url: webhookUrl(deps.config.PUBLIC_URL, req), secret: deps.auth.secret, credentialId: deps.config.VAPI_CREDENTIAL_ID };
+  return { url: webhookUrl(deps.config.PUBLIC_URL, req), auth: serverAuthFor(deps.config, deps.auth.secret) };
 }

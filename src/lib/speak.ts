@@ -1,7 +1,10 @@
 /**
- * What a caller hears: local times in the business's IANA zone ("Tuesday, March 3 at 2:30 PM"),
- * the UTC bounds of a local day for queries, and money. Nothing but Intl.
+ * What a caller hears: local times in the business's IANA zone ("Tuesday, March 3 at 2:30 PM",
+ * "today at 9 AM"), the UTC bounds of a local day for queries, days as callers say them, and
+ * money. Wall-clock to instant conversions go through @date-fns/tz, so daylight-saving gaps and
+ * zones whose clocks change at midnight resolve the way the zone's rules say.
  */
+import { TZDate } from "@date-fns/tz";
 
 const STYLES = {
   date: { weekday: "long", month: "long", day: "numeric" },
@@ -102,23 +105,17 @@ export function localHour(at: Date, timeZone: string): number {
   return localParts(at, timeZone).hour;
 }
 
-/** The UTC instant of a local wall-clock time in `timeZone` (DST gaps resolve forward). */
+/**
+ * The UTC instant of a local wall-clock time in `timeZone`. A time inside a daylight-saving gap
+ * resolves forward (2:30 AM on the spring-forward night is 3:30 AM); in the repeated hour of a
+ * fall-back night the first (daylight) instance is taken.
+ */
 export function zonedTime(date: string, hour: number, minute: number, timeZone: string): Date {
   const [y, m, d] = date.split("-").map(Number) as [number, number, number];
-  const wall = Date.UTC(y, m - 1, d, hour, minute);
-  // The zone's offset at the guess, then once more at the corrected instant (DST edges).
-  let utc = wall - offsetMs(new Date(wall), timeZone);
-  utc = wall - offsetMs(new Date(utc), timeZone);
-  return new Date(utc);
+  return new Date(new TZDate(y, m - 1, d, hour, minute, timeZone).getTime());
 }
 
-function offsetMs(at: Date, timeZone: string): number {
-  const p = localParts(at, timeZone);
-  const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
-  return asUtc - Math.floor(at.getTime() / 1000) * 1000;
-}
-
-/** UTC bounds [start, end) of a local calendar day. */
+/** UTC bounds [start, end) of a local calendar day (its first instant: 1 AM where midnight is skipped). */
 export function localDayBounds(date: string, timeZone: string): { start: Date; end: Date } {
   return { start: zonedTime(date, 0, 0, timeZone), end: zonedTime(addDays(date, 1), 0, 0, timeZone) };
 }
@@ -130,20 +127,96 @@ export function addDays(date: string, days: number): string {
   return next.toISOString().slice(0, 10);
 }
 
+const MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"];
+
+function weekdayIndex(word: string): number {
+  return WEEKDAYS.findIndex((w) => w === word || w.slice(0, 3) === word || (word.length >= 3 && w.startsWith(word)));
+}
+
+function monthIndex(word: string): number {
+  return MONTHS.findIndex((m) => m === word || (word.length >= 3 && m.startsWith(word)));
+}
+
+/** A month and day: the next one from today (a date already past this year means next year). */
+function nextMonthDay(month: number, day: number, today: string): string | undefined {
+  const year = Number(today.slice(0, 4));
+  for (const y of [year, year + 1]) {
+    const candidate = `${y}-${pad(month + 1)}-${pad(day)}`;
+    if (Number.isNaN(Date.parse(`${candidate}T00:00:00Z`)) || new Date(`${candidate}T00:00:00Z`).getUTCDate() !== day) return undefined;
+    if (candidate >= today) return candidate;
+  }
+  return undefined;
+}
+
 /**
- * Reads a day the way a caller says it: YYYY-MM-DD, "today", "tomorrow", or a weekday name
- * (the next one, today included). Returns YYYY-MM-DD, or undefined when it is none of these.
+ * Reads a day the way a caller says it: YYYY-MM-DD, "today", "tomorrow", "the day after
+ * tomorrow", a weekday ("friday", "this friday": the next one, today included; "next friday":
+ * the next one after today), or a month and day ("march 3", "3rd of march", "march 3rd").
+ * Returns YYYY-MM-DD, or undefined when it is none of these.
  */
 export function resolveDay(text: string, now: Date, timeZone: string): string | undefined {
-  const value = text.trim().toLowerCase();
+  const value = text
+    .trim()
+    .toLowerCase()
+    .replace(/[.,]/g, " ")
+    .replace(/\s+/g, " ")
+    .replace(/^(on|for) /, "")
+    .replace(/^the /, "");
   const today = localDate(now, timeZone);
-  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return Number.isNaN(Date.parse(`${value}T00:00:00Z`)) ? undefined : value;
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) {
+    const parsed = new Date(`${value}T00:00:00Z`);
+    return Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== value ? undefined : value;
+  }
   if (value === "today") return today;
   if (value === "tomorrow") return addDays(today, 1);
-  const weekday = WEEKDAYS.findIndex((w) => w === value || w.slice(0, 3) === value);
-  if (weekday < 0) return undefined;
-  const current = localParts(now, timeZone).weekday;
-  return addDays(today, (weekday - current + 7) % 7);
+  if (value === "day after tomorrow") return addDays(today, 2);
+  const weekday = /^(this |next |coming |this coming )?([a-z]+)$/.exec(value);
+  if (weekday) {
+    const index = weekdayIndex(weekday[2]!);
+    if (index >= 0) {
+      const ahead = (index - localParts(now, timeZone).weekday + 7) % 7;
+      return addDays(today, weekday[1] === "next " && ahead === 0 ? 7 : ahead);
+    }
+  }
+  const monthFirst = /^([a-z]+) (\d{1,2})(?:st|nd|rd|th)?$/.exec(value);
+  const dayFirst = /^(\d{1,2})(?:st|nd|rd|th)? (?:of )?([a-z]+)$/.exec(value);
+  const [monthWord, dayDigits] = monthFirst ? [monthFirst[1]!, monthFirst[2]!] : dayFirst ? [dayFirst[2]!, dayFirst[1]!] : [];
+  if (monthWord && dayDigits) {
+    const month = monthIndex(monthWord);
+    if (month >= 0) return nextMonthDay(month, Number(dayDigits), today);
+  }
+  return undefined;
+}
+
+/**
+ * A day as a caller hears it, relative to `now`: "today", "tomorrow", "yesterday", else
+ * "Tuesday, March 3", with the year when it is not this year ("Wednesday, January 1, 2020").
+ */
+export function speakDay(at: Date, now: Date, timeZone: string): string {
+  const day = localDate(at, timeZone);
+  const today = localDate(now, timeZone);
+  if (day === today) return "today";
+  if (day === addDays(today, 1)) return "tomorrow";
+  if (day === addDays(today, -1)) return "yesterday";
+  const date = speakDate(at, timeZone);
+  return day.slice(0, 4) === today.slice(0, 4) ? date : `${date}, ${day.slice(0, 4)}`;
+}
+
+/** "today at 2:30 PM", "Tuesday, March 3 at 9 AM": a day relative to `now` and a time. */
+export function speakDayTime(at: Date, now: Date, timeZone: string): string {
+  return `${speakDay(at, now, timeZone)} at ${speakTime(at, timeZone).replace(":00 ", " ")}`;
+}
+
+/** A wall-clock "HH:MM" (24-hour) as spoken: "08:00" is "8 AM", "18:30" is "6:30 PM", "12:00" is "noon". */
+export function speakClock(hhmm: string): string {
+  const match = /^(\d{1,2}):(\d{2})$/.exec(hhmm.trim());
+  if (!match) return hhmm;
+  const hour = Number(match[1]) % 24;
+  const minute = Number(match[2]);
+  if (minute === 0 && hour === 12) return "noon";
+  if (minute === 0 && hour === 0) return "midnight";
+  const h12 = hour % 12 === 0 ? 12 : hour % 12;
+  return `${h12}${minute === 0 ? "" : `:${pad(minute)}`} ${hour < 12 ? "AM" : "PM"}`;
 }
 
 const pad = (n: number) => String(n).padStart(2, "0");

@@ -37,7 +37,7 @@ export function paymentPageUrl(config: Config): string {
 
 export async function createBusinessServices(
   config: Config,
-  deps: { db: Database; logger: Logger; vapiSecret: string },
+  deps: { db: Database; logger: Logger; vapiSecret: string; showKeptMessages?: boolean },
   overrides: ProviderOverrides = {},
 ): Promise<PaymentServices> {
   const payments =
@@ -56,7 +56,7 @@ export async function createBusinessServices(
       : createOutboxMessenger());
   return {
     payments,
-    outbox: createOutboxRelay({ db: deps.db, logger: deps.logger, messenger }),
+    outbox: createOutboxRelay({ db: deps.db, logger: deps.logger, messenger, showKeptMessages: deps.showKeptMessages ?? false }),
     businessName: config.BUSINESS_NAME,
     linkTtlMinutes: config.PAYMENT_LINK_TTL_MINUTES,
   };

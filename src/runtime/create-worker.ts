@@ -95,6 +95,11 @@ function buildIsolate(env: WorkerEnv, tools: readonly LoadedTool[]): Isolate {
     secrets: [config.VAPI_SECRET, config.VAPI_HMAC_SECRET ?? ""],
   });
   if (!config.REDIS_URL) logger.warn("REDIS_URL is not set: each isolate caches in its own memory only");
+  if (config.VAPI_SERVER_AUTH === "credential" && !config.VAPI_CREDENTIAL_ID) {
+    logger.info(
+      "VAPI_CREDENTIAL_ID is not set: the served assistant names no server, so Vapi uses the phone number's Server URL and its secret (see docs/vapi.md)",
+    );
+  }
   return {
     config,
     logger,

@@ -3,6 +3,7 @@
  * embedded defaults (PGlite under DATA_DIR, an in-process cache). Node only.
  */
 import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Cache } from "../cache/cache.ts";
@@ -13,7 +14,7 @@ import { createRedisCache, waitForRedis } from "../cache/redis-cache.ts";
 import type { Config } from "../config.ts";
 import { createDatabase, type DatabaseHandle } from "../db/client.ts";
 import { startEmbeddedPostgres } from "../db/embedded.ts";
-import { runMigrations } from "../db/migrate.ts";
+import { migrationStatus, runMigrations } from "../db/migrate.ts";
 import type { AppDeps } from "../deps.ts";
 import { systemClock } from "../lib/clock.ts";
 import { createBackgroundTasks } from "../lib/defer.ts";
@@ -25,9 +26,6 @@ import { discoverTools } from "../tools/discover.ts";
 import { createRegistry, type LoadedTool } from "../tools/registry.ts";
 import { authSettings } from "../vapi/auth.ts";
 import { createBusinessServices } from "./business-services.ts";
-
-// Kept importable from here, where it used to live.
-export { authSettings };
 
 export interface NodeRuntime {
   deps: AppDeps;
@@ -46,6 +44,18 @@ export interface NodeRuntimeOptions {
   /** Run migrations on an external database too (the embedded one is always migrated). */
   migrate?: boolean;
   metrics?: Metrics;
+  /** Runs each start-up step; `npm start` passes one that prints them as they happen. */
+  step?: StartupStep;
+}
+
+/** Runs one named start-up step; `summary` turns its value into the few words printed after it. */
+export type StartupStep = <T>(label: string, run: () => Promise<T>, summary?: (value: T) => string) => Promise<T>;
+
+const quietly: StartupStep = (_label, run) => run();
+
+/** Raised when the server must not start as configured; the message says what to do. */
+export class StartupError extends Error {
+  override name = "StartupError";
 }
 
 export async function createNodeRuntime(config: Config, options: NodeRuntimeOptions = {}): Promise<NodeRuntime> {
@@ -54,9 +64,26 @@ export async function createNodeRuntime(config: Config, options: NodeRuntimeOpti
     for (const fn of closers.reverse()) await fn().catch(() => {});
   };
   try {
+    const step = options.step ?? quietly;
     const { secret, generated } = await resolveSecret(config);
     const logger = options.logger ?? createLogger({ level: config.LOG_LEVEL, secrets: [secret, config.VAPI_HMAC_SECRET ?? ""] });
-    const registry = createRegistry(options.tools ?? (await discoverTools(options.toolsDir)));
+    const credentialId = await resolveCredentialId(config);
+    if (config.VAPI_SERVER_AUTH === "credential" && !credentialId) {
+      logger.info(
+        "no Vapi credential id: the served assistant names no server, so Vapi uses the phone number's Server URL and its secret",
+        {
+          fix: "run `npm run vapi -- apply` or set VAPI_CREDENTIAL_ID (VAPI_SERVER_AUTH=header sends the secret in payloads instead)",
+        },
+      );
+    }
+    const registry = createRegistry(
+      options.tools ??
+        (await step(
+          "loading tools from tools/",
+          () => discoverTools(options.toolsDir),
+          (tools) => `${tools.length} tools`,
+        )),
+    );
 
     let database: DatabaseHandle;
     let databaseKind: AppDeps["databaseKind"];
@@ -64,14 +91,33 @@ export async function createNodeRuntime(config: Config, options: NodeRuntimeOpti
       database = createDatabase(config.DATABASE_URL, { max: config.DATABASE_POOL_MAX });
       databaseKind = "postgres";
       closers.push(database.close);
-      if (options.migrate) await runMigrations(database.db);
+      if (options.migrate) {
+        await step("applying migrations", () => runMigrations(database.db), migrated);
+      } else {
+        const { pending } = await step(
+          "checking the database schema",
+          () => migrationStatus(database.db),
+          (s) => (s.pending.length === 0 ? "current" : `${s.pending.length} pending`),
+        );
+        if (pending.length > 0) {
+          throw new StartupError(
+            `The database at DATABASE_URL needs ${pending.length} migration(s) before Switchboard can serve (${pending.join(", ")}). ` +
+              "Apply them with `npm run db:migrate` (same DATABASE_URL), then start again.",
+          );
+        }
+      }
     } else {
-      const embedded = await startEmbeddedPostgres(join(config.DATA_DIR, "pg"));
+      const dir = join(config.DATA_DIR, "pg");
+      const embedded = await step(
+        `starting the embedded Postgres in ${dir}${existsSync(dir) ? "" : " (first start: creating it, this takes a while)"}`,
+        () => startEmbeddedPostgres(dir),
+        (e) => (e.created ? "created" : "opened"),
+      );
       closers.push(embedded.stop);
       database = createDatabase(embedded.url, { max: 1 });
       databaseKind = "embedded";
       closers.push(database.close);
-      await runMigrations(database.db);
+      await step("applying migrations", () => runMigrations(database.db), migrated);
     }
 
     let cache: Cache;
@@ -104,7 +150,7 @@ export async function createNodeRuntime(config: Config, options: NodeRuntimeOpti
     closers.push(background.settled);
 
     const deps: AppDeps = {
-      config,
+      config: credentialId === config.VAPI_CREDENTIAL_ID ? config : { ...config, VAPI_CREDENTIAL_ID: credentialId },
       db: database.db,
       databaseKind,
       cache,
@@ -113,12 +159,19 @@ export async function createNodeRuntime(config: Config, options: NodeRuntimeOpti
       metrics: options.metrics ?? createPrometheusMetrics(),
       clock: systemClock,
       auth: authSettings(config, secret),
-      services: await createBusinessServices(config, { db: database.db, logger, vapiSecret: secret }),
+      services: await createBusinessServices(config, {
+        db: database.db,
+        logger,
+        vapiSecret: secret,
+        showKeptMessages: databaseKind === "embedded",
+      }),
       defer: background.defer,
     };
     const seed = config.DEMO_DATA === "on" || (config.DEMO_DATA === "auto" && databaseKind === "embedded");
     const demo = seed
-      ? await seedDemoData({ db: database.db, cache, clock: systemClock, logger, timeZone: config.BUSINESS_TIMEZONE })
+      ? await step("seeding the demo data", () =>
+          seedDemoData({ db: database.db, cache, clock: systemClock, logger, timeZone: config.BUSINESS_TIMEZONE }),
+        )
       : undefined;
     return { deps, generatedSecret: generated, demo, close };
   } catch (err) {
@@ -140,4 +193,24 @@ export async function resolveSecret(config: Config): Promise<{ secret: string; g
   await mkdir(config.DATA_DIR, { recursive: true });
   await writeFile(file, `${secret}\n`, { mode: 0o600 });
   return { secret, generated: true };
+}
+
+const migrated = (tags: string[]) => (tags.length === 0 ? "schema current" : `${tags.length} applied`);
+
+/** Where `npm run vapi -- apply` keeps the id of the credential it created, for this machine's server. */
+export function credentialIdFile(config: Pick<Config, "DATA_DIR">): string {
+  return join(config.DATA_DIR, "vapi-credential-id");
+}
+
+/** VAPI_CREDENTIAL_ID when set; otherwise the id `npm run vapi -- apply` saved under DATA_DIR, if any. */
+export async function resolveCredentialId(config: Config): Promise<string | undefined> {
+  if (config.VAPI_CREDENTIAL_ID) return config.VAPI_CREDENTIAL_ID;
+  const saved = (await readFile(credentialIdFile(config), "utf8").catch(() => "")).trim();
+  return saved === "" ? undefined : saved;
+}
+
+/** Keeps the credential id for `resolveCredentialId` (written by the sync CLI). */
+export async function saveCredentialId(config: Config, id: string): Promise<void> {
+  await mkdir(config.DATA_DIR, { recursive: true });
+  await writeFile(credentialIdFile(config), `${id}\n`, { mode: 0o600 });
 }

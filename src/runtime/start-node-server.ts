@@ -4,20 +4,35 @@
  * `tools/` at start) and `src/server-bundled.ts` (built by `npm run build`, tools from the
  * build-time index, no TypeScript loader at run time).
  */
+import { createServer } from "node:net";
 import { serve } from "@hono/node-server";
 import { createApp } from "../app.ts";
 import { ConfigError, parseConfig } from "../config.ts";
+import { EmbeddedDatabaseError } from "../db/embedded.ts";
 import { registerOtlpTracing } from "../telemetry/otlp.ts";
 import { type LoadedTool, ToolDefinitionError } from "../tools/registry.ts";
-import { createNodeRuntime, type NodeRuntime } from "./node-runtime.ts";
+import { describeServerAuth, serverAuthFor } from "../vapi/server-target.ts";
+import { createNodeRuntime, type NodeRuntime, StartupError, type StartupStep } from "./node-runtime.ts";
 import { warmUp } from "./warm-up.ts";
 
-/** Starts the server; `tools` given (the bundled index) replaces discovery from the `tools/` folder. */
-export async function startServer(options: { tools?: readonly LoadedTool[] } = {}) {
+export interface StartOptions {
+  /** The tools to serve (the bundled index); when absent they are discovered from the `tools/` folder. */
+  tools?: readonly LoadedTool[];
+  /** The production entry (`npm run start:prod`): the embedded database is refused unless allowed. */
+  production?: boolean;
+}
+
+/** Starts the server, printing each start-up step as it happens, then how to connect Vapi. */
+export async function startServer(options: StartOptions = {}) {
   try {
-    await main(options.tools);
+    await main(options);
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof ToolDefinitionError) {
+    if (
+      err instanceof ConfigError ||
+      err instanceof ToolDefinitionError ||
+      err instanceof StartupError ||
+      err instanceof EmbeddedDatabaseError
+    ) {
       process.stderr.write(`${err.message}\n`);
     } else {
       process.stderr.write(`Switchboard failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
@@ -26,13 +41,59 @@ export async function startServer(options: { tools?: readonly LoadedTool[] } = {
   }
 }
 
-async function main(tools: readonly LoadedTool[] | undefined) {
+/** Prints "  - label ..." when a step starts and "    done: summary (1.2 s)" when it ends. */
+function printedStep(write: (line: string) => void): StartupStep {
+  return async (label, run, summary) => {
+    write(`  - ${label} ...`);
+    const started = performance.now();
+    const value = await run();
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    write(`    done${summary ? `: ${summary(value)}` : ""} (${seconds} s)`);
+    return value;
+  };
+}
+
+/** Fails fast, before the database starts, when another process already listens on the port. */
+async function ensurePortFree(port: number, host: string): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", (err: NodeJS.ErrnoException) => {
+      if (err.code === "EADDRINUSE") reject(portBusy(port));
+      else if (err.code === "EACCES")
+        reject(new StartupError(`Port ${port} needs privileges this user does not have. Pick another with PORT=<port>.`));
+      else reject(err);
+    });
+    probe.listen(port, host, () => probe.close(() => resolve()));
+  });
+}
+
+const portBusy = (port: number) =>
+  new StartupError(
+    `Port ${port} is already in use (another Switchboard, or another program). Stop it, or pick another port: PORT=${port + 1} npm start`,
+  );
+
+async function main(options: StartOptions) {
   const config = parseConfig(process.env);
+  if (options.production && !config.DATABASE_URL && !config.ALLOW_EMBEDDED_DATABASE) {
+    throw new StartupError(
+      "npm run start:prod needs DATABASE_URL: the embedded database serves one connection at a time and is meant for development. " +
+        "Set DATABASE_URL (and REDIS_URL), or ALLOW_EMBEDDED_DATABASE=true to run the production build on it anyway.",
+    );
+  }
+  const write = (line: string) => process.stdout.write(`${line}\n`);
+  write("Starting Switchboard");
+  await ensurePortFree(config.PORT, config.HOST);
   // Before anything else, so every span of the process goes to the exporter.
   const stopTracing = config.OTEL_EXPORTER_OTLP_ENDPOINT ? await registerOtlpTracing(config.OTEL_SERVICE_NAME) : undefined;
-  const runtime = await createNodeRuntime(config, tools ? { tools } : {});
+  const step = printedStep(write);
+  const runtime = await createNodeRuntime(config, { ...(options.tools ? { tools: options.tools } : {}), step });
   const { deps } = runtime;
-  const warm = config.WARM_UP ? await warmUp(deps, deps.databaseKind === "embedded" ? 1 : config.DATABASE_POOL_MAX) : undefined;
+  const warm = config.WARM_UP
+    ? await step("warming up connections and tool queries", () =>
+        warmUp(deps, deps.databaseKind === "embedded" ? 1 : config.DATABASE_POOL_MAX),
+      )
+    : undefined;
   const app = createApp(deps);
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
     const local = `http://localhost:${info.port}`;
@@ -51,7 +112,7 @@ async function main(tools: readonly LoadedTool[] | undefined) {
       "Connect Vapi (dashboard > Assistant or Phone Number > Server URL):",
       `  Server URL:    ${publicBase}/vapi/webhook`,
       `  Secret:        ${deps.auth.secret}${runtime.generatedSecret ? `   (generated, kept in ${config.DATA_DIR}/vapi-secret; set VAPI_SECRET to choose your own)` : ""}`,
-      "  Vapi sends it as the x-vapi-secret header (or use a Bearer credential with the same value).",
+      `  Vapi auth:     ${describeServerAuth(serverAuthFor(deps.config, deps.auth.secret))}`,
       "",
       `For a real call, expose port ${info.port} publicly, e.g. \`cloudflared tunnel --url ${local}\``,
       `or \`ngrok http ${info.port}\`, and set PUBLIC_URL to the https address it prints.`,
@@ -62,6 +123,10 @@ async function main(tools: readonly LoadedTool[] | undefined) {
         : "REST API: disabled (set API_TOKEN to enable /api)",
     ];
     process.stdout.write(`${lines.join("\n")}\n`);
+  });
+  server.once("error", (err: NodeJS.ErrnoException) => {
+    process.stderr.write(`${err.code === "EADDRINUSE" ? portBusy(config.PORT).message : `Switchboard failed to serve: ${err.message}`}\n`);
+    void runtime.close().finally(() => process.exit(1));
   });
 
   let stopping = false;
@@ -92,6 +157,7 @@ function demoLines(demo: NodeRuntime["demo"], local: string, secret: string): st
     "",
     "Demo data (embedded database):",
     `  Call from ${demo.callerNumber} (${demo.callerName}): shipments, appointments, balance, invoice ${demo.invoiceId}.`,
+    `  Or from ${demo.otherCallerNumber} (${demo.otherCallerName}): a delayed shipment and an overdue invoice; any other number is a new caller.`,
     `  Tracking numbers: ${demo.trackingNumber} (in transit), ${demo.delayedTrackingNumber} (delayed).`,
     "  Try a tool call without a phone:",
     `  curl -s ${local}/vapi/webhook -H 'content-type: application/json' -H 'x-vapi-secret: ${secret}' -d '${body}'`,

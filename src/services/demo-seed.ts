@@ -26,9 +26,11 @@ export const DEMO = {
   trackingNumber: "1ZDEMO0002",
   delayedTrackingNumber: "1ZDEMO0005",
   invoiceId: "INV-1001",
+  otherCallerNumber: "+15550100002",
+  otherCallerName: "Sam Patel",
 } as const;
 
-const OTHER_CALLER = "+15550100002";
+const OTHER_CALLER = DEMO.otherCallerNumber;
 
 export interface SeedDeps {
   db: Database;
@@ -51,7 +53,7 @@ async function seedRecords(ctx: ServiceContext) {
   const now = ctx.clock.now().getTime();
   const at = (hours: number) => new Date(now + hours * 3_600_000).toISOString();
   await ensureCustomer(ctx, { phone: DEMO.callerNumber, name: DEMO.callerName });
-  await ensureCustomer(ctx, { phone: OTHER_CALLER, name: "Sam Patel" });
+  await ensureCustomer(ctx, { phone: OTHER_CALLER, name: DEMO.otherCallerName });
 
   const shipments: [UpsertShipmentInput, ShipmentEventInput[]][] = [
     [

@@ -32,11 +32,27 @@ export async function queueSms(
  * rows stay pending for a relay or an operator. The status update claims the row first, so two
  * relays never send the same message.
  */
-export function createOutboxRelay(deps: { db: Database; logger: Logger; messenger: Messenger }): OutboxRelay {
+export function createOutboxRelay(deps: {
+  db: Database;
+  logger: Logger;
+  messenger: Messenger;
+  /** Development: print each message kept in the outbox, so it can be seen without an SMS account. */
+  showKeptMessages?: boolean;
+}): OutboxRelay {
   return {
     messenger: deps.messenger.kind,
     async deliver(id) {
-      if (deps.messenger.kind === "outbox") return;
+      if (deps.messenger.kind === "outbox") {
+        if (deps.showKeptMessages) {
+          const [row] = await deps.db.select().from(outbox).where(eq(outbox.id, id));
+          if (row)
+            deps.logger.info("SMS kept in the outbox (no SMS provider configured; set TWILIO_* to send)", {
+              to: row.recipient,
+              body: row.body,
+            });
+        }
+        return;
+      }
       const [row] = await deps.db
         .update(outbox)
         .set({ status: "sent", sentAt: new Date() })

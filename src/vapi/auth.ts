@@ -1,7 +1,10 @@
 /**
  * Verification of Vapi's credentials as pure functions over the raw request: the shared secret
- * (`x-vapi-secret`), a bearer token, and HMAC signatures over the raw body bytes. Fail closed:
- * anything not positively verified is rejected. All comparisons are constant-time.
+ * (`x-vapi-secret`), a bearer token (what a Vapi Bearer credential sends: `Authorization: Bearer`,
+ * or a custom header, with or without the prefix), and HMAC signatures over the raw body bytes
+ * (what a Vapi HMAC credential sends: `{timestamp}.{body}` or the body alone, hex or base64, with
+ * an optional prefix). Fail closed: anything not positively verified is rejected. All comparisons
+ * are constant-time.
  */
 import type { Config } from "../config.ts";
 import { matchesSecret, timingSafeEqualStrings } from "../lib/timing-safe.ts";
@@ -16,11 +19,27 @@ export interface HmacSettings {
   prefix: string;
   /** How far the signed timestamp may be from now, either way. */
   toleranceSeconds: number;
+  /**
+   * Whether the signed payload is `"{timestamp}.{body}"` (default, Vapi's `includeTimestamp:
+   * true`) or the raw body alone (`false`: no timestamp is needed, and none protects against a
+   * replay).
+   */
+  includeTimestamp?: boolean;
+}
+
+/** Where a Vapi Bearer credential puts the shared secret (its `headerName` and `bearerPrefixEnabled`). */
+export interface BearerSettings {
+  /** Lower-case header name, e.g. `authorization` or `x-switchboard-token`. */
+  headerName: string;
+  /** Whether the value is `Bearer <secret>` (true) or the secret alone (false). */
+  prefix: boolean;
 }
 
 export interface AuthSettings {
-  /** Accepted as `x-vapi-secret` and as `Authorization: Bearer`. Never empty. */
+  /** Accepted as `x-vapi-secret`, as `Authorization: Bearer` and in the bearer header below. Never empty. */
   secret: string;
+  /** A bearer credential's own header and form; absent means `Authorization: Bearer` only. */
+  bearer?: BearerSettings;
   hmac?: HmacSettings;
 }
 
@@ -55,16 +74,22 @@ function encode(bytes: ArrayBuffer, encoding: HmacSettings["encoding"]): string 
   return btoa(binary);
 }
 
-/** Signs `"{timestamp}.{body}"` as Vapi does. Exposed for tests and the call simulator. */
+/**
+ * Signs `"{timestamp}.{body}"` (or the body alone when `includeTimestamp` is false) as Vapi
+ * does. Exposed for tests and the call simulator.
+ */
 export async function signHmac(
-  settings: Pick<HmacSettings, "secret" | "algorithm" | "encoding" | "prefix">,
+  settings: Pick<HmacSettings, "secret" | "algorithm" | "encoding" | "prefix" | "includeTimestamp">,
   timestamp: string,
   body: Uint8Array,
 ): Promise<string> {
-  const head = encoder.encode(`${timestamp}.`);
-  const payload = new Uint8Array(head.length + body.length);
-  payload.set(head, 0);
-  payload.set(body, head.length);
+  let payload = body;
+  if (settings.includeTimestamp !== false) {
+    const head = encoder.encode(`${timestamp}.`);
+    payload = new Uint8Array(head.length + body.length);
+    payload.set(head, 0);
+    payload.set(body, head.length);
+  }
   const mac = await crypto.subtle.sign("HMAC", await hmacKey(settings.secret, settings.algorithm), payload);
   return settings.prefix + encode(mac, settings.encoding);
 }
@@ -82,36 +107,79 @@ export interface AuthRequest {
   nowMs: number;
 }
 
+const BEARER = /^Bearer\s+(\S.*)$/i;
+
+/**
+ * The outcome decided by the shared-secret headers alone (`x-vapi-secret`, the bearer header,
+ * `Authorization`), in that order; undefined when none of them is present, so an HMAC signature
+ * (which needs the body) or nothing decides. Cheap: usable before the body is read.
+ */
+export function verifySecretHeaders(settings: AuthSettings, header: (name: string) => string | undefined): AuthOutcome | undefined {
+  const custom = settings.bearer;
+  const plain = header("x-vapi-secret");
+  if (plain !== undefined) {
+    // A Bearer credential may name x-vapi-secret as its header (Vapi's migration path from the
+    // inline secret); with the prefix on, the value then reads "Bearer <secret>".
+    const token = custom?.headerName === "x-vapi-secret" && custom.prefix ? BEARER.exec(plain.trim())?.[1] : plain;
+    if (token === undefined) return { ok: false, reason: "malformed" };
+    return matchesSecret(token, settings.secret) ? { ok: true, scheme: "secret" } : { ok: false, reason: "mismatch" };
+  }
+  if (custom && custom.headerName !== "authorization" && custom.headerName !== "x-vapi-secret") {
+    const value = header(custom.headerName);
+    if (value !== undefined) return bearerOutcome(settings.secret, value, custom.prefix);
+  }
+  const authorization = header("authorization");
+  if (authorization !== undefined) {
+    // `Bearer <secret>` always works (the default credential, /metrics scrapers); the bare secret
+    // only when a credential is configured to send it that way.
+    const bare = custom?.headerName === "authorization" && !custom.prefix;
+    return bearerOutcome(settings.secret, authorization, !bare || BEARER.test(authorization.trim()));
+  }
+  return undefined;
+}
+
+function bearerOutcome(secret: string, value: string, prefix: boolean): AuthOutcome {
+  const token = prefix ? BEARER.exec(value.trim())?.[1] : value.trim();
+  if (token === undefined || token === "") return { ok: false, reason: "malformed" };
+  return matchesSecret(token, secret) ? { ok: true, scheme: "bearer" } : { ok: false, reason: "mismatch" };
+}
+
 /** Verifies a request against every configured scheme; the first that is present decides. */
 export async function verifyVapiRequest(settings: AuthSettings, req: AuthRequest): Promise<AuthOutcome> {
-  const plain = req.header("x-vapi-secret");
-  if (plain !== undefined) {
-    return matchesSecret(plain, settings.secret) ? { ok: true, scheme: "secret" } : { ok: false, reason: "mismatch" };
-  }
-  const authorization = req.header("authorization");
-  if (authorization !== undefined) {
-    const match = /^Bearer\s+(.+)$/i.exec(authorization.trim());
-    if (!match) return { ok: false, reason: "malformed" };
-    return matchesSecret(match[1]!, settings.secret) ? { ok: true, scheme: "bearer" } : { ok: false, reason: "mismatch" };
-  }
+  const byHeaders = verifySecretHeaders(settings, (n) => req.header(n));
+  if (byHeaders) return byHeaders;
   const hmac = settings.hmac;
   const signature = hmac ? req.header(hmac.signatureHeader) : undefined;
   if (hmac && signature !== undefined) {
-    const stamp = req.header(hmac.timestampHeader);
-    if (stamp === undefined) return { ok: false, reason: "missing" };
-    const at = timestampMs(stamp);
-    if (at === undefined) return { ok: false, reason: "malformed" };
-    if (Math.abs(req.nowMs - at) > hmac.toleranceSeconds * 1000) return { ok: false, reason: "stale-timestamp" };
-    const expected = await signHmac(hmac, stamp.trim(), req.body);
-    return timingSafeEqualStrings(signature.trim(), expected) ? { ok: true, scheme: "hmac" } : { ok: false, reason: "mismatch" };
+    let stamp = "";
+    if (hmac.includeTimestamp !== false) {
+      const raw = req.header(hmac.timestampHeader);
+      if (raw === undefined) return { ok: false, reason: "missing" };
+      const at = timestampMs(raw);
+      if (at === undefined) return { ok: false, reason: "malformed" };
+      if (Math.abs(req.nowMs - at) > hmac.toleranceSeconds * 1000) return { ok: false, reason: "stale-timestamp" };
+      stamp = raw.trim();
+    }
+    const presented = signature.trim();
+    if (!presented.startsWith(hmac.prefix)) return { ok: false, reason: "malformed" };
+    const expected = await signHmac({ ...hmac, prefix: "" }, stamp, req.body);
+    // Hex digits compare case-insensitively (the bytes are the same); base64 is case-sensitive.
+    const core = presented.slice(hmac.prefix.length);
+    return timingSafeEqualStrings(hmac.encoding === "hex" ? core.toLowerCase() : core, expected)
+      ? { ok: true, scheme: "hmac" }
+      : { ok: false, reason: "mismatch" };
   }
   return { ok: false, reason: "missing" };
 }
 
-/** The auth settings for a resolved secret: shared secret and bearer always, HMAC when configured. */
+/**
+ * The auth settings for a resolved secret: the shared secret (x-vapi-secret, `Authorization:
+ * Bearer`, and the configured bearer header and form) always, HMAC when configured.
+ */
 export function authSettings(config: Config, secret: string): AuthSettings {
   return {
     secret,
+    bearer: { headerName: config.VAPI_BEARER_HEADER.toLowerCase(), prefix: config.VAPI_BEARER_PREFIX },
     ...(config.VAPI_HMAC_SECRET
       ? {
           hmac: {
@@ -122,6 +190,7 @@ export function authSettings(config: Config, secret: string): AuthSettings {
             encoding: config.VAPI_HMAC_ENCODING,
             prefix: config.VAPI_HMAC_PREFIX,
             toleranceSeconds: config.VAPI_HMAC_TOLERANCE_SECONDS,
+            includeTimestamp: config.VAPI_HMAC_INCLUDE_TIMESTAMP,
           },
         }
       : {}),

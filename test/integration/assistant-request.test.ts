@@ -15,7 +15,10 @@ const ROOMY = { PERSONALIZATION_BUDGET_MS: "5000" };
 let t: TestApp;
 
 beforeAll(async () => {
-  t = await createTestApp({ toolsDir: fixtures, env: { ...ROOMY, PUBLIC_URL: "https://sb.example.com", BUSINESS_NAME: "Acme Freight" } });
+  t = await createTestApp({
+    toolsDir: fixtures,
+    env: { ...ROOMY, PUBLIC_URL: "https://sb.example.com", VAPI_CREDENTIAL_ID: "cred-test", BUSINESS_NAME: "Acme Freight" },
+  });
 });
 
 type Served = {

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ServerProcess, startServerProcess } from "../../scripts/lab/lib/server-process.ts";
+import { buildProductionBundle, type ServerProcess, startServerProcess } from "../../scripts/lab/lib/server-process.ts";
 import { signHmac } from "../../src/vapi/auth.ts";
 import { toolCallsMessage } from "../support/vapi-messages.ts";
 
@@ -73,7 +73,64 @@ describe("npm start on the embedded defaults", () => {
   });
 });
 
+describe("what npm start prints", () => {
+  it("names each start-up step as it happens, before the banner", () => {
+    const lines = server.output.join("\n").split("\n");
+    const at = (text: string) => lines.findIndex((l) => l.includes(text));
+    expect(lines[0]).toBe("Starting Switchboard");
+    expect(at("- starting the embedded Postgres")).toBeGreaterThan(0);
+    expect(at("first start: creating it")).toBeGreaterThan(0);
+    expect(at("- applying migrations")).toBeGreaterThan(at("- starting the embedded Postgres"));
+    expect(at("- seeding the demo data")).toBeGreaterThan(at("- applying migrations"));
+    expect(at("Switchboard listening on")).toBeGreaterThan(at("- seeding the demo data"));
+    expect(lines.filter((l) => /^ {4}done.*\(\d+\.\d s\)$/.test(l)).length).toBeGreaterThanOrEqual(4);
+  });
+
+  it("offers both demo callers", () => {
+    const banner = server.output.join("\n");
+    expect(banner).toContain("+15550100001 (Jordan Rivera)");
+    expect(banner).toContain("+15550100002 (Sam Patel)");
+  });
+});
+
 describe("start-up failures", () => {
+  it("refuses a second server on the same data directory, naming the process that holds it", async () => {
+    const failed = await startServerProcess({ PORT: "0", HOST: "127.0.0.1", DATA_DIR: dataDir }).then(
+      () => "started",
+      (err: Error) => err.message,
+    );
+    expect(failed).toContain("server exited with 1");
+    expect(failed).toContain(`Another Switchboard (process ${server.child.pid}) is using the embedded database`);
+    expect(failed).not.toMatch(/RuntimeError|Aborted\(\)|\n\s+at /);
+  });
+
+  it("refuses the production build on the embedded database unless asked for explicitly", async () => {
+    buildProductionBundle();
+    const failed = await startServerProcess({ PORT: "0", HOST: "127.0.0.1", DATA_DIR: dataDir }, 30_000, "bundle").then(
+      () => "started",
+      (err: Error) => err.message,
+    );
+    expect(failed).toContain("npm run start:prod needs DATABASE_URL");
+    expect(failed).toContain("ALLOW_EMBEDDED_DATABASE=true");
+  }, 60_000);
+
+  it("names a busy port before it starts the database", async () => {
+    const port = new URL(base).port;
+    const otherDir = await mkdtemp(join(tmpdir(), "switchboard-port-"));
+    try {
+      const failed = await startServerProcess({ PORT: port, HOST: "127.0.0.1", DATA_DIR: otherDir }).then(
+        () => "started",
+        (err: Error) => err.message,
+      );
+      expect(failed).toContain(`Port ${port} is already in use`);
+      expect(failed).toContain(`PORT=${Number(port) + 1} npm start`);
+      expect(failed).not.toContain("starting the embedded Postgres");
+      expect(failed).not.toMatch(/EADDRINUSE|\n\s+at /);
+    } finally {
+      await rm(otherDir, { recursive: true, force: true });
+    }
+  });
+
   it("stops with a message naming the bad variable", async () => {
     const failed = await startServerProcess({ PORT: "not-a-port", DATA_DIR: dataDir }).then(
       () => "started",

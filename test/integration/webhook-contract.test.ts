@@ -8,7 +8,10 @@ const fixtures = fileURLToPath(new URL("../fixtures/tools", import.meta.url));
 let t: TestApp;
 
 beforeAll(async () => {
-  t = await createTestApp({ toolsDir: fixtures, env: { TRANSFER_NUMBER: "+15557654321", PUBLIC_URL: "https://switchboard.example.com" } });
+  t = await createTestApp({
+    toolsDir: fixtures,
+    env: { TRANSFER_NUMBER: "+15557654321", PUBLIC_URL: "https://switchboard.example.com", VAPI_CREDENTIAL_ID: "cred-contract" },
+  });
 });
 
 describe("tool-calls", () => {
@@ -76,21 +79,21 @@ describe("assistant-request", () => {
   it("returns a transient assistant carrying every tool and transferCall, pointed back at this server with credentials", async () => {
     const { status, json } = await t.webhook(assistantRequest());
     expect(status).toBe(200);
-    type Tool = { type: string; function: { name: string; parameters: unknown }; server: { url: string; headers: Record<string, string> } };
+    type Tool = { type: string; function: { name: string; parameters: unknown }; server: { url: string; credentialId: string } };
     const all = (json.assistant as { model: { tools: Tool[] } }).model.tools;
     expect(all.filter((tool) => tool.type === "transferCall")).toHaveLength(1);
     const functions = all.filter((tool) => tool.type === "function");
     expect(functions.map((tool) => tool.function.name).sort()).toEqual(["echo", "explode", "record_note", "slow"]);
     for (const tool of functions) {
       expect(tool.server.url).toBe("https://switchboard.example.com/vapi/webhook");
-      expect(tool.server.headers["x-vapi-secret"]).toBe(TEST_SECRET);
+      expect(tool.server.credentialId).toBe("cred-contract");
     }
     const echo = functions.find((tool) => tool.function.name === "echo");
     expect(echo?.function.parameters).toMatchObject({ type: "object", properties: { text: { type: "string" } }, required: ["text"] });
   });
 
   it("derives the server URL from the request when PUBLIC_URL is not set", async () => {
-    const local = await createTestApp({ toolsDir: fixtures });
+    const local = await createTestApp({ toolsDir: fixtures, env: { VAPI_CREDENTIAL_ID: "cred-test" } });
     const res = await local.app.request("http://localhost:3000/vapi/webhook", {
       method: "POST",
       headers: { "x-vapi-secret": TEST_SECRET, "x-forwarded-proto": "https", "x-forwarded-host": "abc.trycloudflare.com" },

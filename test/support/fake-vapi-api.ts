@@ -1,7 +1,10 @@
 /**
- * A local HTTP server standing in for Vapi's REST API (tools, assistants, phone numbers), for
- * testing the sync CLI through the real `@vapi-ai/server-sdk` client. It stores what it is sent
- * and returns it with ids and timestamps, as Vapi does.
+ * A local HTTP server standing in for Vapi's REST API (credentials, tools, assistants, phone
+ * numbers), for testing the sync CLI through the real `@vapi-ai/server-sdk` client and the raw
+ * `/credential` calls. It stores what it is sent and returns it with ids and timestamps, as Vapi
+ * does; like Vapi it never returns a credential's secret (`token`, `secretKey`). Optionally it
+ * refuses bodies the way Vapi does (HTTP 400 with NestJS-style messages), and a test can make
+ * the next request to an operation fail.
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -16,18 +19,52 @@ export interface RecordedRequest {
 
 type Item = Record<string, unknown> & { id: string };
 
+export interface FakeVapiApiOptions {
+  /** Checks a write's body against a published schema; issues make the fake answer 400 as Vapi would. */
+  validate?(schema: string, body: unknown): string[];
+}
+
 export interface FakeVapiApi {
   url: string;
   requests: RecordedRequest[];
+  credentials: Map<string, Item>;
   tools: Map<string, Item>;
   assistants: Map<string, Item>;
   phoneNumbers: Map<string, Item>;
+  /** The next request to `operation` ("POST /tool", "GET /credential", ...) gets this answer instead. */
+  failNext(operation: string, status: number, body: unknown): void;
   close(): Promise<void>;
 }
 
-export async function startFakeVapiApi(): Promise<FakeVapiApi> {
+/**
+ * The published definition a write is checked against: the operation's request body where the
+ * document has the path, else the DTO (the document has no `/credential` path).
+ */
+export function vapiSchemaFor(method: string, path: string): string | undefined {
+  const [, kind, id] = path.split("/");
+  if (method === "POST" && !id) return kind === "credential" ? "CreateWebhookCredentialDTO" : `POST /${kind}`;
+  if (method === "PATCH" && id) return kind === "credential" ? "UpdateWebhookCredentialDTO" : `PATCH /${kind}/{id}`;
+  return undefined;
+}
+
+const SECRET_FIELDS = ["token", "secretKey"];
+
+/** What Vapi returns for a stored item: a credential without its secrets. */
+function returned(kind: string, item: Item): Item {
+  if (kind !== "credential" || typeof item.authenticationPlan !== "object" || item.authenticationPlan === null) return item;
+  const plan = Object.fromEntries(Object.entries(item.authenticationPlan).filter(([k]) => !SECRET_FIELDS.includes(k)));
+  return { ...item, authenticationPlan: plan };
+}
+
+export async function startFakeVapiApi(options: FakeVapiApiOptions = {}): Promise<FakeVapiApi> {
   const requests: RecordedRequest[] = [];
-  const collections = { tool: new Map<string, Item>(), assistant: new Map<string, Item>(), "phone-number": new Map<string, Item>() };
+  const failures = new Map<string, { status: number; body: unknown }>();
+  const collections: Record<string, Map<string, Item>> = {
+    credential: new Map(),
+    tool: new Map(),
+    assistant: new Map(),
+    "phone-number": new Map(),
+  };
 
   const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
@@ -35,30 +72,45 @@ export async function startFakeVapiApi(): Promise<FakeVapiApi> {
     const raw = Buffer.concat(chunks).toString("utf8");
     const body = raw ? (JSON.parse(raw) as Record<string, unknown>) : undefined;
     const url = new URL(req.url ?? "/", "http://localhost");
-    requests.push({ method: req.method ?? "", path: url.pathname, authorization: req.headers.authorization, body });
+    const method = req.method ?? "";
+    requests.push({ method, path: url.pathname, authorization: req.headers.authorization, body });
     const send = (status: number, payload: unknown) => {
       res.writeHead(status, { "content-type": "application/json" });
       res.end(JSON.stringify(payload));
     };
-    if (req.headers.authorization !== "Bearer test-vapi-key") return send(401, { message: "Invalid API key" });
+    if (req.headers.authorization !== "Bearer test-vapi-key") return send(401, { message: "Invalid API key", statusCode: 401 });
 
-    const [, kind, id] = url.pathname.split("/") as [string, keyof typeof collections, string | undefined];
+    const [, kind, id] = url.pathname.split("/") as [string, string, string | undefined];
+    const operation = `${method} /${kind}`;
+    const failure = failures.get(operation);
+    if (failure) {
+      failures.delete(operation);
+      return send(failure.status, failure.body);
+    }
     const items = collections[kind];
-    if (!items) return send(404, { message: "not found" });
+    if (!items) return send(404, { message: `Cannot ${method} ${url.pathname}`, error: "Not Found", statusCode: 404 });
+    const schema = vapiSchemaFor(method, url.pathname);
+    const issues = schema && options.validate ? options.validate(schema, body) : [];
+    if (issues.length > 0) return send(400, { message: issues, error: "Bad Request", statusCode: 400 });
     const now = new Date().toISOString();
-    if (req.method === "GET" && !id) return send(200, [...items.values()]);
-    if (req.method === "POST" && !id) {
+    if (method === "GET" && !id)
+      return send(
+        200,
+        [...items.values()].map((item) => returned(kind, item)),
+      );
+    if (method === "POST" && !id) {
       const item: Item = { ...body, id: randomUUID(), orgId: "org-1", createdAt: now, updatedAt: now };
       items.set(item.id, item);
-      return send(201, item);
+      return send(201, returned(kind, item));
     }
     const existing = id ? items.get(id) : undefined;
-    if (!existing) return send(404, { message: `${kind} ${id} not found` });
-    if (req.method === "GET") return send(200, existing);
-    if (req.method === "PATCH") {
+    if (!existing) return send(404, { message: `${kind} ${id} not found`, error: "Not Found", statusCode: 404 });
+    if (method === "GET") return send(200, returned(kind, existing));
+    if (method === "PATCH") {
+      // Vapi replaces each top-level field it is sent (a nested `server` as a whole).
       const updated: Item = { ...existing, ...body, id: existing.id, updatedAt: now };
       items.set(existing.id, updated);
-      return send(200, updated);
+      return send(200, returned(kind, updated));
     }
     return send(405, { message: "method not allowed" });
   });
@@ -67,9 +119,11 @@ export async function startFakeVapiApi(): Promise<FakeVapiApi> {
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    tools: collections.tool,
-    assistants: collections.assistant,
-    phoneNumbers: collections["phone-number"],
+    credentials: collections.credential!,
+    tools: collections.tool!,
+    assistants: collections.assistant!,
+    phoneNumbers: collections["phone-number"]!,
+    failNext: (operation, status, payload) => failures.set(operation, { status, body: payload }),
     close: () => new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve()))),
   };
 }

@@ -19,11 +19,11 @@ import { type Clock, systemClock } from "../../src/lib/clock.ts";
 import { createBackgroundTasks } from "../../src/lib/defer.ts";
 import { createLogger } from "../../src/lib/logger.ts";
 import { createBusinessServices, type ProviderOverrides } from "../../src/runtime/business-services.ts";
-import { authSettings } from "../../src/runtime/node-runtime.ts";
 import { createPrometheusMetrics } from "../../src/telemetry/prometheus.ts";
 import type { ToolServices } from "../../src/tools/define-tool.ts";
 import { discoverTools } from "../../src/tools/discover.ts";
 import { createRegistry } from "../../src/tools/registry.ts";
+import { authSettings } from "../../src/vapi/auth.ts";
 import { TEST_SECRET } from "./secrets.ts";
 
 export { TEST_SECRET } from "./secrets.ts";

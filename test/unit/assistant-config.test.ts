@@ -20,7 +20,7 @@ const settings = (preset: (typeof PRESET_NAMES)[number]) => ({
   config: assistantConfig,
   preset,
   tools: [tool],
-  target: { url: "https://sb.example.com/vapi/webhook", secret: "s".repeat(20) },
+  target: { url: "https://sb.example.com/vapi/webhook", auth: { kind: "credential", credentialId: "cred-1" } } as const,
   businessName: "Acme",
   timeZone: "Europe/Berlin",
   defaultBudgetMs: 200,

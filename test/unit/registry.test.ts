@@ -2,10 +2,10 @@
 
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { toVapiTool } from "../../src/assistant/vapi-tools.ts";
 import { defineTool } from "../../src/tools/define-tool.ts";
 import { createRegistry, parametersJsonSchema } from "../../src/tools/registry.ts";
 import { timeoutSecondsFor } from "../../src/vapi/server-target.ts";
-import { toVapiTool } from "../../src/assistant/vapi-tools.ts";
 
 const tool = (over: Record<string, unknown> = {}) =>
   defineTool({
@@ -61,17 +61,17 @@ describe("Vapi tool definitions", () => {
       budgetMs: 200,
       messages: { start: "One moment.", delayed: "Still on it.", delayedAfterMs: 1200, failed: "Could not check." },
     });
-    const vapi = toVapiTool(def, { url: "https://x/vapi/webhook", secret: "s" }, 200) as Record<string, unknown>;
-    expect(vapi.server).toEqual({ url: "https://x/vapi/webhook", timeoutSeconds: 2, headers: { "x-vapi-secret": "s" } });
+    const target = { url: "https://x/vapi/webhook", auth: { kind: "credential", credentialId: "cred-1" } } as const;
+    const vapi = toVapiTool(def, target, 200) as Record<string, unknown>;
+    expect(vapi.server).toMatchObject({ url: "https://x/vapi/webhook", timeoutSeconds: 2, credentialId: "cred-1" });
+    expect(vapi.server).not.toHaveProperty("headers");
     expect(vapi.messages).toEqual([
       { type: "request-start", content: "One moment.", blocking: false },
       { type: "request-response-delayed", content: "Still on it.", timingMilliseconds: 1200 },
       { type: "request-failed", content: "Could not check." },
     ]);
-    expect(toVapiTool(def, { url: "u", secret: "s", credentialId: "cred-1" }, 200).server).toEqual({
-      url: "u",
-      timeoutSeconds: 2,
-      credentialId: "cred-1",
+    expect(toVapiTool(def, { url: "u", auth: { kind: "header", secret: "s" } }, 200).server).toMatchObject({
+      headers: { "x-vapi-secret": "s" },
     });
   });
 

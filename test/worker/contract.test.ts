@@ -1,10 +1,10 @@
 // Protects the Vapi contract inside workerd: the Workers entry answers every message type exactly as the Node server does.
 import { describe, expect, it } from "vitest";
 import { assistantRequest, endOfCallReport, statusUpdate, toolCallsMessage, transferDestinationRequest } from "../support/vapi-messages.ts";
-import { SECRET, webhook, workerFetch } from "./support.ts";
+import { testEnv, webhook, workerFetch } from "./support.ts";
 
 type AssistantTools = {
-  model: { tools: { type: string; function: { name: string }; server: { url: string; headers: Record<string, string> } }[] };
+  model: { tools: { type: string; function: { name: string }; server: { url: string; credentialId?: string; headers?: unknown } }[] };
 };
 
 describe("tool-calls", () => {
@@ -68,7 +68,8 @@ describe("assistant-request", () => {
     expect(tools.map((t) => t.function.name)).toEqual(expect.arrayContaining(["get_business_hours", "echo", "record_note"]));
     for (const tool of tools) {
       expect(tool.server.url).toBe("https://switchboard.example.com/vapi/webhook");
-      expect(tool.server.headers["x-vapi-secret"]).toBe(SECRET);
+      expect(tool.server.credentialId).toBe(testEnv.VAPI_CREDENTIAL_ID);
+      expect(tool.server.headers).toBeUndefined();
     }
   });
 });

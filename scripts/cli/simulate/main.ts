@@ -41,6 +41,7 @@ async function main(): Promise<number> {
           prefix: config.VAPI_HMAC_PREFIX,
           signatureHeader: config.VAPI_HMAC_SIGNATURE_HEADER,
           timestampHeader: config.VAPI_HMAC_TIMESTAMP_HEADER,
+          includeTimestamp: config.VAPI_HMAC_INCLUDE_TIMESTAMP,
         },
       }
     : { secret: values.secret ?? (await resolveSecret(config)).secret };

@@ -12,7 +12,10 @@ export interface SimulatorAuth {
   secret?: string | undefined;
   /** Signs each body like a Vapi HMAC credential instead. */
   hmac?:
-    | (Pick<HmacSettings, "secret" | "algorithm" | "encoding" | "prefix"> & { signatureHeader: string; timestampHeader: string })
+    | (Pick<HmacSettings, "secret" | "algorithm" | "encoding" | "prefix" | "includeTimestamp"> & {
+        signatureHeader: string;
+        timestampHeader: string;
+      })
     | undefined;
 }
 

@@ -1,30 +1,41 @@
 /**
- * `npm run vapi -- diff|apply [--preset <name>]`: shows how the local tools and assistant differ
- * from what Vapi has, and with `apply` (or `--apply`) creates or updates them and points the
- * phone number (VAPI_PHONE_NUMBER_ID) at this server. Needs VAPI_API_KEY and PUBLIC_URL.
+ * `npm run vapi -- diff|apply [--print] [--preset <name>]`: shows how the local credential, tools
+ * and assistant differ from what Vapi has; with `apply` (or `--apply`) creates or updates them and
+ * points the phone number (VAPI_PHONE_NUMBER_ID) at this server; with `--print`, shows the request
+ * bodies without calling Vapi. Needs PUBLIC_URL, and VAPI_API_KEY unless printing.
  */
 import { parseArgs } from "node:util";
 import { VapiClient } from "@vapi-ai/server-sdk";
 import assistantConfig from "../../../assistant.config.ts";
 import { PRESET_NAMES, type PresetName } from "../../../src/assistant/define.ts";
-import { ConfigError, parseConfig } from "../../../src/config.ts";
-import { resolveSecret } from "../../../src/runtime/node-runtime.ts";
+import { ConfigError } from "../../../src/config.ts";
+import { credentialIdFile, resolveSecret, saveCredentialId } from "../../../src/runtime/node-runtime.ts";
 import { discoverTools } from "../../../src/tools/discover.ts";
 import { createRegistry, ToolDefinitionError } from "../../../src/tools/registry.ts";
-import { syncToVapi } from "./sync.ts";
+import { desiredCredential } from "./credential.ts";
+import { checkSettings } from "./settings.ts";
+import { printRequests, type SyncAuth, type SyncDefinition, syncToVapi } from "./sync.ts";
 
-const USAGE = `Usage: npm run vapi -- <diff|apply> [--apply] [--preset ${PRESET_NAMES.join("|")}]
+const USAGE = `Usage: npm run vapi -- <diff|apply> [--apply] [--print] [--preset ${PRESET_NAMES.join("|")}]
 
-  diff    show what would change in Vapi (default; changes nothing)
-  apply   create or update the tools, the assistant and the phone number's server URL
+  diff     show what would change in Vapi (default; changes nothing)
+  apply    create or update the credential, the tools, the assistant and the phone number's server
+  --print  print the request bodies apply would send for new objects, secrets masked, without
+           calling Vapi (no VAPI_API_KEY needed)
 
-Environment: VAPI_API_KEY (required), PUBLIC_URL (required), VAPI_API_URL, VAPI_ASSISTANT_ID,
-VAPI_PHONE_NUMBER_ID, VAPI_SECRET or VAPI_CREDENTIAL_ID, ASSISTANT_PRESET.`;
+Environment: PUBLIC_URL (required), VAPI_API_KEY (required unless --print), VAPI_API_URL,
+VAPI_ASSISTANT_ID, VAPI_PHONE_NUMBER_ID, VAPI_SECRET, VAPI_SERVER_AUTH, VAPI_CREDENTIAL_TYPE,
+VAPI_CREDENTIAL_ID, VAPI_BEARER_HEADER, VAPI_BEARER_PREFIX, VAPI_HMAC_*, ASSISTANT_PRESET.`;
 
 async function main(): Promise<number> {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
-    options: { apply: { type: "boolean", default: false }, preset: { type: "string" }, help: { type: "boolean", short: "h" } },
+    options: {
+      apply: { type: "boolean", default: false },
+      print: { type: "boolean", default: false },
+      preset: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
   });
   const command = positionals[0] ?? "diff";
   if (values.help || !["diff", "apply"].includes(command)) {
@@ -35,25 +46,50 @@ async function main(): Promise<number> {
     process.stderr.write(`Unknown preset "${values.preset}". Presets: ${PRESET_NAMES.join(", ")}.\n`);
     return 2;
   }
-  const config = parseConfig(process.env);
-  if (!config.VAPI_API_KEY) throw new ConfigError("VAPI_API_KEY is not set: create a private API key in the Vapi dashboard.");
-  if (!config.PUBLIC_URL) throw new ConfigError("PUBLIC_URL is not set: Vapi needs the public https address of this server.");
-  const { secret } = await resolveSecret(config);
-  const tools = createRegistry(await discoverTools()).list();
-  const client = new VapiClient({ token: config.VAPI_API_KEY, baseUrl: config.VAPI_API_URL, maxRetries: 1, timeoutInSeconds: 30 });
-  await syncToVapi({
-    client,
-    tools,
+  const config = checkSettings(process.env, values.print);
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  const { secret, generated } = await resolveSecret(config);
+  const url = `${config.PUBLIC_URL!.replace(/\/+$/, "")}/vapi/webhook`;
+  const auth: SyncAuth =
+    config.VAPI_SERVER_AUTH === "header"
+      ? { kind: "header", secret }
+      : { kind: "credential", credential: desiredCredential(config, secret, url), credentialId: config.VAPI_CREDENTIAL_ID };
+  const definition: SyncDefinition = {
+    tools: createRegistry(await discoverTools()).list(),
     assistant: assistantConfig,
     preset: (values.preset as PresetName | undefined) ?? config.ASSISTANT_PRESET ?? assistantConfig.defaultPreset,
-    target: { url: `${config.PUBLIC_URL.replace(/\/+$/, "")}/vapi/webhook`, secret, credentialId: config.VAPI_CREDENTIAL_ID },
+    url,
+    auth,
     businessName: config.BUSINESS_NAME,
     timeZone: config.BUSINESS_TIMEZONE,
     defaultBudgetMs: config.TOOL_BUDGET_MS,
-    assistantId: config.VAPI_ASSISTANT_ID,
     phoneNumberId: config.VAPI_PHONE_NUMBER_ID,
-    apply: command === "apply" || values.apply === true,
-    print: (line) => process.stdout.write(`${line}\n`),
+    secrets: [secret, config.VAPI_HMAC_SECRET ?? ""],
+    print: out,
+  };
+  if (values.print) {
+    printRequests(definition);
+    return 0;
+  }
+  if (generated && auth.kind === "credential" && auth.credential.authenticationPlan.type === "bearer") {
+    out(
+      `note: VAPI_SECRET is not set; the credential holds the secret generated on this machine (${config.DATA_DIR}/vapi-secret). A server elsewhere needs VAPI_SECRET set to the same value.`,
+    );
+  }
+  const apiKey = config.VAPI_API_KEY!;
+  await syncToVapi({
+    ...definition,
+    client: new VapiClient({ token: apiKey, baseUrl: config.VAPI_API_URL, maxRetries: 1, timeoutInSeconds: 30 }),
+    http: { baseUrl: config.VAPI_API_URL, token: apiKey },
+    assistantId: config.VAPI_ASSISTANT_ID,
+    apply: command === "apply" || values.apply,
+    onCredential: async (id) => {
+      if (config.VAPI_CREDENTIAL_ID) return;
+      await saveCredentialId(config, id);
+      out(
+        `Credential id: ${id} (kept in ${credentialIdFile(config)} for \`npm start\` on this machine; where Switchboard runs elsewhere, set VAPI_CREDENTIAL_ID=${id})`,
+      );
+    },
   });
   return 0;
 }
@@ -61,6 +97,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
+    // Settings errors speak for themselves; anything else is a failed sync (a VapiRequestError names host and cause).
     const known = err instanceof ConfigError || err instanceof ToolDefinitionError;
     process.stderr.write(`${known ? (err as Error).message : `Vapi sync failed: ${err instanceof Error ? err.message : String(err)}`}\n`);
     process.exit(1);

@@ -1,39 +1,60 @@
 /**
  * Syncs the local tools and assistant to Vapi through its API (`npm run vapi`): compares what
  * Vapi has with what this code would create, prints the difference, and (only when asked)
- * creates or updates the function tools, the preset's assistant and the phone number's server
- * URL. Matching is by name (tool function name, assistant name) or by configured id; nothing
- * is ever deleted in Vapi.
+ * creates or updates the webhook credential, the function tools, the preset's assistant and the
+ * phone number's server. Every server references the credential by id (ADR 11); the secret
+ * travels in payloads only with VAPI_SERVER_AUTH=header. Matching is by name (credential,
+ * tool function name, assistant name) or by configured id; nothing is ever deleted in Vapi.
+ * `printRequests` shows the bodies without calling Vapi at all.
  */
 import type { Vapi, VapiClient } from "@vapi-ai/server-sdk";
 import { assistantName, buildAssistant } from "../../../src/assistant/build.ts";
 import type { AssistantConfig, PresetName } from "../../../src/assistant/define.ts";
 import { toVapiTool } from "../../../src/assistant/vapi-tools.ts";
 import type { ToolDefinition } from "../../../src/tools/define-tool.ts";
-import { type ServerTarget, serverFor } from "../../../src/vapi/server-target.ts";
+import { type ServerAuth, type ServerTarget, serverFor } from "../../../src/vapi/server-target.ts";
+import { credentialsApi, hostOf, type RemoteCredential, type VapiHttp, VapiRequestError, viaSdk } from "./api.ts";
+import { SECRET_PLAN_FIELDS, type WebhookCredentialBody, withoutSecrets } from "./credential.ts";
 
-export interface SyncInput {
-  client: VapiClient;
+/** How Vapi authenticates: a credential this sync keeps up to date, or the explicit header form. */
+export type SyncAuth =
+  /** `credentialId` (VAPI_CREDENTIAL_ID): update that credential instead of finding one by name. */
+  { kind: "credential"; credential: WebhookCredentialBody; credentialId?: string | undefined } | { kind: "header"; secret: string };
+
+/** What both the sync and the offline print need. */
+export interface SyncDefinition {
   tools: readonly ToolDefinition[];
   assistant: AssistantConfig;
   preset: PresetName;
-  target: ServerTarget;
+  /** This server's webhook URL. */
+  url: string;
+  auth: SyncAuth;
   businessName: string;
   timeZone: string;
   defaultBudgetMs: number;
-  /** Update this assistant instead of finding one by name. */
-  assistantId?: string | undefined;
-  /** Point this phone number's server URL at Switchboard. */
+  /** Point this phone number's server at Switchboard. */
   phoneNumberId?: string | undefined;
-  apply: boolean;
+  /** Values masked wherever they appear in printed bodies. */
+  secrets: readonly string[];
   /** Where the report goes, line by line. */
   print(line: string): void;
+}
+
+export interface SyncInput extends SyncDefinition {
+  client: VapiClient;
+  /** Vapi's API for the raw calls (`/credential`): the SDK client's base URL and key. */
+  http: VapiHttp;
+  /** Update this assistant instead of finding one by name. */
+  assistantId?: string | undefined;
+  apply: boolean;
+  /** Called with the credential's id once it exists in Vapi (apply only). */
+  onCredential?(id: string): Promise<void> | void;
 }
 
 export type ChangeAction = "create" | "update" | "unchanged";
 
 export interface PlannedChange {
-  kind: "tool" | "assistant" | "phone-number";
+  kind: "credential" | "tool" | "assistant" | "phone-number";
   name: string;
   action: ChangeAction;
   /** Paths that differ, for updates. */
@@ -45,62 +66,71 @@ export interface SyncResult {
   changes: PlannedChange[];
   applied: boolean;
   warnings: string[];
+  /** The credential the servers reference (after apply, or when it already existed). */
+  credentialId?: string;
 }
 
-/** Runs the comparison and, with `apply`, the changes. Throws on API errors (the CLI prints them). */
+/** Stands for ids Vapi has not given yet, in dry runs and printed bodies. */
+const NEW_CREDENTIAL = "<id of the new credential>";
+const newToolId = (name: string) => `<id of new tool ${name}>`;
+
+/** Runs the comparison and, with `apply`, the changes. Throws VapiRequestError on API errors (the CLI prints them). */
 export async function syncToVapi(input: SyncInput): Promise<SyncResult> {
   const { client, print } = input;
+  const host = hostOf(input.http.baseUrl);
   const changes: PlannedChange[] = [];
   const warnings: string[] = [];
-  print(`Vapi sync ${input.apply ? "(applying)" : "(dry run)"}: server URL ${input.target.url}`);
+  print(`Vapi sync ${input.apply ? "(applying)" : "(dry run)"} with ${host}: server URL ${input.url}`);
+
+  // The credential first: every server below references it.
+  let auth: ServerAuth;
+  let credentialId: string | undefined;
+  if (input.auth.kind === "header") {
+    auth = { kind: "header", secret: input.auth.secret };
+    warnings.push(
+      "VAPI_SERVER_AUTH=header: the secret is written into every tool, the assistant and the phone number Vapi stores (use a credential: unset VAPI_SERVER_AUTH).",
+    );
+  } else {
+    credentialId = await syncCredential(input, input.auth, changes);
+    auth = { kind: "credential", credentialId: credentialId ?? NEW_CREDENTIAL };
+  }
+  const target: ServerTarget = { url: input.url, auth };
 
   // Tools, matched by function name.
-  const remoteTools = (await client.tools.list({ limit: 1000 })).filter(
+  const remoteTools = (await viaSdk(host, "GET /tool", () => client.tools.list({ limit: 1000 }))).filter(
     (t): t is Vapi.ListToolsResponseItem.Function => (t as { type?: string }).type === "function",
   );
   const byName = new Map(remoteTools.map((t) => [t.function?.name ?? "", t]));
   const toolIds = new Map<string, string>();
   print("tools");
   for (const tool of input.tools) {
-    const desired = toVapiTool(tool, input.target, input.defaultBudgetMs);
+    const desired = toolBody(tool, target, input.defaultBudgetMs);
     const remote = byName.get(tool.name);
     if (remote) toolIds.set(tool.name, remote.id);
-    const fields = remote ? differences(desired, remote) : [];
+    const fields = remote ? serverAwareDifferences(desired, remote) : [];
     const action: ChangeAction = !remote ? "create" : fields.length > 0 ? "update" : "unchanged";
     changes.push({ kind: "tool", name: tool.name, action, fields, ...(remote ? { id: remote.id } : {}) });
     print(line(action, tool.name, fields));
     if (!input.apply || action === "unchanged") continue;
     if (remote) {
-      const { type: _type, ...body } = desired as Vapi.CreateFunctionToolDto & { type: string };
-      await client.tools.update({ id: remote.id, body: { type: "function", ...body } });
+      await viaSdk(host, `PATCH /tool/${remote.id}`, () =>
+        client.tools.update({ id: remote.id, body: desired as Vapi.UpdateToolsRequestBody }),
+      );
     } else {
-      const created = await client.tools.create({ ...desired, type: "function" });
+      const created = await viaSdk(host, "POST /tool", () => client.tools.create(desired as Vapi.CreateToolsRequest));
       toolIds.set(tool.name, (created as { id: string }).id);
     }
   }
 
   // The preset's assistant, with the tools by id and Liquid placeholders for personalization.
   const name = assistantName(input.assistant, input.preset);
-  const ids = input.tools.map((t) => toolIds.get(t.name) ?? `<new tool ${t.name}>`);
-  const desired = buildAssistant(
-    {
-      config: input.assistant,
-      preset: input.preset,
-      tools: input.tools,
-      target: input.target,
-      businessName: input.businessName,
-      timeZone: input.timeZone,
-      defaultBudgetMs: input.defaultBudgetMs,
-    },
-    { kind: "placeholders" },
-    ids,
-  );
+  const desired = assistantBody(input, target, (t) => toolIds.get(t) ?? newToolId(t));
   const remoteAssistant = input.assistantId
-    ? await client.assistants.get({ id: input.assistantId })
-    : (await client.assistants.list({ limit: 1000 })).find((a) => a.name === name);
-  const assistantFields = remoteAssistant ? differences(desired, remoteAssistant) : [];
+    ? await viaSdk(host, `GET /assistant/${input.assistantId}`, () => client.assistants.get({ id: input.assistantId! }))
+    : (await viaSdk(host, "GET /assistant", () => client.assistants.list({ limit: 1000 }))).find((a) => a.name === name);
+  const assistantFields = remoteAssistant ? serverAwareDifferences(desired, remoteAssistant) : [];
   const assistantAction: ChangeAction = !remoteAssistant ? "create" : assistantFields.length > 0 ? "update" : "unchanged";
-  print(`assistant`);
+  print("assistant");
   print(line(assistantAction, remoteAssistant ? `${name} (${remoteAssistant.id})` : name, assistantFields));
   changes.push({
     kind: "assistant",
@@ -111,20 +141,26 @@ export async function syncToVapi(input: SyncInput): Promise<SyncResult> {
   });
   let assistantId = remoteAssistant?.id;
   if (input.apply && assistantAction !== "unchanged") {
-    if (remoteAssistant) await client.assistants.update({ id: remoteAssistant.id, ...(desired as Omit<Vapi.UpdateAssistantDto, "id">) });
-    else assistantId = (await client.assistants.create(desired)).id;
+    if (remoteAssistant) {
+      await viaSdk(host, `PATCH /assistant/${remoteAssistant.id}`, () =>
+        client.assistants.update({ id: remoteAssistant.id, ...(desired as Omit<Vapi.UpdateAssistantDto, "id">) }),
+      );
+    } else {
+      assistantId = (await viaSdk(host, "POST /assistant", () => client.assistants.create(desired))).id;
+    }
   }
 
-  // The phone number's server URL: where Vapi sends assistant-request for inbound calls.
+  // The phone number's server: where Vapi sends assistant-request for inbound calls.
   if (input.phoneNumberId) {
-    const phone = (await client.phoneNumbers.get({ id: input.phoneNumberId })) as {
+    const phoneId = input.phoneNumberId;
+    const phone = (await viaSdk(host, `GET /phone-number/${phoneId}`, () => client.phoneNumbers.get({ id: phoneId }))) as {
       id: string;
       provider: string;
       server?: Vapi.Server;
       assistantId?: string;
     };
-    const server = serverFor(input.target);
-    const fields = differences(server, phone.server ?? {}).map((f) => `server.${f}`);
+    const server = phoneNumberServer(target);
+    const fields = serverAwareDifferences({ server }, { server: phone.server ?? {} });
     const action: ChangeAction = fields.length > 0 ? "update" : "unchanged";
     print("phone number");
     print(line(action, phone.id, fields));
@@ -135,7 +171,9 @@ export async function syncToVapi(input: SyncInput): Promise<SyncResult> {
       );
     }
     if (input.apply && action === "update") {
-      await client.phoneNumbers.update({ id: phone.id, body: { provider: phone.provider, server } as Vapi.UpdatePhoneNumbersRequestBody });
+      await viaSdk(host, `PATCH /phone-number/${phone.id}`, () =>
+        client.phoneNumbers.update({ id: phone.id, body: { provider: phone.provider, server } as Vapi.UpdatePhoneNumbersRequestBody }),
+      );
     }
   }
 
@@ -144,13 +182,173 @@ export async function syncToVapi(input: SyncInput): Promise<SyncResult> {
   if (input.apply) print(pending === 0 ? "Everything was already in sync." : `Applied ${pending} change(s).`);
   else print(pending === 0 ? "Everything is in sync." : `Dry run: ${pending} change(s) pending. Run again with --apply to make them.`);
   if (input.apply && assistantId) print(`Assistant id: ${assistantId} (set VAPI_ASSISTANT_ID to serve it by id)`);
-  return { changes, applied: input.apply, warnings };
+  return { changes, applied: input.apply, warnings, ...(credentialId ? { credentialId } : {}) };
+}
+
+/**
+ * Finds (by VAPI_CREDENTIAL_ID, else by name), compares and, with apply, creates or updates the
+ * webhook credential. Vapi does not return secrets, so an existing credential whose other fields
+ * match is still sent again on apply: a changed VAPI_SECRET must reach Vapi. Returns its id,
+ * undefined in a dry run that would create it.
+ */
+async function syncCredential(
+  input: SyncInput,
+  auth: Extract<SyncAuth, { kind: "credential" }>,
+  changes: PlannedChange[],
+): Promise<string | undefined> {
+  const api = credentialsApi(input.http);
+  const host = hostOf(input.http.baseUrl);
+  let remote: RemoteCredential | undefined;
+  if (auth.credentialId) {
+    try {
+      remote = await api.get(auth.credentialId);
+    } catch (err) {
+      if (err instanceof VapiRequestError && err.details.status === 404) {
+        throw new VapiRequestError(
+          `VAPI_CREDENTIAL_ID=${auth.credentialId}: no such credential on ${host} (HTTP 404). Unset it to let sync create one.`,
+          err.details,
+        );
+      }
+      throw err;
+    }
+    if (remote.provider !== "webhook") {
+      throw new VapiRequestError(
+        `VAPI_CREDENTIAL_ID=${auth.credentialId} is a "${remote.provider}" credential; servers need a "webhook" credential (Bearer or HMAC).`,
+        { host, operation: `GET /credential/${auth.credentialId}` },
+      );
+    }
+  } else {
+    remote = (await api.list()).find((c) => c.provider === "webhook" && c.name === auth.credential.name);
+  }
+  // A credential named by id keeps its own name: it may have been made in the dashboard.
+  const desired: Partial<WebhookCredentialBody> = auth.credentialId ? { ...auth.credential, name: undefined } : auth.credential;
+  const { fields, secretUnknown } = remote ? credentialDifferences(desired, remote) : { fields: [], secretUnknown: false };
+  const action: ChangeAction = !remote ? "create" : fields.length > 0 ? "update" : "unchanged";
+  const label = remote ? `${remote.name ?? auth.credential.name} (${remote.id})` : auth.credential.name;
+  input.print(`credential (${auth.credential.authenticationPlan.type})`);
+  input.print(
+    line(action, label, fields) +
+      (secretUnknown
+        ? `; Vapi does not return the ${secretField(auth.credential)}, so ${input.apply ? "it was" : "--apply"} sent again`
+        : ""),
+  );
+  changes.push({ kind: "credential", name: label, action, fields, ...(remote ? { id: remote.id } : {}) });
+  if (!input.apply) return remote?.id;
+  let id = remote?.id;
+  if (!remote) {
+    id = (await api.create(auth.credential)).id;
+  } else if (action === "update" || secretUnknown) {
+    const { name: _name, ...rest } = auth.credential;
+    await api.update(remote.id, auth.credentialId ? rest : auth.credential);
+  }
+  if (id) await input.onCredential?.(id);
+  return id;
+}
+
+function secretField(credential: WebhookCredentialBody): string {
+  return credential.authenticationPlan.type === "bearer" ? "token" : "secret key";
+}
+
+/** Differences of a credential, comparing the secret only when Vapi returned it. */
+function credentialDifferences(desired: Partial<WebhookCredentialBody>, remote: RemoteCredential) {
+  const plan = { ...(desired.authenticationPlan ?? {}) } as Record<string, unknown>;
+  const remotePlan = remote.authenticationPlan ?? {};
+  let secretUnknown = false;
+  for (const field of SECRET_PLAN_FIELDS) {
+    if (!(field in plan)) continue;
+    if (typeof remotePlan[field] !== "string") {
+      delete plan[field];
+      secretUnknown = true;
+    }
+  }
+  // A plan of another type is replaced whole; fields it did not set are Vapi's defaults.
+  const fields = differences({ ...desired, authenticationPlan: plan }, remote);
+  return { fields, secretUnknown: secretUnknown && fields.length === 0 };
+}
+
+/** A tool as `POST /tool` takes it. */
+function toolBody(tool: ToolDefinition, target: ServerTarget, defaultBudgetMs: number): Vapi.CreateToolsRequest {
+  return { ...toVapiTool(tool, target, defaultBudgetMs), type: "function" } as Vapi.CreateToolsRequest;
+}
+
+/** The preset's assistant as `POST /assistant` takes it, tools by id. */
+function assistantBody(def: SyncDefinition, target: ServerTarget, toolId: (name: string) => string): Vapi.CreateAssistantDto {
+  return buildAssistant(
+    {
+      config: def.assistant,
+      preset: def.preset,
+      tools: def.tools,
+      target,
+      businessName: def.businessName,
+      timeZone: def.timeZone,
+      defaultBudgetMs: def.defaultBudgetMs,
+    },
+    { kind: "placeholders" },
+    def.tools.map((t) => toolId(t.name)),
+  );
+}
+
+function phoneNumberServer(target: ServerTarget): Vapi.Server {
+  return serverFor(target, { kind: "phone-number" });
+}
+
+/**
+ * The request bodies `--apply` would send for objects that do not exist yet, without calling
+ * Vapi: ids Vapi has not given are shown as placeholders, secrets are masked.
+ */
+export function printRequests(def: SyncDefinition): { method: string; path: string; body: unknown }[] {
+  const credentialId = def.auth.kind === "credential" ? (def.auth.credentialId ?? NEW_CREDENTIAL) : undefined;
+  const auth: ServerAuth =
+    def.auth.kind === "header" ? { kind: "header", secret: def.auth.secret } : { kind: "credential", credentialId: credentialId! };
+  const target: ServerTarget = { url: def.url, auth };
+  const requests: { method: string; path: string; body: unknown }[] = [];
+  if (def.auth.kind === "credential") {
+    requests.push(
+      def.auth.credentialId
+        ? { method: "PATCH", path: `/credential/${def.auth.credentialId}`, body: { ...def.auth.credential, name: undefined } }
+        : { method: "POST", path: "/credential", body: def.auth.credential },
+    );
+  }
+  for (const tool of def.tools) requests.push({ method: "POST", path: "/tool", body: toolBody(tool, target, def.defaultBudgetMs) });
+  requests.push({ method: "POST", path: "/assistant", body: assistantBody(def, target, newToolId) });
+  if (def.phoneNumberId) {
+    requests.push({
+      method: "PATCH",
+      path: `/phone-number/${def.phoneNumberId}`,
+      body: { provider: "<the number's provider, read from Vapi>", server: phoneNumberServer(target) },
+    });
+  }
+  const masked = requests.map((r) => ({ ...r, body: withoutSecrets(r.body, def.secrets) }));
+  def.print(`Request bodies for ${def.url} (nothing is sent; secrets masked; ids Vapi has not given yet in <angle brackets>):`);
+  for (const r of masked) def.print(`\n${r.method} ${r.path}\n${JSON.stringify(r.body, null, 2)}`);
+  if (def.auth.kind === "header") {
+    def.print(
+      "\nwarning: VAPI_SERVER_AUTH=header: the secret is written into every server above (use a credential: unset VAPI_SERVER_AUTH).",
+    );
+  }
+  return masked;
 }
 
 function line(action: ChangeAction, name: string, fields: string[]): string {
   const mark = action === "create" ? "+" : action === "update" ? "~" : "=";
   const detail = action === "update" ? `: ${fields.join(", ")}` : action === "unchanged" ? " (unchanged)" : "";
   return `  ${mark} ${action === "unchanged" ? "" : `${action} `}${name}${detail}`;
+}
+
+/**
+ * `differences`, plus authentication Vapi still holds that the desired server no longer has:
+ * a stale `headers` (the secret of the header form) or `credentialId` must be replaced too.
+ */
+function serverAwareDifferences(desired: unknown, actual: unknown): string[] {
+  const fields = differences(desired, actual);
+  const d = (desired as { server?: Record<string, unknown> }).server;
+  const a = (actual as { server?: Record<string, unknown> } | undefined)?.server;
+  if (d && a) {
+    for (const key of ["headers", "credentialId"]) {
+      if (d[key] === undefined && a[key] !== undefined && !fields.includes(`server.${key}`)) fields.push(`server.${key}`);
+    }
+  }
+  return fields;
 }
 
 /**
