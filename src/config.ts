@@ -29,6 +29,9 @@ export const configSchema = z.object({
   REDIS_KEY_PREFIX: z.string().default("sb:"),
   REDIS_COMMAND_TIMEOUT_MS: intFrom(50, 1, 10_000),
   REDIS_CONNECT_TIMEOUT_MS: intFrom(500, 10, 30_000),
+  REDIS_INVALIDATION_TIMEOUT_MS: intFrom(500, 1, 10_000).describe(
+    "How long a cache invalidation (a generation bump after a committed write) may wait for Redis, in ms. Longer than REDIS_COMMAND_TIMEOUT_MS: a bump that gives up leaves stale entries current until it is replayed.",
+  ),
   MEMORY_CACHE_MAX_ENTRIES: intFrom(50_000, 100, 10_000_000),
   CACHE_MIRROR_MAX_ENTRIES: intFrom(10_000, 0, 1_000_000),
   VAPI_SECRET: optionalString.pipe(z.string().min(16, "must be at least 16 characters").optional()),

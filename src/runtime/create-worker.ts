@@ -194,6 +194,7 @@ function openClients(isolate: Isolate, env: WorkerEnv): { db: Database; cache: C
       url: config.REDIS_URL,
       keyPrefix: config.REDIS_KEY_PREFIX,
       commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
+      invalidationTimeoutMs: config.REDIS_INVALIDATION_TIMEOUT_MS,
       connectTimeoutMs: config.REDIS_CONNECT_TIMEOUT_MS,
     });
     cache = createLayeredCache(redis, isolate.memory);

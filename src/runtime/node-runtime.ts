@@ -126,6 +126,7 @@ export async function createNodeRuntime(config: Config, options: NodeRuntimeOpti
         url: config.REDIS_URL,
         keyPrefix: config.REDIS_KEY_PREFIX,
         commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
+        invalidationTimeoutMs: config.REDIS_INVALIDATION_TIMEOUT_MS,
       });
       // Redis is an accelerator: start without it (calls fall through to Postgres) rather than not at all.
       // Hot lookups answered from a local mirror that Redis keeps coherent (0 turns it off).

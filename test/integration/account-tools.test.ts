@@ -72,8 +72,9 @@ describe("send_payment_link", () => {
     const caller = uniquePhone();
     const { invoiceIds } = await givenAccount(t, caller, [{ amountCents: 700, dueDate: "2099-01-01" }]);
     const id = `call_${Math.random().toString(36).slice(2)}`;
+    const callId = `call-${Math.random().toString(36).slice(2)}`;
     const answers = await Promise.all(
-      Array.from({ length: 10 }, () => callTool(t, "send_payment_link", { invoiceId: invoiceIds[0] }, { caller, id })),
+      Array.from({ length: 10 }, () => callTool(t, "send_payment_link", { invoiceId: invoiceIds[0] }, { caller, id, callId })),
     );
     expect(new Set(answers.map((a) => a.result)).size).toBe(1);
     expect(answers[0]!.data!.sent).toBe(true);

@@ -102,8 +102,11 @@ describe("book_appointment", () => {
     const caller = uniquePhone();
     const { slotIds } = await givenSlots(t, [70]);
     const id = `call_${Math.random().toString(36).slice(2)}`;
+    const callId = `call-${Math.random().toString(36).slice(2)}`;
     const answers = await Promise.all(
-      Array.from({ length: 10 }, () => callTool(t, "book_appointment", { slotId: slotIds[0], customerName: "Grace" }, { caller, id })),
+      Array.from({ length: 10 }, () =>
+        callTool(t, "book_appointment", { slotId: slotIds[0], customerName: "Grace" }, { caller, id, callId }),
+      ),
     );
     expect(new Set(answers.map((a) => a.result)).size).toBe(1);
     expect(answers[0]!.data!.booked).toBe(true);

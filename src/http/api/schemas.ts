@@ -6,8 +6,24 @@ const E164 = z
   .string()
   .regex(/^\+[1-9]\d{6,14}$/, "must be an E.164 number such as +15551234567")
   .openapi({ example: "+15551234567" });
-const Instant = z.iso.datetime({ offset: true }).openapi({ example: "2026-03-03T14:30:00-05:00" });
-const Day = z.iso.date().openapi({ example: "2026-03-31" });
+/**
+ * Times and dates the business can mean, and that Postgres and the availability queries handle:
+ * year 0000 is no date to Postgres, and a time late on 9999-12-31 is year 10000 in UTC (or once a
+ * slot's duration is added). Both were a 500; outside this range they are a 400 naming the field.
+ */
+const EARLIEST = Date.UTC(1900, 0, 1);
+const LATEST = Date.UTC(9999, 0, 1);
+const RANGE = "must be between 1900 and 9998";
+// An unparseable value is left to the format check, which names it once.
+const inRange = (ms: number) => Number.isNaN(ms) || (ms >= EARLIEST && ms < LATEST);
+const Instant = z.iso
+  .datetime({ offset: true })
+  .refine((v) => inRange(Date.parse(v)), `${RANGE} (in UTC)`)
+  .openapi({ example: "2026-03-03T14:30:00-05:00" });
+const Day = z.iso
+  .date()
+  .refine((v) => inRange(Date.parse(`${v}T00:00:00Z`)), RANGE)
+  .openapi({ example: "2026-03-31" });
 const Currency = z
   .string()
   .regex(/^[A-Z]{3}$/, "must be an ISO 4217 code such as USD")

@@ -4,7 +4,7 @@ import { cacheKeys, cacheTtl, genKeys } from "../../cache/keys.ts";
 import { readThrough } from "../../cache/read-through.ts";
 import { preparedFor } from "../../db/prepared.ts";
 import { appointments, services, slots } from "../../db/schema/index.ts";
-import { localDayBounds, resolveDay, speakDate, speakDateTime } from "../../lib/speak.ts";
+import { localDayBounds, resolveDay, speakDate, speakDateTime, zonedTime } from "../../lib/speak.ts";
 import { fail, MATCHES_NOTHING, NIL_UUID, ok, type Result, type ServiceContext, type WarmQueryContext } from "../context.ts";
 
 export const PARTS_OF_DAY = ["morning", "afternoon", "evening"] as const;
@@ -57,6 +57,8 @@ export async function findAvailability(ctx: ServiceContext, input: AvailabilityI
     day = resolveDay(input.day, now, ctx.timeZone);
     if (!day)
       return fail("invalid", `I didn't understand the day "${input.day}". Say a weekday, today, tomorrow, or a date like 2026-03-03.`);
+    // No slot starts that late (END_OF_TIME), and the day after 9999-12-31 is no date for Postgres.
+    if (day > LAST_DAY) return ok({ slots: [], day: speakDate(zonedTime(day, 0, 0, ctx.timeZone), ctx.timeZone), nextAvailable: [] });
   }
   const open = await openSlots(ctx, service, day, input.partOfDay);
   const upcoming = open.filter((s) => new Date(s.startsAt).getTime() > now.getTime()).slice(0, limit);
@@ -80,7 +82,11 @@ async function findService(ctx: Pick<ServiceContext, "db">, name: string) {
   return row;
 }
 
-/** A service by code, exact name or part of its name (code first); prepared once per database handle. */
+/**
+ * A service by code, exact name (any case) or part of its name (code first); prepared once per
+ * database handle. What the caller said is text, never a pattern: the exact name is compared with
+ * `lower() =`, and the part is escaped (`escapeLike`) before it goes between the `%`s.
+ */
 const serviceByName = preparedFor((db) =>
   db
     .select({ id: services.id, code: services.code })
@@ -88,7 +94,7 @@ const serviceByName = preparedFor((db) =>
     .where(
       or(
         eq(services.code, sql.placeholder("code")),
-        ilike(services.name, sql.placeholder("name")),
+        sql`lower(${services.name}) = lower(${sql.placeholder("name")})`,
         ilike(services.name, sql.placeholder("pattern")),
       ),
     )
@@ -97,6 +103,7 @@ const serviceByName = preparedFor((db) =>
     .prepare("service_by_name"),
 );
 
+/** Makes text match itself in a LIKE pattern (backslash is Postgres' default escape character). */
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /**
@@ -162,6 +169,8 @@ function unbookedSlots(db: ServiceContext["db"], ...conditions: (SQL | undefined
 
 /** Far enough ahead that no slot starts after it: the availability queries then match nothing. */
 const END_OF_TIME = new Date("9999-01-01T00:00:00Z");
+/** The last day a slot can start on (the REST API refuses later ones). */
+const LAST_DAY = "9998-12-31";
 
 /**
  * Runs check_availability's queries (service by name, the next open slots with and without a

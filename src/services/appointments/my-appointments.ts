@@ -77,6 +77,7 @@ export function appointmentsOfCaller(db: ServiceContext["db"], callerNumber: str
       serviceId: slots.serviceId,
       service: services.name,
       slotId: slots.id,
+      status: appointments.status,
     })
     .from(appointments)
     .innerJoin(customers, eq(customers.id, appointments.customerId))
