@@ -100,7 +100,12 @@ export const configSchema = z.object({
     .transform((v) => v === "true" || v === "1"),
   PAYMENT_PROVIDER: z.enum(["link", "stripe"]).default("link"),
   PAYMENT_PAGE_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
-  PAYMENT_LINK_SECRET: optionalString.pipe(z.string().min(16, "must be at least 16 characters").optional()),
+  PAYMENT_LINK_SECRET: optionalString
+    .pipe(z.string().min(16, "must be at least 16 characters").optional())
+    .describe(
+      "Signs payment link tokens and the payment page's confirmations (PAYMENT_PROVIDER=link). Must differ from every other secret. " +
+        "Unset on Node: generated once and kept in DATA_DIR/payment-link-secret. Required on Workers.",
+    ),
   PAYMENT_LINK_TTL_MINUTES: intFrom(24 * 60, 30, 24 * 60),
   STRIPE_SECRET_KEY: optionalString,
   STRIPE_WEBHOOK_SECRET: optionalString,
@@ -121,6 +126,18 @@ const checkedConfigSchema = configSchema.superRefine((c, ctx) => {
   }
   if (c.VAPI_CREDENTIAL_TYPE === "hmac" && !c.VAPI_HMAC_SECRET) {
     ctx.addIssue({ code: "custom", path: ["VAPI_HMAC_SECRET"], message: "is required when VAPI_CREDENTIAL_TYPE=hmac" });
+  }
+  // Whoever holds the Vapi secret (Vapi does) must not be able to confirm payments: the link secret is its own.
+  if (c.PAYMENT_LINK_SECRET) {
+    for (const other of ["VAPI_SECRET", "VAPI_HMAC_SECRET", "API_TOKEN"] as const) {
+      if (c[other] === c.PAYMENT_LINK_SECRET) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["PAYMENT_LINK_SECRET"],
+          message: `must differ from ${other} (anyone holding ${other} could confirm payments)`,
+        });
+      }
+    }
   }
   const twilio = ["TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM"] as const;
   if (twilio.some((n) => c[n]) && !twilio.every((n) => c[n])) {

@@ -11,7 +11,7 @@ import type { AppDeps } from "../deps.ts";
 import type { SignedLinkProvider } from "../integrations/payment-providers/signed-link.ts";
 import type { StripePaymentProvider } from "../integrations/payment-providers/stripe.ts";
 import { formatMoney, speakDateTime } from "../lib/speak.ts";
-import { type PaymentConfirmation, recordPayment } from "../services/billing/payments.ts";
+import { type PaymentConfirmation, type PaymentRefusal, recordPayment, refusalOf } from "../services/billing/payments.ts";
 import { inTransaction } from "../services/context.ts";
 import { jsonError } from "./errors.ts";
 
@@ -22,6 +22,16 @@ const linkConfirmation = z.object({
   /** What was actually charged; defaults to the amount in the token. */
   amountCents: z.number().int().min(0).optional(),
 });
+
+/** How each refused confirmation is answered to the payment page. */
+const REFUSAL_STATUS: Record<PaymentRefusal, 404 | 409 | 410 | 422> = {
+  unknown_request: 404,
+  payment_id_reused: 409,
+  already_paid: 409,
+  invoice_not_open: 409,
+  expired: 410,
+  amount_mismatch: 422,
+};
 
 /** Routes under `/payments` and the demo page at `/pay`. */
 export function paymentRoutes(deps: AppDeps) {
@@ -58,7 +68,7 @@ export function paymentRoutes(deps: AppDeps) {
     } catch {
       return jsonError(c, 400, "invalid_request", "Expected { token, paymentId, amountCents? }.");
     }
-    // A payment made just before the link expired still counts: only the signature matters here.
+    // The token's own expiry is not checked here: the payment request's, with its grace, decides (recordPayment).
     const token = await link.verifyToken(parsed.token, now(), true);
     if (!token.ok) return jsonError(c, 400, "invalid_token", "The payment token is not valid.");
     const result = await apply({
@@ -67,8 +77,13 @@ export function paymentRoutes(deps: AppDeps) {
       paymentRequestId: token.token.r,
       amountCents: parsed.amountCents ?? token.token.a,
       currency: token.token.c,
+      paidAtMs: now(),
     });
-    if (!result.ok) return jsonError(c, 404, result.error.kind, result.error.message);
+    if (!result.ok) {
+      const reason = refusalOf(result.error) ?? "unknown_request";
+      deps.logger.warn("payment confirmation refused", { provider: "link", reason, paymentRequestId: token.token.r });
+      return jsonError(c, REFUSAL_STATUS[reason], reason, result.error.message);
+    }
     return c.json(result.value);
   });
 
@@ -90,9 +105,18 @@ export function paymentRoutes(deps: AppDeps) {
       paymentRequestId: confirmation.paymentRequestId,
       amountCents: confirmation.amountCents,
       currency: confirmation.currency,
+      paidAtMs: confirmation.paidAtMs,
     });
-    // Stripe retries non-2xx answers; an unknown request will not become known, so it is acknowledged.
-    return c.json(result.ok ? { received: true, ...result.value } : { received: true, ignored: result.error.message });
+    if (result.ok) return c.json({ received: true, ...result.value });
+    // Stripe retries non-2xx answers, and a refused payment will not become acceptable: it is
+    // acknowledged and not applied. Stripe has taken the money, so someone must refund it.
+    const reason = refusalOf(result.error) ?? "unknown_request";
+    deps.logger.warn("stripe payment not applied; refund it in Stripe", {
+      reason,
+      paymentRequestId: confirmation.paymentRequestId,
+      sessionId: confirmation.sessionId,
+    });
+    return c.json({ received: true, ignored: result.error.message, reason });
   });
 
   app.get("/pay", async (c) => {

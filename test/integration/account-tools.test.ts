@@ -2,9 +2,8 @@
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { verifyPaymentToken } from "../../src/integrations/payment-providers/signed-link.ts";
-import { paymentLinkSecret } from "../../src/runtime/business-services.ts";
 import { callTool, givenAccount, uniquePhone } from "../support/business.ts";
-import { createTestApp, TEST_SECRET, type TestApp, testDatabase } from "../support/harness.ts";
+import { createTestApp, TEST_PAYMENT_LINK_SECRET, type TestApp, testDatabase } from "../support/harness.ts";
 
 let t: TestApp;
 beforeAll(async () => {
@@ -63,7 +62,7 @@ describe("send_payment_link", () => {
     const [sms] = await db().execute<{ body: string; status: string }>(sql`select body, status from outbox where recipient = ${caller}`);
     expect(sms!.status).toBe("pending");
     const token = new URL(sms!.body.match(/https?:\/\/\S+/)![0]).searchParams.get("token")!;
-    const check = await verifyPaymentToken(await paymentLinkSecret(t.deps.config, TEST_SECRET), token, Date.now());
+    const check = await verifyPaymentToken(TEST_PAYMENT_LINK_SECRET, token, Date.now());
     expect(check).toMatchObject({ ok: true, token: { i: invoiceIds[1], a: 12_000, c: "USD" } });
     if (check.ok) expect(check.token.e * 1000).toBeGreaterThan(Date.now() + 23 * 3_600_000);
   });

@@ -165,7 +165,8 @@ describe("Workers: per-request Redis clients (the Worker's code on Node)", () =>
   async function isolate(env: Env) {
     const worker = createWorker({
       tools: await discoverTools(),
-      services: (scope) => createBusinessServices(scope.config, { db: scope.db, logger: scope.logger, vapiSecret: scope.secret }),
+      services: (scope) =>
+        createBusinessServices(scope.config, { db: scope.db, logger: scope.logger, paymentLinkSecret: "faults-test-payment-link-secret" }),
     });
     const own = { ...env };
     return async (name: string, args: unknown, caller = uniquePhone()): Promise<ToolAnswer> => {
