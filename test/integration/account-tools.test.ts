@@ -24,11 +24,11 @@ describe("get_account_balance", () => {
     expect(a.data).toEqual({
       accountNumber,
       balance: "$165.50",
-      dueDate: "Friday, March 13",
+      dueDate: "Friday, March 13, 2099",
       overdue: false,
       openInvoices: [
-        { invoiceId: invoiceIds[0], amount: "$120.00", dueDate: "Friday, March 13" },
-        { invoiceId: invoiceIds[1], amount: "$45.50", dueDate: "Monday, April 13" },
+        { invoiceId: invoiceIds[0], amount: "$120.00", dueDate: "Friday, March 13, 2099" },
+        { invoiceId: invoiceIds[1], amount: "$45.50", dueDate: "Monday, April 13, 2099" },
       ],
     });
   });

@@ -4,7 +4,7 @@ import { cacheKeys, cacheTtl, genKeys } from "../../cache/keys.ts";
 import { readThrough } from "../../cache/read-through.ts";
 import { preparedFor } from "../../db/prepared.ts";
 import { appointments, services, slots } from "../../db/schema/index.ts";
-import { localDayBounds, resolveDay, speakDate, speakDateTime, zonedTime } from "../../lib/speak.ts";
+import { localDate, localDayBounds, resolveDay, speakDay, speakDayTime, zonedTime } from "../../lib/speak.ts";
 import { fail, MATCHES_NOTHING, NIL_UUID, ok, type Result, type ServiceContext, type WarmQueryContext } from "../context.ts";
 
 export const PARTS_OF_DAY = ["morning", "afternoon", "evening"] as const;
@@ -58,19 +58,23 @@ export async function findAvailability(ctx: ServiceContext, input: AvailabilityI
     if (!day)
       return fail("invalid", `I didn't understand the day "${input.day}". Say a weekday, today, tomorrow, or a date like 2026-03-03.`);
     // No slot starts that late (END_OF_TIME), and the day after 9999-12-31 is no date for Postgres.
-    if (day > LAST_DAY) return ok({ slots: [], day: speakDate(zonedTime(day, 0, 0, ctx.timeZone), ctx.timeZone), nextAvailable: [] });
+    if (day > LAST_DAY) return ok({ slots: [], day: speakDay(zonedTime(day, 0, 0, ctx.timeZone), now, ctx.timeZone), nextAvailable: [] });
+    if (day < localDate(now, ctx.timeZone)) {
+      const spoken = speakDay(zonedTime(day, 12, 0, ctx.timeZone), now, ctx.timeZone);
+      return fail("invalid", `${capitalize(spoken)} has already passed. Ask which day from today on they would like.`);
+    }
   }
   const open = await openSlots(ctx, service, day, input.partOfDay);
   const upcoming = open.filter((s) => new Date(s.startsAt).getTime() > now.getTime()).slice(0, limit);
-  const result: Availability = { slots: upcoming.map((s) => speakSlot(s, ctx.timeZone)) };
+  const result: Availability = { slots: upcoming.map((s) => speakSlot(s, ctx.clock.now(), ctx.timeZone)) };
   if (day) {
-    result.day = speakDate(localDayBounds(day, ctx.timeZone).start, ctx.timeZone);
+    result.day = speakDay(localDayBounds(day, ctx.timeZone).start, now, ctx.timeZone);
     if (upcoming.length === 0) {
       const later = await openSlots(ctx, service, undefined, input.partOfDay, localDayBounds(day, ctx.timeZone).end);
       result.nextAvailable = later
         .filter((s) => new Date(s.startsAt).getTime() > now.getTime())
         .slice(0, 3)
-        .map((s) => speakSlot(s, ctx.timeZone));
+        .map((s) => speakSlot(s, ctx.clock.now(), ctx.timeZone));
     }
   }
   return ok(result);
@@ -182,8 +186,9 @@ export async function warmAvailabilityQueries(ctx: WarmQueryContext & Pick<Servi
   await queryOpenSlots(ctx, NIL_UUID, undefined, undefined, END_OF_TIME);
 }
 
-export function speakSlot(s: CachedSlot, timeZone: string): OpenSlot {
-  return { slotId: s.slotId, time: speakDateTime(new Date(s.startsAt), timeZone), service: s.service };
+/** An open slot as the caller hears it, relative to `now` ("tomorrow at 9 AM"). */
+export function speakSlot(s: CachedSlot, now: Date, timeZone: string): OpenSlot {
+  return { slotId: s.slotId, time: speakDayTime(new Date(s.startsAt), now, timeZone), service: s.service };
 }
 
 /**
@@ -199,5 +204,9 @@ export async function nearestAlternatives(
   const rows = await unbookedSlots(ctx.db, eq(slots.serviceId, serviceId), ne(slots.id, excludeSlotId), gt(slots.startsAt, ctx.clock.now()))
     .orderBy(sql`abs(extract(epoch from (${slots.startsAt} - ${around.toISOString()}::timestamptz)))`, asc(slots.startsAt))
     .limit(3);
-  return rows.map((r) => speakSlot({ slotId: r.slotId, startsAt: r.startsAt.toISOString(), service: r.service }, ctx.timeZone));
+  return rows.map((r) =>
+    speakSlot({ slotId: r.slotId, startsAt: r.startsAt.toISOString(), service: r.service }, ctx.clock.now(), ctx.timeZone),
+  );
 }
+
+const capitalize = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);

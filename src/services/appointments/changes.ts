@@ -2,7 +2,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import { invalidate } from "../../cache/read-through.ts";
 import { appointments } from "../../db/schema/index.ts";
-import { speakDateTime } from "../../lib/speak.ts";
+import { speakDayTime } from "../../lib/speak.ts";
 import { fail, isUniqueViolation, ok, type Result, type ServiceContext } from "../context.ts";
 import { nearestAlternatives } from "./availability.ts";
 import { changedByBooking, loadSlot, slotNotFound } from "./booking.ts";
@@ -36,7 +36,7 @@ async function resolveTarget(ctx: ServiceContext, callerNumber: string, code: st
       : fail("not_found", "I don't see any upcoming appointments for the number you're calling from.");
   }
   return fail("invalid", "You have more than one upcoming appointment. Which one do you mean?", {
-    appointments: rows.map((r) => view(r, ctx.timeZone)),
+    appointments: rows.map((r) => view(r, ctx.clock.now(), ctx.timeZone)),
   });
 }
 
@@ -66,7 +66,7 @@ export async function cancelAppointment(
   if (!target.ok) {
     // The model re-asking after a barge-in (a new toolCallId) must hear "cancelled", not "not found".
     const done = input.confirmationCode ? await cancelledOf(ctx, input.callerNumber, input.confirmationCode) : undefined;
-    return done ? ok({ ...view(done, ctx.timeZone), cancelled: true, alreadyCancelled: true }) : target;
+    return done ? ok({ ...view(done, ctx.clock.now(), ctx.timeZone), cancelled: true, alreadyCancelled: true }) : target;
   }
   const appt = target.value;
   const [cancelled] = await ctx.db
@@ -76,17 +76,18 @@ export async function cancelAppointment(
     .returning({ id: appointments.id });
   if (!cancelled) {
     const now = await currently(ctx, input.callerNumber, appt.id);
-    if (!now || now.status === "cancelled") return ok({ ...view(now ?? appt, ctx.timeZone), cancelled: true, alreadyCancelled: true });
+    if (!now || now.status === "cancelled")
+      return ok({ ...view(now ?? appt, ctx.clock.now(), ctx.timeZone), cancelled: true, alreadyCancelled: true });
     return fail(
       "conflict",
-      `That appointment was just moved to ${speakDateTime(now.startsAt, ctx.timeZone)}. Do you still want to cancel it?`,
+      `That appointment was just moved to ${speakDayTime(now.startsAt, ctx.clock.now(), ctx.timeZone)}. Do you still want to cancel it?`,
       {
-        appointment: view(now, ctx.timeZone),
+        appointment: view(now, ctx.clock.now(), ctx.timeZone),
       },
     );
   }
   ctx.afterCommit(() => invalidate(ctx.cache, changedByBooking(input.callerNumber), ctx.logger));
-  return ok({ ...view(appt, ctx.timeZone), cancelled: true });
+  return ok({ ...view(appt, ctx.clock.now(), ctx.timeZone), cancelled: true });
 }
 
 /**
@@ -104,9 +105,9 @@ export async function rescheduleAppointment(
   const appt = target.value;
   const slot = await loadSlot(ctx, input.newSlotId);
   if (!slot) return slotNotFound(ctx);
-  const previousTime = speakDateTime(appt.startsAt, ctx.timeZone);
-  if (slot.id === appt.slotId) return ok({ ...view(appt, ctx.timeZone), previousTime });
-  const time = speakDateTime(slot.startsAt, ctx.timeZone);
+  const previousTime = speakDayTime(appt.startsAt, ctx.clock.now(), ctx.timeZone);
+  if (slot.id === appt.slotId) return ok({ ...view(appt, ctx.clock.now(), ctx.timeZone), previousTime });
+  const time = speakDayTime(slot.startsAt, ctx.clock.now(), ctx.timeZone);
   if (slot.startsAt.getTime() <= ctx.clock.now().getTime()) {
     return fail("invalid", "That time has already passed.", {
       alternatives: await nearestAlternatives(ctx, slot.serviceId, slot.startsAt, slot.id),
@@ -133,13 +134,13 @@ export async function rescheduleAppointment(
     if (!now || now.status === "cancelled") {
       return fail("conflict", `That appointment was just cancelled, so there is nothing to move. I can book ${time} as a new appointment.`);
     }
-    if (now.slotId === slot.id) return ok({ ...view(now, ctx.timeZone), previousTime });
+    if (now.slotId === slot.id) return ok({ ...view(now, ctx.clock.now(), ctx.timeZone), previousTime });
     return fail(
       "conflict",
-      `That appointment was just moved to ${speakDateTime(now.startsAt, ctx.timeZone)}. Should I move it to ${time} instead?`,
-      { appointment: view(now, ctx.timeZone) },
+      `That appointment was just moved to ${speakDayTime(now.startsAt, ctx.clock.now(), ctx.timeZone)}. Should I move it to ${time} instead?`,
+      { appointment: view(now, ctx.clock.now(), ctx.timeZone) },
     );
   }
   ctx.afterCommit(() => invalidate(ctx.cache, changedByBooking(input.callerNumber), ctx.logger));
-  return ok({ ...view({ ...appt, startsAt: slot.startsAt, service: slot.service }, ctx.timeZone), previousTime });
+  return ok({ ...view({ ...appt, startsAt: slot.startsAt, service: slot.service }, ctx.clock.now(), ctx.timeZone), previousTime });
 }
