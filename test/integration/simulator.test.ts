@@ -94,7 +94,7 @@ describe("runScenario", () => {
     });
     expect(report.failures).toEqual([]);
     expect(report.steps[0]?.notes).toContain(`personalized for ${DEMO.callerName}`);
-    expect(report.steps[0]?.heard[0]).toMatch(/^Hi Jordan Rivera/);
+    expect(report.steps[0]?.heard[0]).toMatch(/^Hi Jordan, thanks/);
     expect(report.steps[3]?.notes[0]).toContain("1ZDEMO0002");
     expect(report.steps[3]?.notes[0]).not.toContain("1ZDEMO0003");
     expect(report.steps[4]?.notes[0]).toContain('"delayed":true');
