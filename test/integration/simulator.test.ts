@@ -191,4 +191,35 @@ describe("npm run simulate", () => {
     expect(stdout).toMatch(/ 1\. assistant-request\s+HTTP 200\s+[\d.]+ ms/);
     expect(stdout).toContain("OK: 6 steps");
   });
+
+  it("takes a scenario file by absolute path, and names what it could not find", async () => {
+    const run = (...args: string[]) =>
+      promisify(execFile)(process.execPath, ["--import", "tsx", "scripts/cli/simulate/main.ts", ...args], {
+        cwd: join(root, "scripts"),
+        env: { PATH: process.env.PATH ?? "" },
+      }).then(
+        (r) => ({ code: 0, out: r.stdout + r.stderr }),
+        (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }),
+      );
+    const byPath = await run(join(root, "scenarios", "business-hours.json"), "--url", builtIn.url, "--secret", TEST_SECRET);
+    expect(byPath.out).toContain("OK: 6 steps");
+    const missing = await run("no-such-scenario", "--url", builtIn.url);
+    expect(missing.code).toBe(1);
+    expect(missing.out).toContain('no scenario "no-such-scenario": not one of booking, business-hours');
+  });
+
+  it("says there is no Switchboard at the URL instead of failing every step", async () => {
+    const down = "http://127.0.0.1:9/vapi/webhook";
+    const failed = await promisify(execFile)(
+      process.execPath,
+      ["--import", "tsx", "scripts/cli/simulate/main.ts", "business-hours", "--url", down, "--secret", TEST_SECRET],
+      { cwd: root, env: { PATH: process.env.PATH ?? "" } },
+    ).then(
+      () => undefined,
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    );
+    expect(failed?.code).toBe(1);
+    expect(failed?.stderr).toContain(`No Switchboard at ${down}: start one with npm start`);
+    expect(failed?.stdout).not.toContain("fetch failed");
+  });
 });
