@@ -194,7 +194,7 @@ describe("npm run simulate", () => {
 
   it("takes a scenario file by absolute path, and names what it could not find", async () => {
     const run = (...args: string[]) =>
-      promisify(execFile)(process.execPath, ["--import", "tsx", "scripts/cli/simulate/main.ts", ...args], {
+      promisify(execFile)(process.execPath, ["--import", "tsx", join(root, "scripts/cli/simulate/main.ts"), ...args], {
         cwd: join(root, "scripts"),
         env: { PATH: process.env.PATH ?? "" },
       }).then(
