@@ -24,6 +24,8 @@ const Day = z.iso
   .date()
   .refine((v) => inRange(Date.parse(`${v}T00:00:00Z`)), RANGE)
   .openapi({ example: "2026-03-31" });
+/** An estimated delivery: an instant, or a plain date (taken as midday in BUSINESS_TIMEZONE). */
+const Eta = z.union([Instant, Day]).openapi({ example: "2026-03-05" });
 const Currency = z
   .string()
   .regex(/^[A-Z]{3}$/, "must be an ISO 4217 code such as USD")
@@ -63,7 +65,7 @@ const ShipmentIn = z
     origin: text(120).nullish(),
     destination: text(120).nullish(),
     currentLocation: text(120).nullish().describe("City-level location, spoken to anyone with the tracking number."),
-    estimatedDelivery: Instant.nullish(),
+    estimatedDelivery: Eta.nullish(),
     delayReason: text(200).nullish(),
   })
   .openapi("ShipmentUpsert");
@@ -75,7 +77,7 @@ const ShipmentEventIn = z
     status: z.enum(SHIPMENT_STATUSES).optional(),
     location: text(120).nullish(),
     externalId: text(120).nullish().describe("Your id for the event: posting the same id again changes nothing."),
-    estimatedDelivery: Instant.nullish(),
+    estimatedDelivery: Eta.nullish(),
     delayReason: text(200).nullish().describe("Set to explain a delay; null clears it."),
   })
   .openapi("ShipmentEvent");
@@ -165,7 +167,14 @@ export const routes = {
     security,
     request: { params: Tracking, body: body(ShipmentEventIn) },
     responses: {
-      200: json(z.object({ trackingNumber: z.string(), recorded: z.boolean(), current: z.boolean() }), "Recorded (or already known)"),
+      200: json(
+        z.object({
+          trackingNumber: z.string(),
+          recorded: z.boolean().describe("false when this externalId was already recorded (nothing changed)"),
+          current: z.boolean().describe("true when the event is now the newest: it moved the shipment and is what callers hear"),
+        }),
+        "Recorded (or already known)",
+      ),
       ...errors,
       ...notFound,
     },
