@@ -124,7 +124,7 @@ export function createMirroredCache(
   });
 
   let subscriberId: number | undefined;
-  const enable = async () => {
+  const track = async () => {
     if (closed || subscriberId === undefined || main.status !== "ready") return;
     const prefixes = options.prefixes.flatMap((p) => ["PREFIX", `${keyPrefix}${p}`]);
     try {
@@ -134,6 +134,25 @@ export function createMirroredCache(
     } catch (err) {
       logger.warn("cache mirror: tracking not enabled; reads go to Redis", { err });
     }
+  };
+  // Both connections' "ready" handlers ask for tracking, often at the same moment. Two OFF/ON
+  // sequences interleaved on the main connection end in "ERR Prefix ... overlaps": so one runs at
+  // a time, and a request that arrives while one runs makes it run once more afterwards.
+  let tracking: Promise<void> | undefined;
+  let again = false;
+  const enable = (): Promise<void> => {
+    if (tracking) {
+      again = true;
+      return tracking;
+    }
+    tracking = (async () => {
+      do {
+        again = false;
+        await track();
+      } while (again);
+      tracking = undefined;
+    })();
+    return tracking;
   };
   sub.on("ready", () => {
     void (async () => {
