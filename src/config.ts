@@ -1,7 +1,8 @@
 import { z } from "zod";
+import { E164, E164_MESSAGE } from "./lib/patterns.ts";
 
 /** Environment variables Switchboard reads. Nothing else in the codebase touches `process.env`. */
-const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, "must be an E.164 number such as +15551234567");
+const e164 = z.string().regex(E164, E164_MESSAGE);
 const destination = z.union([e164, z.string().regex(/^sips?:.+@.+/, "must be E.164 or a sip: URI")]);
 
 const optionalString = z

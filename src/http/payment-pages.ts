@@ -11,7 +11,7 @@ import type { AppDeps } from "../deps.ts";
 import type { SignedLinkProvider } from "../integrations/payment-providers/signed-link.ts";
 import type { StripePaymentProvider } from "../integrations/payment-providers/stripe.ts";
 import { formatMoney, speakDateTime } from "../lib/speak.ts";
-import { type PaymentConfirmation, type PaymentRefusal, recordPayment, refusalOf } from "../services/billing/payments.ts";
+import { type PaymentConfirmation, recordPayment, refusalOf } from "../services/billing/payments.ts";
 import { inTransaction } from "../services/context.ts";
 import { jsonError } from "./errors.ts";
 
@@ -22,16 +22,6 @@ const linkConfirmation = z.object({
   /** What was actually charged; defaults to the amount in the token. */
   amountCents: z.number().int().min(0).optional(),
 });
-
-/** How each refused confirmation is answered to the payment page. */
-const REFUSAL_STATUS: Record<PaymentRefusal, 404 | 409 | 410 | 422> = {
-  unknown_request: 404,
-  payment_id_reused: 409,
-  already_paid: 409,
-  invoice_not_open: 409,
-  expired: 410,
-  amount_mismatch: 422,
-};
 
 /** Routes under `/payments` and the demo page at `/pay`. */
 export function paymentRoutes(deps: AppDeps) {
@@ -47,10 +37,10 @@ export function paymentRoutes(deps: AppDeps) {
       (ctx) => recordPayment(ctx, confirmation),
     );
 
-  app.use("/payments/*", bodyLimit({ maxSize: 256 * 1024, onError: (c) => jsonError(c, 413, "payload_too_large", "Body too large.") }));
+  app.use("/payments/*", bodyLimit({ maxSize: 256 * 1024, onError: (c) => jsonError(c, "payload_too_large", "Body too large.") }));
 
   app.post("/payments/link/confirm", async (c) => {
-    if (!link) return jsonError(c, 404, "not_found", "Signed payment links are not the configured provider.");
+    if (!link) return jsonError(c, "not_found", "Signed payment links are not the configured provider.");
     const raw = await c.req.text();
     const signed = await link.verifyConfirmation(
       raw,
@@ -60,17 +50,17 @@ export function paymentRoutes(deps: AppDeps) {
     );
     if (!signed) {
       deps.logger.warn("payment confirmation rejected", { reason: "signature" });
-      return jsonError(c, 401, "unauthorized", "Missing, stale or invalid signature.");
+      return jsonError(c, "unauthorized", "Missing, stale or invalid signature.");
     }
     let parsed: z.infer<typeof linkConfirmation>;
     try {
       parsed = linkConfirmation.parse(JSON.parse(raw));
     } catch {
-      return jsonError(c, 400, "invalid_request", "Expected { token, paymentId, amountCents? }.");
+      return jsonError(c, "invalid_request", "Expected { token, paymentId, amountCents? }.");
     }
     // The token's own expiry is not checked here: the payment request's, with its grace, decides (recordPayment).
     const token = await link.verifyToken(parsed.token, now(), true);
-    if (!token.ok) return jsonError(c, 400, "invalid_token", "The payment token is not valid.");
+    if (!token.ok) return jsonError(c, "invalid_token", "The payment token is not valid.");
     const result = await apply({
       provider: "link",
       externalId: parsed.paymentId,
@@ -82,20 +72,20 @@ export function paymentRoutes(deps: AppDeps) {
     if (!result.ok) {
       const reason = refusalOf(result.error) ?? "unknown_request";
       deps.logger.warn("payment confirmation refused", { provider: "link", reason, paymentRequestId: token.token.r });
-      return jsonError(c, REFUSAL_STATUS[reason], reason, result.error.message);
+      return jsonError(c, reason, result.error.message);
     }
     return c.json(result.value);
   });
 
   app.post("/payments/stripe/webhook", async (c) => {
-    if (!stripe) return jsonError(c, 404, "not_found", "Stripe is not the configured payment provider.");
+    if (!stripe) return jsonError(c, "not_found", "Stripe is not the configured payment provider.");
     const raw = await c.req.text();
     let confirmation: Awaited<ReturnType<StripePaymentProvider["verifyWebhook"]>>;
     try {
       confirmation = await stripe.verifyWebhook(raw, c.req.header("stripe-signature") ?? "", now());
     } catch (err) {
       deps.logger.warn("stripe webhook rejected", { err });
-      return jsonError(c, 400, "invalid_signature", "The Stripe signature could not be verified.");
+      return jsonError(c, "invalid_signature", "The Stripe signature could not be verified.");
     }
     if (!confirmation) return c.json({ received: true });
     if (!confirmation.paymentRequestId) return c.json({ received: true, ignored: "no payment request id" });

@@ -1,11 +1,9 @@
 /** The REST API's request and response schemas and route declarations, from which `/api/openapi.json` is generated. */
 import { createRoute, z } from "@hono/zod-openapi";
 import { SHIPMENT_STATUSES } from "../../db/schema/index.ts";
+import { E164_MESSAGE, E164 as E164_PATTERN } from "../../lib/patterns.ts";
 
-const E164 = z
-  .string()
-  .regex(/^\+[1-9]\d{6,14}$/, "must be an E.164 number such as +15551234567")
-  .openapi({ example: "+15551234567" });
+const Phone = z.string().regex(E164_PATTERN, E164_MESSAGE).openapi({ example: "+15551234567" });
 /**
  * Times and dates the business can mean, and that Postgres and the availability queries handle:
  * year 0000 is no date to Postgres, and a time late on 9999-12-31 is year 10000 in UTC (or once a
@@ -53,13 +51,13 @@ const json = <T extends z.ZodType>(schema: T, description: string) => ({ descrip
 const body = <T extends z.ZodType>(schema: T) => ({ required: true, content: { "application/json": { schema } } });
 const security = [{ bearerAuth: [] }];
 
-const CustomerIn = z.object({ phone: E164, name: text(120).nullish(), email: z.email().nullish() }).openapi("CustomerUpsert");
+const CustomerIn = z.object({ phone: Phone, name: text(120).nullish(), email: z.email().nullish() }).openapi("CustomerUpsert");
 const CustomerOut = z.object({ id: z.string(), phone: z.string(), name: z.string().nullable(), created: z.boolean() }).openapi("Customer");
 
 const ShipmentIn = z
   .object({
     trackingNumber: text(64),
-    customerPhone: E164.nullish(),
+    customerPhone: Phone.nullish(),
     status: z.enum(SHIPMENT_STATUSES).optional(),
     carrier: text(60).nullish(),
     origin: text(120).nullish(),
@@ -119,7 +117,7 @@ const SlotsIn = z
   .openapi("SlotsCreate");
 
 const AccountIn = z
-  .object({ accountNumber: text(40), customerPhone: E164, customerName: text(120).nullish(), currency: Currency.optional() })
+  .object({ accountNumber: text(40), customerPhone: Phone, customerName: text(120).nullish(), currency: Currency.optional() })
   .openapi("AccountUpsert");
 
 const InvoiceIn = z

@@ -6,12 +6,11 @@ import { and, eq, sql } from "drizzle-orm";
 import { genKeys } from "../../cache/keys.ts";
 import { invalidate } from "../../cache/read-through.ts";
 import { appointments, customers, services, slots } from "../../db/schema/index.ts";
+import { UUID } from "../../lib/patterns.ts";
 import { speakDayTime } from "../../lib/speak.ts";
 import { fail, ok, type Result, type ServiceContext } from "../context.ts";
 import { KEEP_CUSTOMER_NAME } from "../customers.ts";
 import { nearestAlternatives, openSlots, speakSlot } from "./availability.ts";
-
-export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export async function loadSlot(ctx: ServiceContext, slotId: string) {
   if (!UUID.test(slotId)) return undefined;

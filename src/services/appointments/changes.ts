@@ -2,6 +2,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import { invalidate } from "../../cache/read-through.ts";
 import { appointments } from "../../db/schema/index.ts";
+import { normalizeReference } from "../../lib/patterns.ts";
 import { speakDayTime } from "../../lib/speak.ts";
 import { fail, isUniqueViolation, ok, type Result, type ServiceContext } from "../context.ts";
 import { nearestAlternatives } from "./availability.ts";
@@ -19,9 +20,8 @@ async function cancelledOf(ctx: ServiceContext, callerNumber: string, code: stri
 }
 
 /** Confirmation codes are spoken: "k7 p2-qm" is "K7P2QM". */
-export function normalizeConfirmationCode(code: string): string {
-  return code.toUpperCase().replace(/[^A-Z0-9]/g, "");
-}
+/** Confirmation codes are spoken: "k7 p2-qm" is "K7P2QM". */
+export const normalizeConfirmationCode = normalizeReference;
 
 /**
  * Which of the caller's appointments an action means: the one with `code`, or the only upcoming

@@ -3,6 +3,7 @@ import { and, asc, eq } from "drizzle-orm";
 import { cacheKeys, cacheTtl, genKeys } from "../../cache/keys.ts";
 import { readThrough } from "../../cache/read-through.ts";
 import { accounts, customers, invoices } from "../../db/schema/index.ts";
+import { normalizeReference } from "../../lib/patterns.ts";
 import { formatMoney, localDate, speakDay } from "../../lib/speak.ts";
 import { fail, MATCHES_NOTHING, ok, type Result, type ServiceContext } from "../context.ts";
 
@@ -111,6 +112,3 @@ export async function getAccountBalance(
 }
 
 /** Account and invoice numbers are spoken: compare letters and digits only. */
-export function normalizeReference(value: string): string {
-  return value.toUpperCase().replace(/[^A-Z0-9]/g, "");
-}

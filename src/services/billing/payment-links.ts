@@ -2,10 +2,10 @@
 import { and, asc, eq, sql } from "drizzle-orm";
 import { accounts, customers, invoices, paymentRequests } from "../../db/schema/index.ts";
 import type { PaymentProvider } from "../../integrations/payment-providers/provider.ts";
+import { normalizeReference } from "../../lib/patterns.ts";
 import { formatMoney, speakDayTime } from "../../lib/speak.ts";
 import { fail, ok, phoneEnding, type Result, type ServiceContext } from "../context.ts";
 import { type OutboxRelay, queueSms } from "../outbox.ts";
-import { normalizeReference } from "./balance.ts";
 
 export interface PaymentServices {
   payments: PaymentProvider;

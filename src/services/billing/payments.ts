@@ -7,6 +7,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { genKeys } from "../../cache/keys.ts";
 import { invalidate } from "../../cache/read-through.ts";
 import { accounts, customers, invoices, paymentRequests, payments } from "../../db/schema/index.ts";
+import { UUID } from "../../lib/patterns.ts";
 import { formatMoney } from "../../lib/speak.ts";
 import { fail, ok, type Result, type ServiceContext } from "../context.ts";
 
@@ -37,8 +38,6 @@ export interface RecordedPayment {
   /** True when this payment id was already recorded: nothing changed. */
   duplicate: boolean;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const refuse = (kind: "not_found" | "conflict" | "invalid", reason: PaymentRefusal, message: string): Result<never> =>
   fail(kind, message, { reason });

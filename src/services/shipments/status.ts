@@ -4,6 +4,7 @@ import { cacheKeys, cacheTtl, genKeys } from "../../cache/keys.ts";
 import { readThrough } from "../../cache/read-through.ts";
 import { preparedFor } from "../../db/prepared.ts";
 import { customers, type ShipmentStatus, shipmentEvents, shipments } from "../../db/schema/index.ts";
+import { normalizeReference } from "../../lib/patterns.ts";
 import { speakDay, speakDayTime, spellOut } from "../../lib/speak.ts";
 import { fail, MATCHES_NOTHING, ok, type ReadContext, type Result, type ServiceContext, type WarmQueryContext } from "../context.ts";
 
@@ -45,9 +46,8 @@ const STATUS_WORDS: Record<ShipmentStatus, string> = {
 };
 
 /** Upper case, letters and digits only: "1z 999-aa1" and "1Z999AA1" are the same parcel. */
-export function normalizeTrackingNumber(value: string): string {
-  return value.toUpperCase().replace(/[^A-Z0-9]/g, "");
-}
+/** A tracking number as callers say it, reduced to letters and digits. */
+export const normalizeTrackingNumber = normalizeReference;
 
 /** A shipment's status for anyone holding its tracking number (the number is the credential). */
 export async function getShipmentStatus(ctx: ReadContext, trackingNumber: string): Promise<Result<ShipmentStatusView>> {
