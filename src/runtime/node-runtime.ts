@@ -5,6 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { getHeapStatistics } from "node:v8";
 import type { Cache } from "../cache/cache.ts";
 import { MIRRORED_PREFIXES } from "../cache/keys.ts";
 import { createMemoryCache } from "../cache/memory-cache.ts";
@@ -15,9 +16,12 @@ import { createDatabase, type DatabaseHandle } from "../db/client.ts";
 import { startEmbeddedPostgres } from "../db/embedded.ts";
 import { runMigrations } from "../db/migrate.ts";
 import type { AppDeps } from "../deps.ts";
+import { bodyBudgetBytes, createBodyBudgets } from "../http/body.ts";
 import { systemClock } from "../lib/clock.ts";
 import { createBackgroundTasks } from "../lib/defer.ts";
 import { createLogger, type Logger } from "../lib/logger.ts";
+import { openCallRecordSpool } from "../services/calls/spool.ts";
+import type { CallRecordSpool } from "../services/calls/store.ts";
 import { type DEMO, seedDemoData } from "../services/demo-seed.ts";
 import type { Metrics } from "../telemetry/metrics.ts";
 import { createPrometheusMetrics } from "../telemetry/prometheus.ts";
@@ -98,8 +102,26 @@ export async function createNodeRuntime(config: Config, options: NodeRuntimeOpti
       cache = createMemoryCache({ maxEntries: config.MEMORY_CACHE_MAX_ENTRIES });
     }
     closers.push(() => cache.close());
-    // Registered last so it runs first on close: deferred work finishes while its clients are open.
     const background = createBackgroundTasks(logger);
+    // Call records the database cannot take now wait on disk; what an earlier run left is stored from here on.
+    let callRecordSpool: CallRecordSpool | undefined;
+    if (config.CALL_RECORD_SPOOL_MAX_BYTES > 0) {
+      const spool = await openCallRecordSpool({
+        dir: join(config.DATA_DIR, "spool", "call-records"),
+        maxBytes: config.CALL_RECORD_SPOOL_MAX_BYTES,
+        context: {
+          db: database.db,
+          cache,
+          logger,
+          clock: systemClock,
+          defer: background.defer,
+          retentionDays: config.TRANSCRIPT_RETENTION_DAYS,
+        },
+      });
+      callRecordSpool = spool;
+      closers.push(() => spool.close());
+    }
+    // Registered last so it runs first on close: deferred work finishes while its clients are open.
     closers.push(background.settled);
 
     const deps: AppDeps = {
@@ -114,6 +136,8 @@ export async function createNodeRuntime(config: Config, options: NodeRuntimeOpti
       auth: authSettings(config, secret),
       services: await createBusinessServices(config, { db: database.db, logger, vapiSecret: secret }),
       defer: background.defer,
+      bodyBudgets: createBodyBudgets(bodyBudgetBytes(config.BODY_MEMORY_BUDGET_BYTES, getHeapStatistics().heap_size_limit)),
+      ...(callRecordSpool ? { callRecordSpool } : {}),
     };
     const seed = config.DEMO_DATA === "on" || (config.DEMO_DATA === "auto" && databaseKind === "embedded");
     const demo = seed

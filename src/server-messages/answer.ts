@@ -12,8 +12,13 @@ export async function answer(deps: AppDeps, message: VapiMessage, target: () => 
   const { config } = deps;
   switch (message.type) {
     case "tool-calls": {
-      const { calls, unusable } = readToolCalls(message);
-      if (unusable > 0) deps.logger.warn("tool calls without an id were skipped", { count: unusable, callId: message.call?.id });
+      const { calls, unusable, oversized } = readToolCalls(message, config.MAX_TOOL_CALLS_PER_MESSAGE);
+      if (unusable > 0) deps.logger.warn("tool calls without a usable id were skipped", { count: unusable, callId: message.call?.id });
+      if (oversized !== undefined) {
+        // Refused whole, before anything runs; only the first calls are answered, so the answer stays small.
+        deps.logger.warn("tool call list refused: too long", { count: oversized, callId: message.call?.id });
+        return { results: calls.map((call) => ({ toolCallId: call.toolCallId, name: call.name, error: TOO_MANY_CALLS })) };
+      }
       const results = await dispatchToolCalls(
         {
           registry: deps.registry,
@@ -76,9 +81,17 @@ async function transfer(deps: AppDeps, message: VapiMessage) {
   return decision.response;
 }
 
-export function fallbackAnswer(message: VapiMessage): Record<string, unknown> {
+const TOO_MANY_CALLS = "Too many tool calls in one message; none were run. Please ask again, one request at a time.";
+
+export function fallbackAnswer(message: VapiMessage, maxCallsPerMessage?: number): Record<string, unknown> {
   if (message.type === "tool-calls") {
-    return { results: readToolCalls(message).calls.map((call) => ({ toolCallId: call.toolCallId, name: call.name, error: APOLOGY })) };
+    return {
+      results: readToolCalls(message, maxCallsPerMessage).calls.map((call) => ({
+        toolCallId: call.toolCallId,
+        name: call.name,
+        error: APOLOGY,
+      })),
+    };
   }
   if (message.type === "assistant-request" || message.type === "transfer-destination-request") return { error: APOLOGY };
   return {};

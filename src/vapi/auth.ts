@@ -82,8 +82,13 @@ export interface AuthRequest {
   nowMs: number;
 }
 
-/** Verifies a request against every configured scheme; the first that is present decides. */
-export async function verifyVapiRequest(settings: AuthSettings, req: AuthRequest): Promise<AuthOutcome> {
+/**
+ * The part of `verifyVapiRequest` that needs no body: the secret and bearer schemes are decided
+ * here, and an HMAC request with a missing or stale timestamp is refused. `"needs-body"` means
+ * only the signature over the body can decide: read the body (bounded), then call
+ * `verifyVapiRequest`. Lets the webhook refuse most bad requests before reading any body.
+ */
+export function verifyVapiHeaders(settings: AuthSettings, req: Omit<AuthRequest, "body">): AuthOutcome | "needs-body" {
   const plain = req.header("x-vapi-secret");
   if (plain !== undefined) {
     return matchesSecret(plain, settings.secret) ? { ok: true, scheme: "secret" } : { ok: false, reason: "mismatch" };
@@ -95,17 +100,25 @@ export async function verifyVapiRequest(settings: AuthSettings, req: AuthRequest
     return matchesSecret(match[1]!, settings.secret) ? { ok: true, scheme: "bearer" } : { ok: false, reason: "mismatch" };
   }
   const hmac = settings.hmac;
-  const signature = hmac ? req.header(hmac.signatureHeader) : undefined;
-  if (hmac && signature !== undefined) {
+  if (hmac && req.header(hmac.signatureHeader) !== undefined) {
     const stamp = req.header(hmac.timestampHeader);
     if (stamp === undefined) return { ok: false, reason: "missing" };
     const at = timestampMs(stamp);
     if (at === undefined) return { ok: false, reason: "malformed" };
     if (Math.abs(req.nowMs - at) > hmac.toleranceSeconds * 1000) return { ok: false, reason: "stale-timestamp" };
-    const expected = await signHmac(hmac, stamp.trim(), req.body);
-    return timingSafeEqualStrings(signature.trim(), expected) ? { ok: true, scheme: "hmac" } : { ok: false, reason: "mismatch" };
+    return "needs-body";
   }
   return { ok: false, reason: "missing" };
+}
+
+/** Verifies a request against every configured scheme; the first that is present decides. */
+export async function verifyVapiRequest(settings: AuthSettings, req: AuthRequest): Promise<AuthOutcome> {
+  const early = verifyVapiHeaders(settings, req);
+  if (early !== "needs-body") return early;
+  const hmac = settings.hmac!;
+  const signature = req.header(hmac.signatureHeader)!;
+  const expected = await signHmac(hmac, req.header(hmac.timestampHeader)!.trim(), req.body);
+  return timingSafeEqualStrings(signature.trim(), expected) ? { ok: true, scheme: "hmac" } : { ok: false, reason: "mismatch" };
 }
 
 /** The auth settings for a resolved secret: shared secret and bearer always, HMAC when configured. */

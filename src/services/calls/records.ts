@@ -1,6 +1,7 @@
 /**
  * The call record: `status-update` and `end-of-call-report` stored in `calls`, and the retention
- * of transcripts. Vapi may deliver these messages late, twice or out of order, so every write
+ * of transcripts. A message is first reduced to the record that is stored (`statusRecord`,
+ * `reportRecord`), then written (`writeCallRecord`). Vapi may deliver these messages late, twice or out of order, so every write
  * is an upsert whose SQL decides what wins: the status only moves forward, the first report is
  * kept and a repeated one changes nothing (nor counts the call twice in the caller's memory).
  */
@@ -9,6 +10,7 @@ import { z } from "zod";
 import type { Database } from "../../db/client.ts";
 import { callerMemory, calls, toolCalls } from "../../db/schema/index.ts";
 import { redactDeep, redactPersonalData } from "../redaction.ts";
+import { storableJson, storableText, TEXT_LIMITS } from "./sanitize.ts";
 
 /** The order of a call's statuses; a message with a lower rank than the stored one changes nothing. */
 export const STATUS_RANK: Record<string, number> = {
@@ -29,9 +31,31 @@ export interface CallIdentity {
   atMs: number;
 }
 
-export interface StatusUpdate extends CallIdentity {
+/**
+ * A call record as it is stored: only the fields the `calls` row keeps, already storable
+ * (sanitize.ts) and redacted, as plain JSON. This, not the message, is what is written, retried
+ * and spooled: a 7 MB report is a few KB here unless its transcript is long.
+ */
+export type CallRecord = StatusRecord | ReportRecord;
+
+export interface StatusRecord extends CallIdentity {
+  kind: "status";
   status: string;
-  endedReason: string | undefined;
+  endedReason?: string | undefined;
+}
+
+export interface ReportRecord extends CallIdentity {
+  kind: "report";
+  endedReason?: string | undefined;
+  cost?: number | undefined;
+  startedAtMs?: number | undefined;
+  endedAtMs?: number | undefined;
+  durationSeconds?: number | undefined;
+  summary?: string | undefined;
+  successEvaluation?: string | undefined;
+  structuredData?: Record<string, unknown> | undefined;
+  recordingUrl?: string | undefined;
+  transcript?: string | undefined;
 }
 
 const isoDate = z
@@ -42,7 +66,7 @@ const isoDate = z
     const d = new Date(v);
     // Dates Postgres cannot store (or that are plainly wrong) are treated as absent.
     const year = d.getUTCFullYear();
-    return Number.isNaN(d.getTime()) || year < 2000 || year >= 2200 ? undefined : d;
+    return Number.isNaN(d.getTime()) || year < 2000 || year >= 2200 ? undefined : d.getTime();
   });
 const num = z.number().finite().optional().catch(undefined);
 const str = z.string().optional().catch(undefined);
@@ -78,18 +102,87 @@ const reportSchema = z.looseObject({
     .catch(undefined),
 });
 
-export type EndOfCallReport = z.output<typeof reportSchema>;
+const text = (value: string | undefined, max: number) => (value === undefined ? undefined : storableText(value, max));
 
-/** Reads the stored fields of an end-of-call report message; never throws. */
-export function readEndOfCallReport(message: Record<string, unknown>): EndOfCallReport {
-  const parsed = reportSchema.safeParse(message);
-  return parsed.success ? parsed.data : ({} as EndOfCallReport);
+/** The stored record of a status update, or undefined for a status Switchboard does not know (ignored). */
+export function statusRecord(identity: CallIdentity, message: Record<string, unknown>): StatusRecord | undefined {
+  const status = typeof message.status === "string" ? message.status : "";
+  if (STATUS_RANK[status] === undefined) return undefined;
+  const endedReason = typeof message.endedReason === "string" ? message.endedReason : undefined;
+  return { kind: "status", ...identity, status, endedReason: text(endedReason, TEXT_LIMITS.endedReason) };
 }
 
-/** Stores a status update. Returns false for a status Switchboard does not know (ignored). */
-export async function recordStatusUpdate(db: Database, update: StatusUpdate): Promise<boolean> {
-  const rank = STATUS_RANK[update.status];
-  if (rank === undefined) return false;
+/** The stored record of an end-of-call report: storable, redacted, without what is not stored. Never throws. */
+export function reportRecord(identity: CallIdentity, message: Record<string, unknown>): ReportRecord {
+  const parsed = reportSchema.safeParse(message);
+  const report = parsed.success ? parsed.data : ({} as z.output<typeof reportSchema>);
+  const redact = { callerNumber: identity.callerNumber };
+  // Cut before redacting: redaction's cost grows with the text.
+  const summary = text(report.analysis?.summary ?? report.summary, TEXT_LIMITS.summary);
+  const transcript = text(report.artifact?.transcript ?? report.transcript, TEXT_LIMITS.transcript);
+  const structured = report.analysis?.structuredData;
+  const success = report.analysis?.successEvaluation;
+  return {
+    kind: "report",
+    ...identity,
+    endedReason: text(report.endedReason, TEXT_LIMITS.endedReason),
+    cost: report.cost,
+    startedAtMs: report.startedAt,
+    endedAtMs: report.endedAt,
+    durationSeconds: report.durationSeconds,
+    summary: summary === undefined ? undefined : redactPersonalData(summary, redact),
+    successEvaluation: success === undefined ? undefined : text(String(success), TEXT_LIMITS.successEvaluation),
+    structuredData: structured === undefined ? undefined : redactDeep(storableJson(structured), redact),
+    recordingUrl: text(
+      report.artifact?.recordingUrl ??
+        report.artifact?.recording?.mono?.combinedUrl ??
+        report.artifact?.recording?.url ??
+        report.recordingUrl,
+      TEXT_LIMITS.recordingUrl,
+    ),
+    transcript: transcript === undefined ? undefined : redactPersonalData(transcript, redact),
+  };
+}
+
+/**
+ * The record without its free text and structured data: what is still stored when the database
+ * refuses one of those fields (a last resort; sanitize.ts should have made them storable).
+ */
+export function essentials(record: CallRecord): CallRecord {
+  if (record.kind === "status") return { ...record, endedReason: undefined };
+  const { kind, callId, callerNumber, phoneNumberId, atMs, cost, startedAtMs, endedAtMs, durationSeconds } = record;
+  return { kind, callId, callerNumber, phoneNumberId, atMs, cost, startedAtMs, endedAtMs, durationSeconds };
+}
+
+/** Reads a record back from its JSON form (the spool); undefined when it is not one. */
+export function parseCallRecord(value: unknown): CallRecord | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const r = value as Partial<CallRecord>;
+  if ((r.kind !== "status" && r.kind !== "report") || typeof r.callId !== "string" || typeof r.atMs !== "number") return undefined;
+  if (r.kind === "status" && typeof r.status !== "string") return undefined;
+  return r as CallRecord;
+}
+
+export interface RecordedReport {
+  /** False when this call's report had already been stored: nothing was changed. */
+  firstDelivery: boolean;
+}
+
+/**
+ * Writes a record. Idempotent and order-tolerant, so a record may be written twice (a retry, a
+ * spool replay racing a late first attempt) or after a newer one: the SQL decides what wins.
+ */
+export async function writeCallRecord(db: Database, record: CallRecord): Promise<RecordedReport> {
+  if (record.kind === "status") {
+    await recordStatusUpdate(db, record);
+    return { firstDelivery: false };
+  }
+  return recordEndOfCallReport(db, record);
+}
+
+/** Stores a status update (a known status: see `statusRecord`). */
+async function recordStatusUpdate(db: Database, update: StatusRecord): Promise<void> {
+  const rank = STATUS_RANK[update.status]!;
   const at = new Date(update.atMs);
   await db
     .insert(calls)
@@ -117,32 +210,22 @@ export async function recordStatusUpdate(db: Database, update: StatusUpdate): Pr
         updatedAt: sql`now()`,
       },
     });
-  return true;
-}
-
-export interface RecordedReport {
-  /** False when this call's report had already been stored: nothing was changed. */
-  firstDelivery: boolean;
 }
 
 /**
- * Stores an end-of-call report, redacted, and (the first time only) updates the caller's memory,
- * in one transaction. The report is authoritative for times and outcome; a repeated delivery
- * matches no row in the conditional upsert and is a no-op.
+ * Stores an end-of-call report and (the first time only) updates the caller's memory, in one
+ * transaction. The report is authoritative for times and outcome; a repeated delivery matches
+ * no row in the conditional upsert and is a no-op.
  */
-export async function recordEndOfCallReport(db: Database, identity: CallIdentity, report: EndOfCallReport): Promise<RecordedReport> {
-  const redact = { callerNumber: identity.callerNumber };
-  const summary = report.analysis?.summary ?? report.summary;
-  const transcript = report.artifact?.transcript ?? report.transcript;
-  const endedAt = report.endedAt ?? new Date(identity.atMs);
-  const startedAt = report.startedAt ?? null;
+async function recordEndOfCallReport(db: Database, report: ReportRecord): Promise<RecordedReport> {
+  const endedAt = new Date(report.endedAtMs ?? report.atMs);
+  const startedAt = report.startedAtMs === undefined ? null : new Date(report.startedAtMs);
   const duration =
     report.durationSeconds ?? (startedAt ? Math.max(0, Math.round((endedAt.getTime() - startedAt.getTime()) / 100) / 10) : undefined);
-  const success = report.analysis?.successEvaluation;
   const values = {
-    callId: identity.callId,
-    callerNumber: identity.callerNumber,
-    phoneNumberId: identity.phoneNumberId,
+    callId: report.callId,
+    callerNumber: report.callerNumber,
+    phoneNumberId: report.phoneNumberId,
     status: "ended",
     statusRank: STATUS_RANK.ended!,
     startedAt,
@@ -150,15 +233,11 @@ export async function recordEndOfCallReport(db: Database, identity: CallIdentity
     endedReason: report.endedReason,
     durationSeconds: duration,
     cost: report.cost,
-    summary: summary === undefined ? null : redactPersonalData(summary, redact),
-    successEvaluation: success === undefined ? null : String(success),
-    structuredData: report.analysis?.structuredData === undefined ? null : redactDeep(report.analysis.structuredData, redact),
-    recordingUrl:
-      report.artifact?.recordingUrl ??
-      report.artifact?.recording?.mono?.combinedUrl ??
-      report.artifact?.recording?.url ??
-      report.recordingUrl,
-    transcript: transcript === undefined ? null : redactPersonalData(transcript, redact),
+    summary: report.summary ?? null,
+    successEvaluation: report.successEvaluation ?? null,
+    structuredData: report.structuredData ?? null,
+    recordingUrl: report.recordingUrl,
+    transcript: report.transcript ?? null,
     reportReceivedAt: sql`now()`,
   };
   const fromReport = (column: string) => sql.raw(`excluded.${column}`);
@@ -197,7 +276,7 @@ export async function recordEndOfCallReport(db: Database, identity: CallIdentity
         .values({
           callerNumber: row.callerNumber,
           callCount: 1,
-          lastCallId: identity.callId,
+          lastCallId: report.callId,
           lastCallAt: endedAt,
           lastSummary: values.summary,
         })
