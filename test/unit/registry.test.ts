@@ -2,10 +2,10 @@
 
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { toVapiTool } from "../../src/assistant/vapi-tools.ts";
 import { defineTool } from "../../src/tools/define-tool.ts";
 import { createRegistry, parametersJsonSchema } from "../../src/tools/registry.ts";
 import { timeoutSecondsFor } from "../../src/vapi/server-target.ts";
+import { toVapiTool } from "../../src/assistant/vapi-tools.ts";
 
 const tool = (over: Record<string, unknown> = {}) =>
   defineTool({
