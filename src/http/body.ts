@@ -89,8 +89,14 @@ export function bodyBudgetBytes(configured: number, heapLimitBytes: number): num
   return configured > 0 ? configured : Math.floor(heapLimitBytes * 0.35);
 }
 
-export function createBodyBudgets(limitBytes: number): BodyBudgets {
-  return { verified: new ByteBudget(limitBytes), unverified: new ByteBudget(Math.floor(limitBytes / 8)) };
+/**
+ * The verified budget of `limitBytes`, and an unverified one of an eighth of it, but never less
+ * than one body of `maxBodyBytes` needs while it is read (else a signed body that large could
+ * never be verified).
+ */
+export function createBodyBudgets(limitBytes: number, maxBodyBytes: number): BodyBudgets {
+  const unverified = Math.max(Math.floor(limitBytes / 8), Math.ceil(rawCost(maxBodyBytes) / LARGE_BODY_SHARE));
+  return { verified: new ByteBudget(limitBytes), unverified: new ByteBudget(unverified) };
 }
 
 /** Bodies up to this size are costed at their worst case without looking at them (tool calls are a few KB). */

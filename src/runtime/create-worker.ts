@@ -108,7 +108,7 @@ function buildIsolate(env: WorkerEnv, tools: readonly LoadedTool[]): Isolate {
     auth: authSettings(config, config.VAPI_SECRET),
     memory: createLocalMemory(),
     fallbackCache: config.REDIS_URL ? undefined : createMemoryCache({ maxEntries: Math.min(config.MEMORY_CACHE_MAX_ENTRIES, 10_000) }),
-    bodyBudgets: createBodyBudgets(bodyBudgetBytes(config.BODY_MEMORY_BUDGET_BYTES, ISOLATE_HEAP_BYTES)),
+    bodyBudgets: createBodyBudgets(bodyBudgetBytes(config.BODY_MEMORY_BUDGET_BYTES, ISOLATE_HEAP_BYTES), config.MAX_BODY_BYTES),
   };
 }
 

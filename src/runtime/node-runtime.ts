@@ -136,7 +136,10 @@ export async function createNodeRuntime(config: Config, options: NodeRuntimeOpti
       auth: authSettings(config, secret),
       services: await createBusinessServices(config, { db: database.db, logger, vapiSecret: secret }),
       defer: background.defer,
-      bodyBudgets: createBodyBudgets(bodyBudgetBytes(config.BODY_MEMORY_BUDGET_BYTES, getHeapStatistics().heap_size_limit)),
+      bodyBudgets: createBodyBudgets(
+        bodyBudgetBytes(config.BODY_MEMORY_BUDGET_BYTES, getHeapStatistics().heap_size_limit),
+        config.MAX_BODY_BYTES,
+      ),
       ...(callRecordSpool ? { callRecordSpool } : {}),
     };
     const seed = config.DEMO_DATA === "on" || (config.DEMO_DATA === "auto" && databaseKind === "embedded");

@@ -106,7 +106,7 @@ export async function createTestApp(options: TestAppOptions = {}) {
     ...(options.profileContributors ? { profileContributors: options.profileContributors } : {}),
     defer: createBackgroundTasks(logger).defer,
     // As start:prod sizes it from its heap limit (208 MB): 35%.
-    bodyBudgets: createBodyBudgets(config.BODY_MEMORY_BUDGET_BYTES || 72 * 1024 * 1024),
+    bodyBudgets: createBodyBudgets(config.BODY_MEMORY_BUDGET_BYTES || 72 * 1024 * 1024, config.MAX_BODY_BYTES),
   };
   if (options.spool) {
     const { db, cache, clock, defer } = deps;
