@@ -40,12 +40,14 @@ interface Waiting {
 
 const SEGMENT = /^\d{15}-\d+\.jsonl$/;
 const SET_ASIDE = "set-aside.jsonl";
+/** Spooled records written at once during a replay (the upserts are order-tolerant). */
+const REPLAY_CONCURRENCY = 4;
 
 /** Opens the spool in `dir` (created if missing) and starts writing what an earlier run left there. */
 export async function openCallRecordSpool(options: SpoolOptions): Promise<CallRecordSpool> {
   const { dir, maxBytes, context } = options;
   const logger: Logger = context.logger;
-  const delays = options.retryDelaysMs ?? [1_000, 2_000, 5_000, 10_000, 30_000];
+  const delays = options.retryDelaysMs ?? [250, 500, 1_000, 2_000];
   await mkdir(dir, { recursive: true, mode: 0o700 });
 
   // Segments left by an earlier run, oldest first, with their sizes and line counts.
@@ -156,39 +158,54 @@ export async function openCallRecordSpool(options: SpoolOptions): Promise<CallRe
     failures = 0;
   }
 
-  /** Writes every line of a segment; false when the database stopped taking them (the pass ends). */
+  /** Writes every line of a segment, a few at a time; false when the database stopped taking them (the pass ends). */
   async function replaySegment(segment: Segment): Promise<boolean> {
     const input = createReadStream(segment.path, { encoding: "utf8" });
     const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+    const inFlight = new Set<Promise<void>>();
+    let stopped = false;
     let index = 0;
     try {
       for await (const line of lines) {
-        if (closedForGood) return false;
+        if (stopped || closedForGood) break;
         // Lines past the counted ones have no newline: an append cut short by a crash, never acknowledged.
         if (index++ >= segment.records) {
           logger.warn("spool segment ends in a cut write (never acknowledged); skipped", { bytes: line.length });
           continue;
         }
         if (line.trim() === "") continue;
-        const record = readLine(line);
-        if (!record) {
-          await setAside(line, "unreadable line (a write cut short by a crash is never acknowledged)");
-          continue;
-        }
-        try {
-          await storeCallRecord(context, record);
-        } catch (err) {
-          if (isTransient(err)) {
-            logger.warn("spooled call records wait for the database", { pending: pending(), err });
-            return false;
-          }
-          await setAside(line, "the database refuses this record", record.callId, err);
-        }
+        const write = storeLine(line).then((ok) => {
+          if (!ok) stopped = true;
+        });
+        const tracked = write.finally(() => inFlight.delete(tracked));
+        inFlight.add(tracked);
+        if (inFlight.size >= REPLAY_CONCURRENCY) await Promise.race(inFlight);
       }
-      return true;
+      await Promise.all(inFlight);
+      return !stopped && !closedForGood;
     } finally {
       lines.close();
       input.destroy();
+    }
+  }
+
+  /** Stores one spooled line; false when the database is not taking records (retry later). */
+  async function storeLine(line: string): Promise<boolean> {
+    const record = readLine(line);
+    if (!record) {
+      await setAside(line, "unreadable line");
+      return true;
+    }
+    try {
+      await storeCallRecord(context, record);
+      return true;
+    } catch (err) {
+      if (isTransient(err)) {
+        logger.warn("spooled call records wait for the database", { pending: pending(), err });
+        return false;
+      }
+      await setAside(line, "the database refuses this record", record.callId, err);
+      return true;
     }
   }
 
