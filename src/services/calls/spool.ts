@@ -128,17 +128,23 @@ export async function openCallRecordSpool(options: SpoolOptions): Promise<CallRe
     if (closedForGood || timer || replaying) return;
     timer = setTimeout(() => {
       timer = undefined;
-      void drain();
+      void replayPass();
     }, delayMs);
     timer.unref?.();
   }
 
-  function drain(): Promise<void> {
+  function replayPass(): Promise<void> {
     replaying ??= replayAll().finally(() => {
       replaying = undefined;
       if (pending() > 0) scheduleReplay(delays[Math.min(failures, delays.length - 1)]!);
     });
     return replaying;
+  }
+
+  /** A pass that starts now (after the one under way, which may have begun before the database came back). */
+  async function drain(): Promise<void> {
+    await replaying;
+    await replayPass();
   }
 
   async function replayAll(): Promise<void> {
@@ -253,7 +259,7 @@ export async function openCallRecordSpool(options: SpoolOptions): Promise<CallRe
   };
   if (closed.length > 0) {
     logger.warn("call records left in the spool by an earlier run; storing them", { records: pending() });
-    void drain();
+    void replayPass();
   }
   return spool;
 }
