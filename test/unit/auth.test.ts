@@ -2,7 +2,7 @@
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { timingSafeEqualStrings } from "../../src/lib/timing-safe.ts";
-import { type AuthSettings, signHmac, verifyVapiRequest } from "../../src/vapi/auth.ts";
+import { type AuthSettings, signHmac, verifyVapiHeaders, verifyVapiRequest } from "../../src/vapi/auth.ts";
 
 const hmac = {
   secret: "hmac-secret",
@@ -93,5 +93,24 @@ describe("verifyVapiRequest", () => {
       ok: false,
       reason: "mismatch",
     });
+  });
+});
+
+describe("verifyVapiHeaders", () => {
+  const headersOnly = (headers: Record<string, string>) => ({ header: (n: string) => headers[n], nowMs: now });
+
+  it("decides the secret and bearer schemes from the headers alone", () => {
+    expect(verifyVapiHeaders(settings, headersOnly({ "x-vapi-secret": "shared-secret-123456" }))).toEqual({ ok: true, scheme: "secret" });
+    expect(verifyVapiHeaders(settings, headersOnly({ authorization: "Bearer nope" }))).toEqual({ ok: false, reason: "mismatch" });
+    expect(verifyVapiHeaders(settings, headersOnly({}))).toEqual({ ok: false, reason: "missing" });
+  });
+
+  it("refuses a missing or stale HMAC timestamp without the body, and asks for the body otherwise", () => {
+    expect(verifyVapiHeaders(settings, headersOnly({ "x-signature": "ab" }))).toEqual({ ok: false, reason: "missing" });
+    expect(verifyVapiHeaders(settings, headersOnly({ "x-signature": "ab", "x-timestamp": String(now / 1000 - 3600) }))).toEqual({
+      ok: false,
+      reason: "stale-timestamp",
+    });
+    expect(verifyVapiHeaders(settings, headersOnly({ "x-signature": "ab", "x-timestamp": String(now / 1000) }))).toBe("needs-body");
   });
 });
