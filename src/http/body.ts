@@ -136,9 +136,9 @@ export function parsedCost(body: Uint8Array): number {
 
 /**
  * The body, or why it was not read: longer than allowed, slower than allowed, more than the
- * budget holds now, or cut off by the client.
+ * budget holds now, more than it could ever hold, or cut off by the client.
  */
-export type BodyRead = Uint8Array | "too-large" | "timeout" | "over-budget" | "aborted";
+export type BodyRead = Uint8Array | "too-large" | "timeout" | "over-budget" | "never-fits" | "aborted";
 
 export interface ReadLimits {
   maxBytes: number;
@@ -188,9 +188,11 @@ async function read(req: Request, limits: ReadLimits): Promise<BodyRead> {
     }
     if (next.done) break;
     size += next.value.length;
-    if (size > limits.maxBytes || !(limits.lease?.growTo(rawCost(size)) ?? true)) {
+    const lease = limits.lease;
+    if (size > limits.maxBytes || (lease && !lease.growTo(rawCost(size)))) {
       void reader.cancel().catch(noop);
-      return size > limits.maxBytes ? "too-large" : "over-budget";
+      if (size > limits.maxBytes) return "too-large";
+      return lease && rawCost(size) > lease.ceiling ? "never-fits" : "over-budget";
     }
     chunks.push(next.value);
   }

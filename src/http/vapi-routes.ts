@@ -65,10 +65,12 @@ export function vapiRoutes(deps: AppDeps) {
     // Not yet verified (HMAC): the raw bytes come from a small budget of their own.
     let lease = leaseFor(early === "needs-body" ? unverified : verified, declared);
     try {
+      if (declared !== undefined && rawCost(declared) > lease.ceiling) return tooLarge(c, TOO_LARGE_TO_PROCESS);
       if (declared !== undefined && !lease.growTo(rawCost(declared))) return busy(c, lease, "declared body");
       const body = await readBodyWithin(c.req.raw, { maxBytes: config.MAX_BODY_BYTES, timeoutMs: config.BODY_READ_TIMEOUT_MS, lease });
       if (body === "too-large") return tooLarge(c);
       if (body === "over-budget") return busy(c, lease, "streamed body");
+      if (body === "never-fits") return tooLarge(c, TOO_LARGE_TO_PROCESS);
       if (body === "timeout") {
         logger.warn("webhook body too slow; refused", { path: c.req.path, timeoutMs: config.BODY_READ_TIMEOUT_MS });
         return jsonError(c, 408, "body_timeout", `The request body did not arrive within ${config.BODY_READ_TIMEOUT_MS} ms.`);
@@ -82,7 +84,7 @@ export function vapiRoutes(deps: AppDeps) {
       }
       // What parsing and handling will cost, held until the answer is built.
       const cost = parsedCost(body);
-      if (cost > lease.ceiling) return tooLarge(c, "The request body is too large to process (too many JSON values for its size).");
+      if (cost > lease.ceiling) return tooLarge(c, TOO_LARGE_TO_PROCESS);
       if (!lease.growTo(cost)) return busy(c, lease, "parsed body");
       c.set("rawBody", body);
       await next();
@@ -151,6 +153,8 @@ export function vapiRoutes(deps: AppDeps) {
 
   return app;
 }
+
+const TOO_LARGE_TO_PROCESS = "The request body is too large to process within the memory budget (BODY_MEMORY_BUDGET_BYTES).";
 
 /** Seconds Vapi is asked to wait before sending a refused request again. */
 const RETRY_AFTER_SECONDS = "2";
