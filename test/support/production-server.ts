@@ -1,13 +1,14 @@
 /**
  * The production build (`npm run start:prod`: the bundle under its heap cap) as a child process for
- * attack tests, with its resident memory watched, and raw HTTP uploads that stall mid-body.
+ * attack tests, with its resident memory watched; and uploads that stall mid-body.
  */
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
-import { connect } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildProductionBundle, type ServerProcess, startServerProcess } from "../../scripts/lab/lib/server-process.ts";
+
+export { type StalledUpload, stalledUpload } from "../../scripts/lab/lib/attacks.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -50,42 +51,4 @@ export async function startWatchedServer(bundle: string, env: Record<string, str
     clearInterval(timer);
   });
   return { ...server, peakRssMiB: () => peak, exited: () => ended };
-}
-
-export interface StalledUpload {
-  /** The status line's code, once the server answers (it may answer before the body is complete). */
-  status: Promise<number>;
-  close(): void;
-}
-
-/**
- * Opens a connection, sends the headers (declaring `declaredBytes`) and `sentBytes` of the body,
- * then sends nothing more: a client that stalls mid-upload.
- */
-export function stalledUpload(base: string, headers: Record<string, string>, declaredBytes: number, sentBytes: number): StalledUpload {
-  const url = new URL(base);
-  const socket = connect(Number(url.port), url.hostname);
-  socket.on("error", () => {});
-  const head = [
-    "POST /vapi/webhook HTTP/1.1",
-    `Host: ${url.host}`,
-    "Content-Type: application/json",
-    `Content-Length: ${declaredBytes}`,
-    ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
-    "",
-    "",
-  ].join("\r\n");
-  socket.write(head);
-  socket.write(Buffer.alloc(sentBytes, 0x20));
-  const status = new Promise<number>((resolve, reject) => {
-    let text = "";
-    socket.on("data", (chunk: Buffer) => {
-      text += chunk.toString("latin1");
-      const match = /^HTTP\/1\.1 (\d{3})/.exec(text);
-      if (match) resolve(Number(match[1]));
-    });
-    socket.once("close", () => reject(new Error("closed without an answer")));
-  });
-  status.catch(() => {});
-  return { status, close: () => socket.destroy() };
 }
