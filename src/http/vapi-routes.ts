@@ -41,21 +41,19 @@ export function vapiRoutes(deps: AppDeps) {
   const { verified, unverified } = deps.bodyBudgets;
 
   // A refusal leaves the unread body to the runtime, which drains and discards it (Node: up to
-  // 500 ms). Closing the connection instead was measured to lose answers: a socket closed with
-  // unread data is reset, and the client may never read the status sent before.
-  const refuse = (c: Context<Vars>, status: 401 | 408 | 413 | 503, code: string, message: string) => jsonError(c, status, code, message);
+  // 500 ms). Closing the connection instead loses answers (ADR 9).
   /** 503 with Retry-After: Vapi (with a backoff plan) sends it again; nothing was read or done. */
   const busy = (c: Context<Vars>, lease: Lease, what: string) => {
     const { used, limit } = lease.budget;
     logger.warn("webhook body refused: memory budget taken", { what, path: c.req.path, used, limit, verified: lease.budget === verified });
     c.header("retry-after", RETRY_AFTER_SECONDS);
-    return refuse(c, 503, "busy", "The server is busy with other large requests; retry shortly.");
+    return jsonError(c, 503, "busy", "The server is busy with other large requests; retry shortly.");
   };
   const tooLarge = (c: Context<Vars>, message = `Request bodies are limited to ${config.MAX_BODY_BYTES} bytes.`) =>
-    refuse(c, 413, "payload_too_large", message);
+    jsonError(c, 413, "payload_too_large", message);
   const unauthorized = (c: Context<Vars>, reason: string) => {
     logger.warn("vapi auth rejected", { reason, path: c.req.path });
-    return refuse(c, 401, "unauthorized", "Missing or invalid Vapi credentials.");
+    return jsonError(c, 401, "unauthorized", "Missing or invalid Vapi credentials.");
   };
 
   app.use("*", async (c, next) => {
@@ -77,7 +75,7 @@ export function vapiRoutes(deps: AppDeps) {
       if (body === "never-fits") return tooLarge(c, TOO_LARGE_TO_PROCESS);
       if (body === "timeout") {
         logger.warn("webhook body too slow; refused", { path: c.req.path, timeoutMs: config.BODY_READ_TIMEOUT_MS });
-        return refuse(c, 408, "body_timeout", `The request body did not arrive within ${config.BODY_READ_TIMEOUT_MS} ms.`);
+        return jsonError(c, 408, "body_timeout", `The request body did not arrive within ${config.BODY_READ_TIMEOUT_MS} ms.`);
       }
       if (body === "aborted") return jsonError(c, 400, "body_aborted", "The request body could not be read.");
       if (early === "needs-body") {

@@ -148,17 +148,21 @@ export async function openCallRecordSpool(options: SpoolOptions): Promise<CallRe
   }
 
   async function replayAll(): Promise<void> {
-    // New records go to a new segment while this pass writes the older ones.
-    await exclusive(closeActive);
-    while (closed.length > 0 && !closedForGood) {
+    while (!closedForGood) {
+      if (closed.length === 0) {
+        // New records go to a new segment while this one is written; an empty one is just removed.
+        if (!active || active.records === 0) break;
+        await exclusive(closeActive);
+        continue;
+      }
       const segment = closed[0]!;
-      const done = await replaySegment(segment);
-      if (!done) {
+      if (!(await replaySegment(segment))) {
         failures++;
         return;
       }
-      await unlink(segment.path).catch((err: unknown) => logger.error("could not delete a replayed spool segment", { err }));
+      // Stored: no longer pending, even if deleting the file fails (a later start would store it again, to no effect).
       closed.shift();
+      await unlink(segment.path).catch((err: unknown) => logger.error("could not delete a replayed spool segment", { err }));
       logger.info("spooled call records stored", { records: segment.records });
     }
     failures = 0;
