@@ -86,6 +86,18 @@ export const configSchema = z.object({
     "Whether a bearer credential's header value starts with \"Bearer \" (Vapi's bearerPrefixEnabled); verification expects the same form in VAPI_BEARER_HEADER.",
   ),
   MAX_BODY_BYTES: intFrom(8 * 1024 * 1024, 1024, 100 * 1024 * 1024).describe("Largest request body accepted; larger ones get 413."),
+  BODY_MEMORY_BUDGET_BYTES: intFrom(0, 0, 16 * 1024 ** 3).describe(
+    "Heap that webhook bodies being read, parsed and handled may hold at once, estimated from each body's size and structure. " +
+      "A body that does not fit now is answered 503 with Retry-After (Vapi retries it); one that could never fit, 413. " +
+      "0 derives it from the heap limit (35%: about 72 MB under npm run start:prod).",
+  ),
+  BODY_READ_TIMEOUT_MS: intFrom(5_000, 100, 120_000).describe(
+    "Longest time a webhook request may take to send its body; a slower one is answered 408 and its memory freed.",
+  ),
+  CALL_RECORD_SPOOL_MAX_BYTES: intFrom(256 * 1024 ** 2, 0, 1024 ** 4).describe(
+    "Node only: disk space (under DATA_DIR/spool) for call records kept while the database cannot take them; they are " +
+      "written to the database once it can. Past it a record is not acknowledged (503, Vapi retries). 0 turns the spool off.",
+  ),
   MAX_TOOL_CALLS_PER_MESSAGE: intFrom(16, 1, 1000).describe(
     "Tool calls run per message; more are answered with an error the model can act on, not run.",
   ),

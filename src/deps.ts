@@ -3,9 +3,11 @@ import type { AssistantConfig } from "./assistant/define.ts";
 import type { Cache } from "./cache/cache.ts";
 import type { Config } from "./config.ts";
 import type { Database } from "./db/client.ts";
+import type { BodyBudgets } from "./lib/byte-budget.ts";
 import type { Clock } from "./lib/clock.ts";
 import type { Defer } from "./lib/defer.ts";
 import type { Logger } from "./lib/logger.ts";
+import type { CallRecordSpool } from "./services/calls/store.ts";
 import type { Metrics } from "./telemetry/metrics.ts";
 import type { ToolServices } from "./tools/define-tool.ts";
 import type { ToolRegistry } from "./tools/registry.ts";
@@ -33,4 +35,11 @@ export interface AppDeps {
    * in the background and shutdown waits for it. Failures are logged, never thrown.
    */
   defer: Defer;
+  /** Memory that webhook bodies may hold at once: one per process on Node, per isolate on Workers. */
+  bodyBudgets: BodyBudgets;
+  /**
+   * Node: where call records wait (on disk) while the database cannot take them. Absent on
+   * Workers: a record not committed within the wait is not acknowledged, so Vapi delivers it again.
+   */
+  callRecordSpool?: CallRecordSpool;
 }

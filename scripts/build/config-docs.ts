@@ -17,7 +17,7 @@ const SECTIONS: [string, (name: string) => boolean][] = [
   ["Vapi: authentication and sync", (n) => n.startsWith("VAPI_")],
   [
     "Limits and tool runtime",
-    (n) => n.startsWith("MAX_") || n.includes("TOOL") || n.startsWith("SIDE_EFFECT") || n.startsWith("CALL_STATE"),
+    (n) => n.startsWith("MAX_") || n.startsWith("BODY_") || n.includes("TOOL") || n.startsWith("SIDE_EFFECT") || n.startsWith("CALL_STATE"),
   ],
   [
     "Business and assistant",
@@ -28,7 +28,7 @@ const SECTIONS: [string, (name: string) => boolean][] = [
       n.startsWith("PERSONALIZATION") ||
       n.startsWith("CALLER_"),
   ],
-  ["Call records", (n) => n.startsWith("TRANSCRIPT_")],
+  ["Call records", (n) => n.startsWith("TRANSCRIPT_") || n.startsWith("CALL_RECORD_")],
   ["REST API", (n) => n === "API_TOKEN"],
   ["Payments and SMS", (n) => n.startsWith("PAYMENT_") || n.startsWith("STRIPE_") || n.startsWith("TWILIO_")],
   ["Observability", (n) => n.startsWith("OTEL_")],

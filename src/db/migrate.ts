@@ -1,8 +1,8 @@
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { sql } from "drizzle-orm";
 import { migrate } from "drizzle-orm/postgres-js/migrator";
+import journalFile from "../../migrations/meta/_journal.json" with { type: "json" };
 import type { Database } from "./client.ts";
 
 /**
@@ -25,9 +25,9 @@ interface JournalEntry {
   when: number;
 }
 
+/** drizzle-kit's journal of the migrations, bundled in (a production bundle may run far from the folder). */
 function journal(): JournalEntry[] {
-  const text = readFileSync(join(migrationsFolder, "meta", "_journal.json"), "utf8");
-  return (JSON.parse(text) as { entries: JournalEntry[] }).entries;
+  return (journalFile as { entries: JournalEntry[] }).entries;
 }
 
 /**

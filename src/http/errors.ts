@@ -13,6 +13,7 @@ export const ERROR_STATUS = {
   invalid_preset: 400,
   invalid_signature: 400,
   invalid_token: 400,
+  body_aborted: 400,
   unauthorized: 401,
   not_found: 404,
   unknown_request: 404,
@@ -20,12 +21,15 @@ export const ERROR_STATUS = {
   payment_id_reused: 409,
   already_paid: 409,
   invoice_not_open: 409,
+  body_timeout: 408,
   expired: 410,
   payload_too_large: 413,
   amount_mismatch: 422,
   internal: 500,
   unavailable: 503,
   api_disabled: 503,
+  busy: 503,
+  not_stored: 503,
   misconfigured: 503,
 } as const satisfies Record<string, ContentfulStatusCode>;
 

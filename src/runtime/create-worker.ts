@@ -16,6 +16,7 @@ import { createRequestRedisCache } from "../cache/redis-cache.ts";
 import { type Config, ConfigError, type Env, parseConfig } from "../config.ts";
 import { createDatabase, type Database } from "../db/client.ts";
 import type { AppDeps } from "../deps.ts";
+import { type BodyBudgets, bodyBudgetBytes, createBodyBudgets } from "../lib/byte-budget.ts";
 import { systemClock } from "../lib/clock.ts";
 import { type Defer, logFailure } from "../lib/defer.ts";
 import { createLogger, type Logger } from "../lib/logger.ts";
@@ -68,7 +69,12 @@ interface Isolate {
   memory: LocalMemory;
   /** Stands in for Redis when REDIS_URL is unset: per isolate, so an accelerator only. */
   fallbackCache: Cache | undefined;
+  /** Memory webhook bodies may hold at once: the isolate's heap is shared by its concurrent requests. */
+  bodyBudgets: BodyBudgets;
 }
+
+/** A Workers isolate's memory limit (128 MB, code and runtime included). */
+const ISOLATE_HEAP_BYTES = 128 * 1024 * 1024;
 
 type IsolateState = { ok: true; isolate: Isolate } | { ok: false; message: string };
 
@@ -114,6 +120,7 @@ function buildIsolate(env: WorkerEnv, tools: readonly LoadedTool[]): Isolate {
     auth: authSettings(config, config.VAPI_SECRET),
     memory: createLocalMemory(),
     fallbackCache: config.REDIS_URL ? undefined : createMemoryCache({ maxEntries: Math.min(config.MEMORY_CACHE_MAX_ENTRIES, 10_000) }),
+    bodyBudgets: createBodyBudgets(bodyBudgetBytes(config.BODY_MEMORY_BUDGET_BYTES, ISOLATE_HEAP_BYTES), config.MAX_BODY_BYTES),
   };
 }
 
@@ -171,6 +178,9 @@ export function createWorker(options: WorkerOptions) {
           auth: isolate.auth,
           services: await options.services(scope),
           defer,
+          bodyBudgets: isolate.bodyBudgets,
+          // No callRecordSpool: Workers have no disk. A call record not committed within the wait
+          // is answered 503 and Vapi delivers it again (docs/adr/0003-call-records-acknowledged-after-commit.md).
         };
         // createApp per request costs tens of microseconds (docs/adr/0006-workers-runtime.md) and
         // keeps every request's clients out of any shared object.

@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { getHeapStatistics } from "node:v8";
 import type { Cache } from "../cache/cache.ts";
 import { MIRRORED_PREFIXES } from "../cache/keys.ts";
 import { createMemoryCache } from "../cache/memory-cache.ts";
@@ -16,9 +17,12 @@ import { createDatabase, type DatabaseHandle } from "../db/client.ts";
 import { startEmbeddedPostgres } from "../db/embedded.ts";
 import { migrationStatus, runMigrations } from "../db/migrate.ts";
 import type { AppDeps } from "../deps.ts";
+import { bodyBudgetBytes, createBodyBudgets } from "../lib/byte-budget.ts";
 import { systemClock } from "../lib/clock.ts";
 import { createBackgroundTasks } from "../lib/defer.ts";
 import { createLogger, type Logger } from "../lib/logger.ts";
+import { openCallRecordSpool } from "../services/calls/spool.ts";
+import type { CallRecordSpool } from "../services/calls/store.ts";
 import { type DEMO, seedDemoData } from "../services/demo-seed.ts";
 import type { Metrics } from "../telemetry/metrics.ts";
 import { createPrometheusMetrics } from "../telemetry/prometheus.ts";
@@ -150,8 +154,26 @@ export async function createNodeRuntime(config: Config, options: NodeRuntimeOpti
       cache = createMemoryCache({ maxEntries: config.MEMORY_CACHE_MAX_ENTRIES });
     }
     closers.push(() => cache.close());
-    // Registered last so it runs first on close: deferred work finishes while its clients are open.
     const background = createBackgroundTasks(logger);
+    // Call records the database cannot take now wait on disk; what an earlier run left is stored from here on.
+    let callRecordSpool: CallRecordSpool | undefined;
+    if (config.CALL_RECORD_SPOOL_MAX_BYTES > 0) {
+      const spool = await openCallRecordSpool({
+        dir: join(config.DATA_DIR, "spool", "call-records"),
+        maxBytes: config.CALL_RECORD_SPOOL_MAX_BYTES,
+        context: {
+          db: database.db,
+          cache,
+          logger,
+          clock: systemClock,
+          defer: background.defer,
+          retentionDays: config.TRANSCRIPT_RETENTION_DAYS,
+        },
+      });
+      callRecordSpool = spool;
+      closers.push(() => spool.close());
+    }
+    // Registered last so it runs first on close: deferred work finishes while its clients are open.
     closers.push(background.settled);
 
     const deps: AppDeps = {
@@ -171,6 +193,11 @@ export async function createNodeRuntime(config: Config, options: NodeRuntimeOpti
         showKeptMessages: databaseKind === "embedded",
       }),
       defer: background.defer,
+      bodyBudgets: createBodyBudgets(
+        bodyBudgetBytes(config.BODY_MEMORY_BUDGET_BYTES, getHeapStatistics().heap_size_limit),
+        config.MAX_BODY_BYTES,
+      ),
+      ...(callRecordSpool ? { callRecordSpool } : {}),
     };
     const seed = config.DEMO_DATA === "on" || (config.DEMO_DATA === "auto" && databaseKind === "embedded");
     const demo = seed

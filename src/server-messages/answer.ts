@@ -9,7 +9,7 @@ import type { Vapi } from "@vapi-ai/server-sdk";
 import { decideTransfer, type HandoffSettings, readTransferRequest, transferAvailability } from "../assistant/handoff.ts";
 import type { AppDeps } from "../deps.ts";
 import { CALL_STATE_KEYS, createCallState } from "../services/call-state.ts";
-import { APOLOGY } from "../tools/dispatch/answers.ts";
+import { APOLOGY, answerError } from "../tools/dispatch/answers.ts";
 import { dispatchToolCalls } from "../tools/dispatch/dispatch-calls.ts";
 import { callFacts, readToolCalls, type VapiMessage } from "../vapi/envelope.ts";
 import type { ServerTarget } from "../vapi/server-target.ts";
@@ -40,6 +40,9 @@ export function fallbackAnswer(message: VapiMessage): Body {
 // A Map, not an object literal: the type comes from the request, and "constructor" must not find Object's.
 const handlerFor = (type: string): MessageHandler => HANDLERS.get(type) ?? NO_RESPONSE;
 
+/** A tool-call list far beyond MAX_TOOL_CALLS_PER_MESSAGE: nothing runs (see ADR 9). */
+const TOO_MANY_CALLS = "Too many tool calls in one message; none were run. Please ask again, one request at a time.";
+
 /** What the caller hears when a transfer could not be decided (our fault). */
 export const TRANSFER_FALLBACK = "Sorry, I couldn't connect you just now. Please try again in a moment.";
 
@@ -47,8 +50,13 @@ const handlers: Record<string, MessageHandler> = {
   "tool-calls": {
     async answer(deps, message) {
       const { config } = deps;
-      const { calls, unusable } = readToolCalls(message);
-      if (unusable > 0) deps.logger.warn("tool calls without an id were skipped", { count: unusable, callId: message.call?.id });
+      const { calls, unusable, oversized } = readToolCalls(message, config.MAX_TOOL_CALLS_PER_MESSAGE);
+      if (unusable > 0) deps.logger.warn("tool calls without a usable id were skipped", { count: unusable, callId: message.call?.id });
+      if (oversized !== undefined) {
+        // Refused whole, before anything runs; only the first calls are answered, so the answer stays small.
+        deps.logger.warn("tool call list refused: too long", { count: oversized, callId: message.call?.id });
+        return { results: calls.map((call) => answerError(call, TOO_MANY_CALLS, "rejected", undefined, "modelMistake").answer) };
+      }
       const results = await dispatchToolCalls(
         {
           registry: deps.registry,

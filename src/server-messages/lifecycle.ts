@@ -1,75 +1,101 @@
 /**
- * `status-update` and `end-of-call-report`: the call record is written before answering; a failed
- * write is retried in the background and Vapi still gets its 200 (see the ADR on call records).
+ * `status-update` and `end-of-call-report`: the message is reduced to the record that is stored,
+ * and acknowledged only once that record is committed, or (Node) kept in the spool on disk.
+ * Otherwise it is not acknowledged and Vapi delivers it again (see the ADR on call records).
  */
 import type { AppDeps } from "../deps.ts";
-import { forgetCachedCaller } from "../services/caller-memory.ts";
-import { purgeOldTranscripts, readEndOfCallReport, recordEndOfCallReport, recordStatusUpdate } from "../services/calls/records.ts";
-import type { RetryQueue } from "../services/calls/retry-later.ts";
+import { type CallIdentity, type CallRecord, reportRecord, statusRecord } from "../services/calls/call-record.ts";
+import { type CallRecordContext, storeCallRecord } from "../services/calls/store.ts";
 import { callFacts, type VapiMessage } from "../vapi/envelope.ts";
 
-/** Stores a status update or end-of-call report; a failed write is queued for retries. */
-export async function recordLifecycle(deps: AppDeps, message: VapiMessage, retries: RetryQueue): Promise<void> {
+/**
+ * - `stored`: committed; `kept`: in the spool, fsync'd (Node); `ignored`: nothing to store (no
+ *   call id, an unknown status). All three are acknowledged with 200.
+ * - `refused`: neither committed nor kept: answered 503 so that Vapi delivers it again.
+ */
+export type LifecycleOutcome = "stored" | "kept" | "ignored" | "refused";
+
+/** Writes that outlived their wait and still run (a hung database); shared by one app's requests. */
+export interface UnsettledWrites {
+  count: number;
+}
+
+/** How long an informational message waits for its write before it is spooled (Node) or refused (Workers). */
+export const LIFECYCLE_WRITE_WAIT_MS = 2_000;
+
+/**
+ * Writes hanging on the database that are enough to stop trying it: a hung write holds its record
+ * in memory until the database answers, so past this many new records go to the spool directly.
+ */
+const MAX_UNSETTLED_WRITES = 8;
+
+/** Stores a status update or end-of-call report, or keeps it in the spool, or says it was neither. */
+export async function recordLifecycle(deps: AppDeps, message: VapiMessage, unsettled: UnsettledWrites): Promise<LifecycleOutcome> {
   const facts = callFacts(message);
   if (!facts.callId) {
     deps.logger.warn("lifecycle message without a call id was not stored", { type: message.type });
-    return;
+    return "ignored";
   }
-  const identity = {
+  const identity: CallIdentity = {
     callId: facts.callId,
     callerNumber: facts.callerNumber,
     phoneNumberId: facts.phoneNumberId,
     atMs: facts.timestampMs ?? deps.clock.now().getTime(),
   };
-  const write = async () => {
-    if (message.type === "status-update") {
-      const status = typeof message.status === "string" ? message.status : "";
-      const endedReason = typeof message.endedReason === "string" ? message.endedReason : undefined;
-      await recordStatusUpdate(deps.db, { ...identity, status, endedReason });
-      return;
-    }
-    const { firstDelivery } = await recordEndOfCallReport(deps.db, identity, readEndOfCallReport(message));
-    deps.logger.info("call recorded", { callId: facts.callId, firstDelivery });
-    if (firstDelivery && facts.callerNumber) await forgetCachedCaller(deps.cache, facts.callerNumber, deps.logger);
-    // Not awaited: retention is housekeeping, not part of storing this report.
-    if (firstDelivery) void purgeTranscriptsNowAndThen(deps);
-  };
-  const fields = { type: message.type, callId: facts.callId };
-  const attempt = write().catch((err: unknown) => {
-    deps.logger.error("call record not stored; retrying in the background", { ...fields, err });
-    if (!retries.add("call record", fields, write)) deps.logger.error("call record lost: retry queue full", fields);
-  });
-  // A hung database must not hold Vapi's request open: past the wait the answer goes out and the
-  // write goes on (and, if it fails, into the retries) in the background.
+  const record: CallRecord | undefined =
+    message.type === "status-update" ? statusRecord(identity, message) : reportRecord(identity, message);
+  if (!record) return "ignored";
+  const fields = { type: message.type, callId: record.callId };
+  const spool = deps.callRecordSpool;
+  // Records already waiting, or writes already hanging: the database is not taking records now.
+  if (spool && (spool.pending > 0 || unsettled.count >= MAX_UNSETTLED_WRITES)) return keep(deps, record, fields);
+
+  const attempt = storeCallRecord(recordContext(deps), record);
   let timer: ReturnType<typeof setTimeout> | undefined;
   const waited = await Promise.race([
-    attempt.then(() => "done" as const),
-    new Promise<"pending">((r) => (timer = setTimeout(() => r("pending"), LIFECYCLE_WRITE_WAIT_MS))),
+    attempt.then(
+      () => "stored" as const,
+      (err: unknown) => err,
+    ),
+    new Promise<"pending">((resolve) => (timer = setTimeout(() => resolve("pending"), LIFECYCLE_WRITE_WAIT_MS))),
   ]);
   clearTimeout(timer);
+  if (waited === "stored") return "stored";
   if (waited === "pending") {
-    deps.logger.warn("call record write is slow; answering before it finishes", fields);
-    deps.defer(attempt, "call record write");
+    // A hung database must not hold Vapi's request open. The write goes on (idempotent: it may
+    // land after the spooled copy, or after Vapi's redelivery) and is counted while it runs.
+    unsettled.count++;
+    deps.defer(
+      attempt
+        .then(
+          () => {},
+          (err: unknown) => deps.logger.warn("call record write that outlived its wait failed", { ...fields, err }),
+        )
+        .finally(() => unsettled.count--),
+      "call record write",
+    );
+    deps.logger.warn("call record write is slow; not waiting for it", fields);
+  } else {
+    deps.logger.warn("call record not stored", { ...fields, err: waited });
   }
+  return spool ? keep(deps, record, fields) : "refused";
 }
 
-/** How long an informational message waits for its call-record write before answering anyway. */
-const LIFECYCLE_WRITE_WAIT_MS = 2_000;
+async function keep(deps: AppDeps, record: CallRecord, fields: Record<string, unknown>): Promise<LifecycleOutcome> {
+  const kept = await deps.callRecordSpool!.keep(record);
+  if (kept === "kept") return "kept";
+  deps.logger.error("call record neither stored nor kept; not acknowledged", fields);
+  return "refused";
+}
 
-const RETENTION_INTERVAL_MS = 60 * 60 * 1000;
-
-/**
- * Applies TRANSCRIPT_RETENTION_DAYS at most once an hour across all instances (a cache lock),
- * piggybacking on end-of-call reports so no scheduler is required. Off the response path and
- * best effort: a missed run is caught up by the next one (or by `npm run calls:purge`).
- */
-async function purgeTranscriptsNowAndThen(deps: AppDeps): Promise<void> {
-  try {
-    if (deps.config.TRANSCRIPT_RETENTION_DAYS <= 0) return;
-    if (!(await deps.cache.setIfAbsent("retention:transcripts", "1", RETENTION_INTERVAL_MS))) return;
-    const purged = await purgeOldTranscripts(deps.db, deps.clock.now(), deps.config.TRANSCRIPT_RETENTION_DAYS);
-    if (purged > 0) deps.logger.info("old transcripts deleted", { purged, retentionDays: deps.config.TRANSCRIPT_RETENTION_DAYS });
-  } catch (err) {
-    deps.logger.warn("transcript retention run failed", { err });
-  }
+/** What storing a record needs, from the app's dependencies. */
+export function recordContext(deps: AppDeps): CallRecordContext {
+  return {
+    db: deps.db,
+    cache: deps.cache,
+    logger: deps.logger,
+    clock: deps.clock,
+    defer: deps.defer,
+    retentionDays: deps.config.TRANSCRIPT_RETENTION_DAYS,
+  };
 }

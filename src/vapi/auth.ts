@@ -144,6 +144,29 @@ function bearerOutcome(secret: string, value: string, prefix: boolean): AuthOutc
   return matchesSecret(token, secret) ? { ok: true, scheme: "bearer" } : { ok: false, reason: "mismatch" };
 }
 
+/**
+ * The part of `verifyVapiRequest` that needs no body: the secret and bearer schemes are decided
+ * here, and an HMAC request with a missing or stale timestamp is refused. `"needs-body"` means
+ * only the signature over the body can decide: read the body (bounded), then call
+ * `verifyVapiRequest`. Lets the webhook refuse most bad requests before reading any body.
+ */
+export function verifyVapiHeaders(settings: AuthSettings, req: Omit<AuthRequest, "body">): AuthOutcome | "needs-body" {
+  const byHeaders = verifySecretHeaders(settings, (n) => req.header(n));
+  if (byHeaders) return byHeaders;
+  const hmac = settings.hmac;
+  if (hmac && req.header(hmac.signatureHeader) !== undefined) {
+    if (hmac.includeTimestamp !== false) {
+      const raw = req.header(hmac.timestampHeader);
+      if (raw === undefined) return { ok: false, reason: "missing" };
+      const at = timestampMs(raw);
+      if (at === undefined) return { ok: false, reason: "malformed" };
+      if (Math.abs(req.nowMs - at) > hmac.toleranceSeconds * 1000) return { ok: false, reason: "stale-timestamp" };
+    }
+    return "needs-body";
+  }
+  return { ok: false, reason: "missing" };
+}
+
 /** Verifies a request against every configured scheme; the first that is present decides. */
 export async function verifyVapiRequest(settings: AuthSettings, req: AuthRequest): Promise<AuthOutcome> {
   const byHeaders = verifySecretHeaders(settings, (n) => req.header(n));

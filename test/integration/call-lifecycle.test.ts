@@ -7,7 +7,7 @@ import { createMemoryCache } from "../../src/cache/memory-cache.ts";
 import { createDatabase } from "../../src/db/client.ts";
 import { callerMemory, calls } from "../../src/db/schema/index.ts";
 import { findCall, purgeOldTranscripts } from "../../src/services/calls/records.ts";
-import { createTestApp, type TestApp, testDatabase } from "../support/harness.ts";
+import { createTestApp, TEST_SECRET, type TestApp, testDatabase } from "../support/harness.ts";
 import { toolCallsMessage } from "../support/vapi-messages.ts";
 
 const fixtures = fileURLToPath(new URL("../fixtures/tools", import.meta.url));
@@ -146,27 +146,27 @@ describe("end-of-call report", () => {
     expect(found?.toolCalls.map((c) => c.toolName)).toEqual(["record_note"]);
   });
 
-  it("still answers 200 when the write fails, and stores the record on a background retry once the database is back", async () => {
+  it("does not acknowledge a report it could not store (503 with Retry-After), and stores Vapi's redelivery", async () => {
+    // Without a spool (as on Workers) a record is acknowledged only once committed.
     const broken = createDatabase("postgres://postgres@127.0.0.1:1/nowhere", { max: 1, connectTimeoutSeconds: 1 });
-    const down = await createTestApp({ toolsDir: fixtures });
-    down.deps.db = broken.db;
-    const downApp = (await import("../../src/app.ts")).createApp(down.deps);
+    const down = await createTestApp({ toolsDir: fixtures, db: broken.db });
     const callId = randomUUID();
-    const res = await downApp.request("/vapi/webhook", {
+    const first = await down.app.request("/vapi/webhook", {
       method: "POST",
-      headers: { "x-vapi-secret": "test-secret-0123456789abcdef", "content-type": "application/json" },
+      headers: { "x-vapi-secret": TEST_SECRET, "content-type": "application/json" },
       body: JSON.stringify(report(callId, "+15550100006")),
     });
-    expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({});
-    expect(down.logs.some((l) => l.includes("retrying in the background") && l.includes(callId))).toBe(true);
-    // The database comes back: the queued write lands without Vapi sending anything again.
-    down.deps.db = testDatabase().db;
-    await expect.poll(async () => (await row(callId))?.endedReason ?? null, { timeout: 10_000, interval: 100 }).not.toBeNull();
+    expect(first.status).toBe(503);
+    expect(first.headers.get("retry-after")).toBe("2");
+    expect(await first.json()).toMatchObject({ error: { code: "not_stored" } });
+    expect(await row(callId)).toBeUndefined();
+    // Vapi's backoff plan sends it again; the database is back.
+    expect(await t.webhook(report(callId, "+15550100006"))).toEqual({ status: 200, json: {} });
+    expect((await row(callId))?.endedReason).toBe("customer-ended-call");
     await broken.close();
   });
 
-  it("answers without waiting out a hung database, leaving the write to the background", async () => {
+  it("answers a hung database's report after the wait, without acknowledging it", async () => {
     // A server that accepts connections and never answers: a database that hangs.
     const { createServer } = await import("node:net");
     const sockets: import("node:net").Socket[] = [];
@@ -174,17 +174,15 @@ describe("end-of-call report", () => {
     await new Promise<void>((resolve) => blackHole.listen(0, "127.0.0.1", resolve));
     const port = (blackHole.address() as { port: number }).port;
     const hung = createDatabase(`postgres://postgres@127.0.0.1:${port}/nowhere`, { max: 1, connectTimeoutSeconds: 30 });
-    const slow = await createTestApp({ toolsDir: fixtures });
-    slow.deps.db = hung.db;
-    const slowApp = (await import("../../src/app.ts")).createApp(slow.deps);
+    const slow = await createTestApp({ toolsDir: fixtures, db: hung.db });
     const callId = randomUUID();
-    const res = await slowApp.request("/vapi/webhook", {
+    const res = await slow.app.request("/vapi/webhook", {
       method: "POST",
-      headers: { "x-vapi-secret": "test-secret-0123456789abcdef", "content-type": "application/json" },
+      headers: { "x-vapi-secret": TEST_SECRET, "content-type": "application/json" },
       body: JSON.stringify(report(callId, "+15550100009")),
     });
-    expect(res.status).toBe(200);
-    expect(slow.logs.some((l) => l.includes("answering before it finishes") && l.includes(callId))).toBe(true);
+    expect(res.status).toBe(503);
+    expect(slow.logs.some((l) => l.includes("not waiting for it") && l.includes(callId))).toBe(true);
     for (const socket of sockets) socket.destroy();
     blackHole.close();
     await hung.close().catch(() => {});

@@ -138,14 +138,18 @@ describe("webhook fuzzing", () => {
     expect(answer).not.toContain("\n");
   });
 
-  it("answers thousands of tool calls in one message, running only the capped number", async () => {
+  it("refuses thousands of tool calls in one message whole, running none and answering a bounded body", async () => {
     const calls = Array.from({ length: 5000 }, (_, i) => ({ id: `bulk_${i}`, name: "echo", args: { text: String(i) } }));
     const before = process.memoryUsage().heapUsed;
     const { status, json } = await t.webhook(toolCallsMessage(calls));
     expect(status).toBe(200);
-    expect(json.results).toHaveLength(5000);
-    expect(json.results?.filter((r) => r.result !== undefined)).toHaveLength(16);
-    expect(json.results?.[4999]).toMatchObject({ toolCallId: "bulk_4999", error: expect.stringMatching(/too many tool calls/i) });
+    // 4 x MAX_TOOL_CALLS_PER_MESSAGE are answered, each with the refusal; nothing ran.
+    expect(json.results).toHaveLength(64);
+    expect(json.results?.filter((r) => r.result !== undefined)).toHaveLength(0);
+    expect(json.results?.[63]).toMatchObject({
+      toolCallId: "bulk_63",
+      error: expect.stringMatching(/too many tool calls.*none were run/i),
+    });
     // Memory stays bounded: well under a few hundred MB for a 5,000-call message.
     expect(process.memoryUsage().heapUsed - before).toBeLessThan(300 * 1024 * 1024);
   });

@@ -15,10 +15,12 @@ import { createRedisCache, waitForRedis } from "../../src/cache/redis-cache.ts";
 import { type Env, parseConfig } from "../../src/config.ts";
 import { createDatabase, type Database, type DatabaseHandle } from "../../src/db/client.ts";
 import type { AppDeps } from "../../src/deps.ts";
+import { createBodyBudgets } from "../../src/lib/byte-budget.ts";
 import { type Clock, systemClock } from "../../src/lib/clock.ts";
 import { createBackgroundTasks } from "../../src/lib/defer.ts";
 import { createLogger } from "../../src/lib/logger.ts";
 import { createBusinessServices, type ProviderOverrides } from "../../src/runtime/business-services.ts";
+import { openCallRecordSpool, type SpoolOptions } from "../../src/services/calls/spool.ts";
 import { createPrometheusMetrics } from "../../src/telemetry/prometheus.ts";
 import type { ToolServices } from "../../src/tools/define-tool.ts";
 import { discoverTools } from "../../src/tools/discover.ts";
@@ -70,6 +72,8 @@ export interface TestAppOptions {
   profileContributors?: readonly CallerProfileContributor[];
   /** Another database than the run's (fault tests point the app at a private Postgres). */
   db?: Database;
+  /** Opens Node's call-record spool in this directory (by default none: a record not committed is then refused, as on Workers). */
+  spool?: Omit<SpoolOptions, "context">;
 }
 
 export type TestApp = Awaited<ReturnType<typeof createTestApp>>;
@@ -106,7 +110,16 @@ export async function createTestApp(options: TestAppOptions = {}) {
     ...(options.assistant ? { assistant: options.assistant } : {}),
     ...(options.profileContributors ? { profileContributors: options.profileContributors } : {}),
     defer: createBackgroundTasks(logger).defer,
+    // As start:prod sizes it from its heap limit (208 MB): 35%.
+    bodyBudgets: createBodyBudgets(config.BODY_MEMORY_BUDGET_BYTES || 72 * 1024 * 1024, config.MAX_BODY_BYTES),
   };
+  if (options.spool) {
+    const { db, cache, clock, defer } = deps;
+    deps.callRecordSpool = await openCallRecordSpool({
+      ...options.spool,
+      context: { db, cache, logger, clock, defer, retentionDays: config.TRANSCRIPT_RETENTION_DAYS },
+    });
+  }
   const app = createApp(deps);
 
   /** POSTs a Vapi message with the shared secret (or the given headers) and returns status and JSON. */

@@ -3,7 +3,7 @@ import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config.ts";
 import { timingSafeEqualStrings } from "../../src/lib/timing-safe.ts";
-import { type AuthSettings, authSettings, type HmacSettings, signHmac, verifyVapiRequest } from "../../src/vapi/auth.ts";
+import { type AuthSettings, authSettings, type HmacSettings, signHmac, verifyVapiHeaders, verifyVapiRequest } from "../../src/vapi/auth.ts";
 
 const hmac = {
   secret: "hmac-secret",
@@ -224,5 +224,24 @@ describe("HMAC credential plans (algorithm, signatureEncoding, signaturePrefix, 
     expect(authSettings(config, SECRET).hmac?.includeTimestamp).toBe(false);
     expect(authSettings(parseConfig({ VAPI_HMAC_SECRET: "h" }), SECRET).hmac?.includeTimestamp).toBe(true);
     expect(() => parseConfig({ VAPI_HMAC_INCLUDE_TIMESTAMP: "maybe" })).toThrow(/VAPI_HMAC_INCLUDE_TIMESTAMP: must be true or false/);
+  });
+});
+
+describe("verifyVapiHeaders", () => {
+  const headersOnly = (headers: Record<string, string>) => ({ header: (n: string) => headers[n], nowMs: now });
+
+  it("decides the secret and bearer schemes from the headers alone", () => {
+    expect(verifyVapiHeaders(settings, headersOnly({ "x-vapi-secret": "shared-secret-123456" }))).toEqual({ ok: true, scheme: "secret" });
+    expect(verifyVapiHeaders(settings, headersOnly({ authorization: "Bearer nope" }))).toEqual({ ok: false, reason: "mismatch" });
+    expect(verifyVapiHeaders(settings, headersOnly({}))).toEqual({ ok: false, reason: "missing" });
+  });
+
+  it("refuses a missing or stale HMAC timestamp without the body, and asks for the body otherwise", () => {
+    expect(verifyVapiHeaders(settings, headersOnly({ "x-signature": "ab" }))).toEqual({ ok: false, reason: "missing" });
+    expect(verifyVapiHeaders(settings, headersOnly({ "x-signature": "ab", "x-timestamp": String(now / 1000 - 3600) }))).toEqual({
+      ok: false,
+      reason: "stale-timestamp",
+    });
+    expect(verifyVapiHeaders(settings, headersOnly({ "x-signature": "ab", "x-timestamp": String(now / 1000) }))).toBe("needs-body");
   });
 });

@@ -1,6 +1,6 @@
 // Protects the tolerant reading of Vapi's envelope: both argument shapes, both list names, both timestamp kinds.
 import { describe, expect, it } from "vitest";
-import { callFacts, envelopeSchema, parseTimestamp, readToolCalls } from "../../src/vapi/envelope.ts";
+import { callFacts, envelopeSchema, idAsKey, MAX_ID_CHARS, parseTimestamp, readToolCalls } from "../../src/vapi/envelope.ts";
 
 const msg = (extra: Record<string, unknown>) => envelopeSchema.parse({ message: { type: "tool-calls", ...extra } }).message;
 
@@ -61,6 +61,53 @@ describe("readToolCalls", () => {
     );
     expect(calls.map((c) => c.toolCallId)).toEqual(["ok"]);
     expect(unusable).toBe(2);
+  });
+});
+
+describe("bounds on lists and ids", () => {
+  const list = (n: number, args = '{"x":1}') =>
+    Array.from({ length: n }, (_, i) => ({ id: `c${i}`, function: { name: "t", arguments: args } }));
+
+  it("parses arguments only for the calls that may run", () => {
+    const { calls, oversized } = readToolCalls(msg({ toolCallList: list(5) }), 2);
+    expect(oversized).toBeUndefined();
+    expect(calls.map((c) => c.args.ok)).toEqual([true, true, false, false, false]);
+  });
+
+  it("marks a list longer than 4 x maxRun oversized, reading only that many and running none", () => {
+    const { calls, oversized } = readToolCalls(msg({ toolCallList: list(100_000, "{not json") }), 2);
+    expect(oversized).toBe(100_000);
+    expect(calls).toHaveLength(8);
+    for (const call of calls) expect(call.args).toEqual({ ok: false, reason: "Not run: too many tool calls in one message." });
+  });
+
+  it("treats an id that cannot be echoed back as a key (too long, NUL, lone surrogate) as unusable, and cuts long names", () => {
+    const { calls, unusable } = readToolCalls(
+      msg({
+        toolCallList: [
+          { id: "x".repeat(MAX_ID_CHARS + 1), function: { name: "t" } },
+          { id: "a\u0000b", function: { name: "t" } },
+          { id: "a\ud800", function: { name: "t" } },
+          { id: "ok", function: { name: "n".repeat(1000) } },
+        ],
+      }),
+    );
+    expect(unusable).toBe(3);
+    expect(calls).toEqual([{ toolCallId: "ok", name: "n".repeat(128), args: { ok: true, value: {} } }]);
+  });
+
+  it("makes call ids keys: cleaned, and long ones cut with a hash of the whole", () => {
+    expect(idAsKey("abc")).toBe("abc");
+    expect(idAsKey("a\u0000b\ud800")).toBe("ab\ufffd");
+    expect(idAsKey("\u0000")).toBeUndefined();
+    const a = idAsKey(`${"x".repeat(500)}a`)!;
+    const b = idAsKey(`${"x".repeat(500)}b`)!;
+    expect(a).toHaveLength(MAX_ID_CHARS);
+    expect(a).not.toBe(b);
+    expect(idAsKey(`${"x".repeat(500)}a`)).toBe(a);
+    const facts = callFacts(msg({ call: { id: "y".repeat(3000), customer: { number: `+1${"5".repeat(100)}` } } }));
+    expect(facts.callId).toHaveLength(MAX_ID_CHARS);
+    expect(facts.callerNumber).toBeUndefined();
   });
 });
 

@@ -18,16 +18,20 @@ export interface ServerProcess {
 
 /**
  * `entry`: "source" runs `src/server.ts` through the TypeScript loader (as `npm start` does);
- * "bundle" runs `dist/server.mjs` (as `npm run start:prod` does; `npm run build` first).
+ * "bundle" runs `dist/server.mjs` (as `npm run start:prod` does; `npm run build` first), or
+ * `{ bundle }` another bundle the same way (see `buildProductionBundle`).
  */
 export async function startServerProcess(
   env: Record<string, string>,
   timeoutMs = 60_000,
-  entry: "source" | "bundle" = "source",
+  entry: "source" | "bundle" | { bundle: string } = "source",
   /** Extra Node flags, e.g. `--cpu-prof` (written when the process exits on SIGTERM). */
   nodeFlags: readonly string[] = [],
 ): Promise<ServerProcess> {
-  const args = [...nodeFlags, ...(entry === "bundle" ? productionArgs() : ["--import", "tsx", "src/server.ts"])];
+  const args = [
+    ...nodeFlags,
+    ...(entry === "source" ? ["--import", "tsx", "src/server.ts"] : productionArgs(entry === "bundle" ? undefined : entry.bundle)),
+  ];
   const child = spawn(process.execPath, args, {
     cwd: root,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
@@ -63,17 +67,21 @@ export async function startServerProcess(
   return { child, base, output, stop };
 }
 
-/** Builds dist/server.mjs (`npm run build`), so a measured process is the production one. */
-export function buildProductionBundle(): void {
-  execFileSync(process.execPath, ["--import", "tsx", "scripts/build/build.ts"], { cwd: root, stdio: "ignore" });
+/**
+ * Builds dist/server.mjs (`npm run build`), so a measured process is the production one; or
+ * `outfile` (tests that run in parallel build their own).
+ */
+export function buildProductionBundle(outfile?: string): void {
+  const args = ["--import", "tsx", "scripts/build/build.ts", ...(outfile ? ["--outfile", outfile] : [])];
+  execFileSync(process.execPath, args, { cwd: root, stdio: "ignore" });
 }
 
-/** The arguments of `npm run start:prod` (Node flags included), so the benchmark runs exactly that. */
-function productionArgs(): string[] {
+/** The arguments of `npm run start:prod` (Node flags included), so the benchmark runs exactly that; `bundle` replaces dist/server.mjs. */
+function productionArgs(bundle?: string): string[] {
   const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { scripts: Record<string, string> };
   const [command, ...args] = pkg.scripts["start:prod"]!.split(/\s+/);
   if (command !== "node") throw new Error(`start:prod must run node, not ${command}`);
-  return args;
+  return bundle ? args.map((a) => (a === "dist/server.mjs" ? bundle : a)) : args;
 }
 
 /** Resident memory of a process in MiB (Linux), or NaN where /proc is not available. */

@@ -1,95 +1,35 @@
 /**
  * The call record: `status-update` and `end-of-call-report` stored in `calls`, and the retention
- * of transcripts. Vapi may deliver these messages late, twice or out of order, so every write
+ * of transcripts. A message is first reduced to the record that is stored (./call-record.ts), then
+ * written (`writeCallRecord`). Vapi may deliver these messages late, twice or out of order, so every write
  * is an upsert whose SQL decides what wins: the status only moves forward, the first report is
  * kept and a repeated one changes nothing (nor counts the call twice in the caller's memory).
  */
 import { asc, eq, sql } from "drizzle-orm";
-import { z } from "zod";
 import type { Database } from "../../db/client.ts";
 import { callerMemory, calls, toolCalls } from "../../db/schema/index.ts";
-import { redactDeep, redactPersonalData } from "../../lib/redaction.ts";
+import { type CallRecord, type ReportRecord, STATUS_RANK, type StatusRecord } from "./call-record.ts";
 
-/** The order of a call's statuses; a message with a lower rank than the stored one changes nothing. */
-export const STATUS_RANK: Record<string, number> = {
-  scheduled: 0,
-  queued: 1,
-  ringing: 2,
-  "in-progress": 3,
-  forwarding: 4,
-  ended: 5,
-};
-
-/** Facts about the call every lifecycle message carries. */
-export interface CallIdentity {
-  callId: string;
-  callerNumber: string | undefined;
-  phoneNumberId: string | undefined;
-  /** When Vapi says the message happened (epoch ms), else when it arrived. */
-  atMs: number;
+export interface RecordedReport {
+  /** False when this call's report had already been stored: nothing was changed. */
+  firstDelivery: boolean;
 }
 
-export interface StatusUpdate extends CallIdentity {
-  status: string;
-  endedReason: string | undefined;
+/**
+ * Writes a record. Idempotent and order-tolerant, so a record may be written twice (a retry, a
+ * spool replay racing a late first attempt) or after a newer one: the SQL decides what wins.
+ */
+export async function writeCallRecord(db: Database, record: CallRecord): Promise<RecordedReport> {
+  if (record.kind === "status") {
+    await recordStatusUpdate(db, record);
+    return { firstDelivery: false };
+  }
+  return recordEndOfCallReport(db, record);
 }
 
-const isoDate = z
-  .string()
-  .optional()
-  .transform((v) => {
-    if (!v) return undefined;
-    const d = new Date(v);
-    // Dates Postgres cannot store (or that are plainly wrong) are treated as absent.
-    const year = d.getUTCFullYear();
-    return Number.isNaN(d.getTime()) || year < 2000 || year >= 2200 ? undefined : d;
-  });
-const num = z.number().finite().optional().catch(undefined);
-const str = z.string().optional().catch(undefined);
-
-/** The parts of an end-of-call report that are stored; tolerant of Vapi's older top-level fields. */
-const reportSchema = z.looseObject({
-  endedReason: str,
-  cost: num,
-  startedAt: isoDate.catch(undefined),
-  endedAt: isoDate.catch(undefined),
-  durationSeconds: num,
-  summary: str,
-  transcript: str,
-  recordingUrl: str,
-  analysis: z
-    .looseObject({
-      summary: str,
-      successEvaluation: z.union([z.string(), z.boolean(), z.number()]).optional().catch(undefined),
-      structuredData: z.record(z.string(), z.unknown()).optional().catch(undefined),
-    })
-    .optional()
-    .catch(undefined),
-  artifact: z
-    .looseObject({
-      transcript: str,
-      recordingUrl: str,
-      recording: z
-        .looseObject({ url: str, mono: z.looseObject({ combinedUrl: str }).optional().catch(undefined) })
-        .optional()
-        .catch(undefined),
-    })
-    .optional()
-    .catch(undefined),
-});
-
-export type EndOfCallReport = z.output<typeof reportSchema>;
-
-/** Reads the stored fields of an end-of-call report message; never throws. */
-export function readEndOfCallReport(message: Record<string, unknown>): EndOfCallReport {
-  const parsed = reportSchema.safeParse(message);
-  return parsed.success ? parsed.data : ({} as EndOfCallReport);
-}
-
-/** Stores a status update. Returns false for a status Switchboard does not know (ignored). */
-export async function recordStatusUpdate(db: Database, update: StatusUpdate): Promise<boolean> {
-  const rank = STATUS_RANK[update.status];
-  if (rank === undefined) return false;
+/** Stores a status update (a known status: see `statusRecord`). */
+async function recordStatusUpdate(db: Database, update: StatusRecord): Promise<void> {
+  const rank = STATUS_RANK[update.status]!;
   const at = new Date(update.atMs);
   await db
     .insert(calls)
@@ -117,32 +57,22 @@ export async function recordStatusUpdate(db: Database, update: StatusUpdate): Pr
         updatedAt: sql`now()`,
       },
     });
-  return true;
-}
-
-export interface RecordedReport {
-  /** False when this call's report had already been stored: nothing was changed. */
-  firstDelivery: boolean;
 }
 
 /**
- * Stores an end-of-call report, redacted, and (the first time only) updates the caller's memory,
- * in one transaction. The report is authoritative for times and outcome; a repeated delivery
- * matches no row in the conditional upsert and is a no-op.
+ * Stores an end-of-call report and (the first time only) updates the caller's memory, in one
+ * transaction. The report is authoritative for times and outcome; a repeated delivery matches
+ * no row in the conditional upsert and is a no-op.
  */
-export async function recordEndOfCallReport(db: Database, identity: CallIdentity, report: EndOfCallReport): Promise<RecordedReport> {
-  const redact = { callerNumber: identity.callerNumber };
-  const summary = report.analysis?.summary ?? report.summary;
-  const transcript = report.artifact?.transcript ?? report.transcript;
-  const endedAt = report.endedAt ?? new Date(identity.atMs);
-  const startedAt = report.startedAt ?? null;
+async function recordEndOfCallReport(db: Database, report: ReportRecord): Promise<RecordedReport> {
+  const endedAt = new Date(report.endedAtMs ?? report.atMs);
+  const startedAt = report.startedAtMs === undefined ? null : new Date(report.startedAtMs);
   const duration =
     report.durationSeconds ?? (startedAt ? Math.max(0, Math.round((endedAt.getTime() - startedAt.getTime()) / 100) / 10) : undefined);
-  const success = report.analysis?.successEvaluation;
   const values = {
-    callId: identity.callId,
-    callerNumber: identity.callerNumber,
-    phoneNumberId: identity.phoneNumberId,
+    callId: report.callId,
+    callerNumber: report.callerNumber,
+    phoneNumberId: report.phoneNumberId,
     status: "ended",
     statusRank: STATUS_RANK.ended!,
     startedAt,
@@ -150,15 +80,11 @@ export async function recordEndOfCallReport(db: Database, identity: CallIdentity
     endedReason: report.endedReason,
     durationSeconds: duration,
     cost: report.cost,
-    summary: summary === undefined ? null : redactPersonalData(summary, redact),
-    successEvaluation: success === undefined ? null : String(success),
-    structuredData: report.analysis?.structuredData === undefined ? null : redactDeep(report.analysis.structuredData, redact),
-    recordingUrl:
-      report.artifact?.recordingUrl ??
-      report.artifact?.recording?.mono?.combinedUrl ??
-      report.artifact?.recording?.url ??
-      report.recordingUrl,
-    transcript: transcript === undefined ? null : redactPersonalData(transcript, redact),
+    summary: report.summary ?? null,
+    successEvaluation: report.successEvaluation ?? null,
+    structuredData: report.structuredData ?? null,
+    recordingUrl: report.recordingUrl,
+    transcript: report.transcript ?? null,
     reportReceivedAt: sql`now()`,
   };
   const fromReport = (column: string) => sql.raw(`excluded.${column}`);
@@ -197,7 +123,7 @@ export async function recordEndOfCallReport(db: Database, identity: CallIdentity
         .values({
           callerNumber: row.callerNumber,
           callCount: 1,
-          lastCallId: identity.callId,
+          lastCallId: report.callId,
           lastCallAt: endedAt,
           lastSummary: values.summary,
         })

@@ -1,0 +1,102 @@
+// Protects acknowledged call records through a Postgres outage on the production build: 351 reports of 290 KB sent while Postgres is stopped are each acknowledged only once on disk (or refused with 503), the process survives, and every acknowledged one is stored when Postgres returns, even across a SIGKILL of the server.
+import { join } from "node:path";
+import { inArray, sql } from "drizzle-orm";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { calls } from "../../src/db/schema/index.ts";
+import { TEST_SECRET } from "../support/harness.ts";
+import { type PrivateStack, startPrivateStack } from "../support/private-stack.ts";
+import { buildTestBundle, startWatchedServer, type WatchedServer } from "../support/production-server.ts";
+import { endOfCallReport, testCallId } from "../support/vapi-messages.ts";
+
+let stack: PrivateStack;
+let bundle: ReturnType<typeof buildTestBundle>;
+const servers: WatchedServer[] = [];
+
+beforeAll(async () => {
+  bundle = buildTestBundle("faults-call-records");
+  stack = await startPrivateStack();
+}, 120_000);
+
+afterAll(async () => {
+  await stack?.destroy();
+  bundle?.remove();
+}, 60_000);
+
+afterEach(async () => {
+  for (const s of servers.splice(0)) await s.stop();
+});
+
+async function start(dataDir: string): Promise<WatchedServer> {
+  const server = await startWatchedServer(bundle.bundle, {
+    DATABASE_URL: stack.postgres.url,
+    REDIS_URL: stack.redis.url,
+    VAPI_SECRET: TEST_SECRET,
+    LOG_LEVEL: "error",
+    DATA_DIR: join(bundle.dir, dataDir),
+  });
+  servers.push(server);
+  return server;
+}
+
+async function post(server: WatchedServer, body: string): Promise<number> {
+  const res = await fetch(`${server.base}/vapi/webhook`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-vapi-secret": TEST_SECRET },
+    body,
+  });
+  await res.arrayBuffer();
+  if (res.status === 503) expect(res.headers.get("retry-after")).toMatch(/^\d+$/);
+  return res.status;
+}
+
+/** Sends all at once, then sends the refused ones again (Vapi's backoff plan) until each is acknowledged. */
+async function deliverAll(server: WatchedServer, bodies: Map<string, string>): Promise<void> {
+  let pending = [...bodies.keys()];
+  for (let wave = 0; pending.length > 0; wave++) {
+    expect(wave, "refusals are a passing state").toBeLessThan(50);
+    const statuses = await Promise.all(pending.map((id) => post(server, bodies.get(id)!)));
+    for (const s of statuses) expect([200, 503]).toContain(s);
+    pending = pending.filter((_, i) => statuses[i] !== 200);
+  }
+}
+
+const storedCount = async (ids: string[]) =>
+  (await stack.database.db.select({ n: sql<number>`count(*)::int` }).from(calls).where(inArray(calls.callId, ids)))[0]!.n;
+
+const reports = (n: number, bytes: number) =>
+  new Map(Array.from({ length: n }, () => testCallId()).map((id) => [id, JSON.stringify(endOfCallReport(bytes, { callId: id }))]));
+
+describe("end-of-call reports during a Postgres outage", () => {
+  it("351 reports of 290 KB while Postgres is stopped: acknowledged once spooled, no crash, all stored when it returns", async () => {
+    const server = await start("outage");
+    const bodies = reports(351, 290_000);
+    await stack.postgres.stop();
+    try {
+      await deliverAll(server, bodies);
+      expect(server.exited(), "the server survives the outage").toBeUndefined();
+      expect(server.peakRssMiB()).toBeLessThan(256);
+    } finally {
+      await stack.postgres.start();
+    }
+    await expect.poll(() => storedCount([...bodies.keys()]), { timeout: 60_000, interval: 250 }).toBe(351);
+    expect(server.exited()).toBeUndefined();
+  }, 180_000);
+
+  it("keeps spooled reports across a SIGKILL: the next start stores them", async () => {
+    const first = await start("crash");
+    const bodies = reports(40, 50_000);
+    await stack.postgres.stop();
+    try {
+      await deliverAll(first, bodies);
+      const killed = new Promise((resolve) => first.child.once("exit", resolve));
+      first.child.kill("SIGKILL");
+      await killed;
+    } finally {
+      await stack.postgres.start();
+    }
+    expect(await storedCount([...bodies.keys()])).toBe(0);
+    // Same DATA_DIR: the spool left by the killed process is written at start.
+    await start("crash");
+    await expect.poll(() => storedCount([...bodies.keys()]), { timeout: 60_000, interval: 250 }).toBe(40);
+  }, 180_000);
+});
