@@ -81,6 +81,9 @@ export const configSchema = z.object({
   ASSISTANT_PRESET: optionalString.pipe(z.enum(["scheduling", "dispatch", "support"]).optional()),
   VAPI_ASSISTANT_ID: optionalString,
   PERSONALIZATION_BUDGET_MS: intFrom(35, 1, 5_000),
+  SCREENING_BUDGET_MS: intFrom(250, 1, 5_000).describe(
+    "How long assistant-request waits for screening's lookups (the blocklist, the rate-limit counter) before letting the call through unscreened: a screening outage must not turn callers away. Warm, they take about a millisecond.",
+  ),
   CALLER_PROFILE_TTL_SECONDS: intFrom(300, 1, 86_400),
   CALL_STATE_TTL_SECONDS: intFrom(7_200, 60, 7 * 86_400),
   TOOL_FAILURES_BEFORE_HANDOFF: intFrom(2, 1, 100),

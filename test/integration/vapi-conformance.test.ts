@@ -8,7 +8,7 @@ import type { CallerProfile, CallerProfileContributor } from "../../src/assistan
 import { PRESET_NAMES, type PresetName } from "../../src/assistant/define.ts";
 import { toVapiTool } from "../../src/assistant/vapi-tools.ts";
 import { fixedClock } from "../../src/lib/clock.ts";
-import { HANDOFF_DECLINED, HANDOFF_DECLINED_TRANSFER } from "../../src/server-messages/answer.ts";
+import { HANDOFF_DECLINED, HANDOFF_DECLINED_TRANSFER } from "../../src/server-messages/handoff-destination-request.ts";
 import { discoverTools } from "../../src/tools/discover.ts";
 import { createRegistry } from "../../src/tools/registry.ts";
 import { SERVER_MESSAGES } from "../../src/vapi/server-target.ts";
