@@ -42,8 +42,8 @@ export async function isNumberBlocked(ctx: ReadContext, number: string): Promise
     area: "blocklist",
     logger: ctx.logger,
     ...(ctx.metrics ? { metrics: ctx.metrics } : {}),
-    ...(ctx.defer ? { defer: ctx.defer } : {}),
-    load: () => loadSnapshot(ctx.db),
+    // No `defer`: a miss (only after a change) waits for its cache fill, so the next call is a hit.
+    load: () => loadSnapshot(ctx.db, ctx.clock.now()),
   });
   if (!Object.hasOwn(snapshot, number)) return false;
   const until = snapshot[number];
@@ -51,11 +51,11 @@ export async function isNumberBlocked(ctx: ReadContext, number: string): Promise
   return until === null || until === undefined || until > ctx.clock.now().getTime();
 }
 
-async function loadSnapshot(db: Database): Promise<Snapshot> {
+async function loadSnapshot(db: Database, now: Date): Promise<Snapshot> {
   const rows = await db
     .select({ number: blockedNumbers.number, expiresAt: blockedNumbers.expiresAt })
     .from(blockedNumbers)
-    .where(sql`${blockedNumbers.expiresAt} is null or ${blockedNumbers.expiresAt} > now()`);
+    .where(sql`${blockedNumbers.expiresAt} is null or ${blockedNumbers.expiresAt} > ${now.toISOString()}`);
   const snapshot: Snapshot = {};
   for (const row of rows) snapshot[row.number] = row.expiresAt ? row.expiresAt.getTime() : null;
   return snapshot;
