@@ -25,7 +25,10 @@ afterAll(() => stack?.destroy(), 60_000);
 
 async function answerFor(caller: string) {
   const { status, json } = await t.webhook({
-    message: { type: "assistant-request", call: { id: testCallId(), type: "inboundPhoneCall", phoneNumberId: "pn-1", customer: { number: caller } } },
+    message: {
+      type: "assistant-request",
+      call: { id: testCallId(), type: "inboundPhoneCall", phoneNumberId: "pn-1", customer: { number: caller } },
+    },
   });
   return { status, json };
 }
