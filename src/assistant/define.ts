@@ -255,7 +255,7 @@ export function assistantConfigProblems(config: AssistantConfig): string[] {
           `${at}: "${config.name} ${member.name}" is longer than Vapi's ${MAX_ASSISTANT_NAME} characters for an assistant name`,
         );
       }
-      if (!(member.preset in config.presets)) problems.push(`${at}: unknown preset "${member.preset}"`);
+      if (!Object.hasOwn(config.presets, member.preset)) problems.push(`${at}: unknown preset "${member.preset}"`);
       for (const target of member.handoffTo ?? []) {
         if (!names.includes(target)) problems.push(`${at}: handoffTo names "${target}", which is not a member`);
         if (target === member.name) problems.push(`${at}: handoffTo names the member itself`);
@@ -289,8 +289,9 @@ export function assistantConfigProblems(config: AssistantConfig): string[] {
     if (rule.forward?.to !== undefined && !DESTINATION.test(rule.forward.to)) {
       problems.push(`${at}: forward.to must be an E.164 number or a sip: URI`);
     }
-    if (rule.serve?.squad !== undefined && !config.squads?.[rule.serve.squad]) problems.push(`${at}: unknown squad "${rule.serve.squad}"`);
-    if (rule.serve?.preset !== undefined && !(rule.serve.preset in config.presets)) {
+    if (rule.serve?.squad !== undefined && !Object.hasOwn(config.squads ?? {}, rule.serve.squad))
+      problems.push(`${at}: unknown squad "${rule.serve.squad}"`);
+    if (rule.serve?.preset !== undefined && !Object.hasOwn(config.presets, rule.serve.preset)) {
       problems.push(`${at}: unknown preset "${rule.serve.preset}"`);
     }
   }

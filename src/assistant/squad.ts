@@ -148,7 +148,7 @@ function memberPrompt(squad: SquadConfig, member: SquadMember): string {
 
 /** The squad of that name; throws naming the squads that exist (a routing rule is checked at load, so this is a bug). */
 export function squadOf(config: AssistantConfig, name: string): SquadConfig {
-  const squad = config.squads?.[name];
+  const squad = Object.hasOwn(config.squads ?? {}, name) ? config.squads?.[name] : undefined;
   if (!squad)
     throw new Error(`No squad "${name}" in assistant.config.ts (squads: ${Object.keys(config.squads ?? {}).join(", ") || "none"})`);
   return squad;
@@ -172,9 +172,9 @@ export function locateSquadMember(
 ): { squadName: string; squad: SquadConfig; member: SquadMember | undefined } | undefined {
   const squads = Object.entries(config.squads ?? {});
   const meta = assistant?.metadata;
-  if (typeof meta?.squad === "string") {
+  if (typeof meta?.squad === "string" && Object.hasOwn(config.squads ?? {}, meta.squad)) {
     const squad = config.squads?.[meta.squad];
-    if (squad && Object.hasOwn(config.squads ?? {}, meta.squad)) {
+    if (squad) {
       return { squadName: meta.squad, squad, member: squad.members.find((m) => m.name === meta.member) };
     }
   }
