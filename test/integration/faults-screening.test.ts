@@ -23,6 +23,20 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => stack?.destroy(), 60_000);
 
+/** Waits until the app's Redis client has reconnected (it does so by itself, in the background). */
+async function redisAnswers() {
+  await expect
+    .poll(
+      () =>
+        stack.cache.get("probe").then(
+          () => "up",
+          () => "down",
+        ),
+      { timeout: 10_000, interval: 50 },
+    )
+    .toBe("up");
+}
+
 async function answerFor(caller: string) {
   const { status, json } = await t.webhook({
     message: {
@@ -44,6 +58,7 @@ describe("screening under faults", () => {
       expect((await answerFor(BLOCKED)).json).toEqual({ error: BLOCKED_MESSAGE });
     } finally {
       await stack.redis.start();
+      await redisAnswers();
     }
   });
 
@@ -70,6 +85,7 @@ describe("screening under faults", () => {
     } finally {
       await stack.postgres.start();
       await stack.redis.start();
+      await redisAnswers();
     }
   });
 });
