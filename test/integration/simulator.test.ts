@@ -237,6 +237,26 @@ describe("npm run simulate", () => {
     expect(stdout).toContain(assistantConfig.handoff.unavailableMessage);
   });
 
+  it("reproduces docs/assistant.md's screened-call sample against the defaults", async () => {
+    const sample = /```text\n\$ npm run simulate -- screened-call\n([\s\S]*?)```/.exec(
+      await readFile(join(root, "docs", "assistant.md"), "utf8"),
+    )?.[1];
+    expect(sample).toBeDefined();
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ["--import", "tsx", "scripts/cli/simulate/main.ts", "screened-call", "--url", defaults.url, "--secret", TEST_SECRET],
+      { cwd: root, env: { PATH: process.env.PATH ?? "" } },
+    );
+    const normalize = (text: string) =>
+      text
+        .replace(/\d+\.\d ms/g, "N ms")
+        .replace(/sim-[0-9a-f-]+/g, "sim-…")
+        .replace(/ +(HTTP|N ms)/g, " $1")
+        .replace(/http:\/\/[^/\s]+\/vapi\/webhook/g, "<url>")
+        .trimEnd();
+    expect(normalize(stdout)).toBe(normalize(sample!));
+  });
+
   it("prints each step and exits 0 when the scenario holds", async () => {
     const { stdout } = await promisify(execFile)(
       process.execPath,
