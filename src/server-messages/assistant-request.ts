@@ -9,7 +9,7 @@ import defaultAssistantConfig from "../../assistant.config.ts";
 import { buildAssistant, variableValuesFor } from "../assistant/build.ts";
 import { type CallerProfileContributor, loadCallerProfile, type ProfileLookup } from "../assistant/caller-profile.ts";
 import { callerProfileContributors } from "../assistant/contributors/index.ts";
-import type { AssistantConfig, PresetName } from "../assistant/define.ts";
+import { type AssistantConfig, type PresetName, squadToolProblems } from "../assistant/define.ts";
 import { transferTo } from "../assistant/handoff.ts";
 import type { RouteDecision } from "../assistant/routing.ts";
 import { buildSquad, squadOf } from "../assistant/squad.ts";
@@ -92,6 +92,7 @@ export async function answerAssistantRequest(
   const variableValues = variableValuesFor(common, lookup.profile);
 
   if (route.action === "squad") {
+    warnOfMissingTools(deps, config, common.tools);
     const entry = squadOf(config, route.squad).members[0]!;
     const squad = buildSquad({ ...common, squad: route.squad }, { kind: "profile", profile: lookup.profile });
     if (call.callId) recordEntryMember(deps, call.callId, route.squad, entry.name, call.callerNumber);
@@ -104,6 +105,18 @@ export async function answerAssistantRequest(
     ? { assistantId: c.VAPI_ASSISTANT_ID, assistantOverrides: { variableValues } }
     : { assistant: buildAssistant(settings, { kind: "profile", profile: lookup.profile }), assistantOverrides: { variableValues } };
   return { response, preset: route.preset, route, personalization };
+}
+
+/** Apps (by their tool registry) whose squads were checked against their tools: one error per app, not one per call. */
+const checkedApps = new WeakSet<object>();
+
+/** A member naming a tool that is not in tools/ is served without it; say so once, loudly. */
+function warnOfMissingTools(deps: AppDeps, config: AssistantConfig, tools: readonly { name: string }[]) {
+  if (checkedApps.has(deps.registry)) return;
+  checkedApps.add(deps.registry);
+  const names = tools.map((t) => t.name);
+  const problems = squadToolProblems(config, names);
+  if (problems.length > 0) deps.logger.error("squad members name tools that do not exist; they are served without them", { problems });
 }
 
 /** The squad's first member served this call: recorded off the answer's path (nobody waits for it). */

@@ -16,6 +16,7 @@ const KNOWN_TYPES = new Set([
   "user-interrupted",
   "model-output",
   "transfer-update",
+  "handoff-destination-request",
 ]);
 
 export function createPrometheusMetrics(options: { defaultMetrics?: boolean; maxTrackedCalls?: number } = {}): Metrics {

@@ -202,6 +202,27 @@ describe("assistant-request for a squad's number", () => {
     for (const { assistant } of answer.squad.members) expect(assistant.model.messages[0]!.content).toContain("Their name is Rosa Diaz.");
   });
 
+  it("serves a member naming a tool that is not in tools/ without it, and says so once in the log", async () => {
+    const typo = defineAssistantConfig({
+      ...config,
+      squads: {
+        helpline: {
+          ...config.squads!.helpline!,
+          members: config.squads!.helpline!.members.map((m) => (m.name === "bookings" ? { ...m, tools: ["read_fact", "raed_fact"] } : m)),
+        },
+      },
+    });
+    const app = await createTestApp({ toolsDir: fixtures, clock, assistant: typo });
+    for (let i = 0; i < 2; i++) {
+      const { json } = await app.webhook(assistantRequest(testCallId(), newCaller()));
+      const bookings = (json as unknown as SquadAnswer).squad.members[1]!.assistant;
+      expect(bookings.model.tools.filter((x) => x.type === "function").map((x) => x.function!.name)).toEqual(["read_fact"]);
+    }
+    const errors = app.logs.filter((l) => l.includes("squad members name tools that do not exist"));
+    expect(errors).toHaveLength(1);
+    expect(JSON.parse(errors[0]!).problems).toEqual(['squads.helpline member bookings: no tool named "raed_fact" in tools/']);
+  });
+
   it("keeps serving the single assistant on other numbers", async () => {
     const { json } = await t.webhook(assistantRequest(testCallId(), newCaller(), "pn-other"));
     expect(json).toHaveProperty("assistant");
