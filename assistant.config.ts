@@ -174,6 +174,8 @@ const vipCallers: string[] = [];
 
 /** "Acme Co." must not become "Acme Co.." at the end of a sentence. */
 const endSentence = (text: string) => (/[.!?]$/.test(text) ? text : `${text}.`);
+/** "Jordan" of "Jordan Rivera"; a name after a title stays whole ("Dr. Patel"). */
+const firstName = (name: string) => (/^(mr|mrs|ms|miss|dr|prof)\.?\s/i.test(name) ? name : (name.trim().split(/\s+/)[0] ?? name));
 
 export default defineAssistantConfig({
   name: "Switchboard",
@@ -181,12 +183,13 @@ export default defineAssistantConfig({
   presets: { scheduling, dispatch, support },
   // presetByPhoneNumberId: { "<vapi phone number id>": "dispatch" },
 
+  // Callers are greeted by first name ("Hi Jordan"), as a receptionist would.
   firstMessage: ({ businessName, callerName }) =>
-    `${callerName ? `Hi ${callerName}, thanks` : "Thanks"} for calling ${endSentence(businessName)} How can I help?`,
+    `${callerName ? `Hi ${firstName(callerName)}, thanks` : "Thanks"} for calling ${endSentence(businessName)} How can I help?`,
 
   systemPrompt: ({ businessName, timeZone, style, callerContext }) =>
     [
-      `You are the phone assistant of ${businessName}. This is a phone call: be brief, warm and plain-spoken; no lists, no markdown.`,
+      `You are the phone assistant of ${endSentence(businessName)} This is a phone call: be brief, warm and plain-spoken; no lists, no markdown.`,
       style,
       "Use the tools for anything about the caller's shipments, appointments or account; never invent data or promise what a tool did not confirm.",
       "Never ask for, repeat or write down card numbers; to take a payment, text the caller a payment link with send_payment_link.",

@@ -47,6 +47,7 @@ export default defineConfig({
           VAPI_SECRET: "worker-test-secret-0123456789",
           VAPI_HMAC_SECRET: "worker-test-hmac-secret",
           VAPI_CREDENTIAL_ID: "worker-test-credential",
+          PAYMENT_LINK_SECRET: "worker-test-payment-link-secret",
           LOG_LEVEL: "silent",
           TRANSFER_NUMBER: "+15557654321",
           // The suite writes many notes as one caller; the per-caller limit has its own Node tests.

@@ -42,16 +42,16 @@ export function createApp(deps: AppDeps) {
       body: new Uint8Array(),
       nowMs: deps.clock.now().getTime(),
     });
-    if (!auth.ok) return jsonError(c, 401, "unauthorized", "Missing or invalid credentials.");
-    if (!render) return jsonError(c, 404, "not_found", "Metrics are not exported by this runtime.");
+    if (!auth.ok) return jsonError(c, "unauthorized", "Missing or invalid credentials.");
+    if (!render) return jsonError(c, "not_found", "Metrics are not exported by this runtime.");
     const { contentType, body } = await render();
     return c.body(body, 200, { "content-type": contentType });
   });
 
-  app.notFound((c) => jsonError(c, 404, "not_found", `No route for ${c.req.method} ${c.req.path}.`));
+  app.notFound((c) => jsonError(c, "not_found", `No route for ${c.req.method} ${c.req.path}.`));
   app.onError((err, c) => {
     deps.logger.error("unhandled error", { path: c.req.path, err });
-    return jsonError(c, 500, "internal", "Internal error.");
+    return jsonError(c, "internal", "Internal error.");
   });
   return app;
 }

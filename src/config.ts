@@ -1,7 +1,8 @@
 import { z } from "zod";
+import { E164, E164_MESSAGE } from "./lib/patterns.ts";
 
 /** Environment variables Switchboard reads. Nothing else in the codebase touches `process.env`. */
-const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, "must be an E.164 number such as +15551234567");
+const e164 = z.string().regex(E164, E164_MESSAGE);
 const destination = z.union([e164, z.string().regex(/^sips?:.+@.+/, "must be E.164 or a sip: URI")]);
 
 const optionalString = z
@@ -19,27 +20,48 @@ const flag = (def: boolean) =>
     .transform((v) => v === "true" || v === "1");
 
 export const configSchema = z.object({
-  PORT: intFrom(3000, 0, 65535),
-  HOST: z.string().default("0.0.0.0"),
-  PUBLIC_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
-  DATABASE_URL: optionalString.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
-  DATABASE_POOL_MAX: intFrom(10, 1, 200),
-  DATA_DIR: z.string().default(".data"),
-  REDIS_URL: optionalString.pipe(z.url({ protocol: /^rediss?$/ }).optional()),
-  REDIS_KEY_PREFIX: z.string().default("sb:"),
-  REDIS_COMMAND_TIMEOUT_MS: intFrom(50, 1, 10_000),
-  REDIS_CONNECT_TIMEOUT_MS: intFrom(500, 10, 30_000),
-  MEMORY_CACHE_MAX_ENTRIES: intFrom(50_000, 100, 10_000_000),
-  CACHE_MIRROR_MAX_ENTRIES: intFrom(10_000, 0, 1_000_000),
-  VAPI_SECRET: optionalString.pipe(z.string().min(16, "must be at least 16 characters").optional()),
-  VAPI_CREDENTIAL_ID: optionalString,
-  VAPI_HMAC_SECRET: optionalString,
-  VAPI_HMAC_SIGNATURE_HEADER: z.string().default("x-signature"),
-  VAPI_HMAC_TIMESTAMP_HEADER: z.string().default("x-timestamp"),
-  VAPI_HMAC_ALGORITHM: z.enum(["sha256", "sha512", "sha1"]).default("sha256"),
-  VAPI_HMAC_ENCODING: z.enum(["hex", "base64"]).default("hex"),
-  VAPI_HMAC_PREFIX: z.string().default(""),
-  VAPI_HMAC_TOLERANCE_SECONDS: intFrom(300, 1, 86_400),
+  PORT: intFrom(3000, 0, 65535).describe("HTTP port to listen on (0 picks a free one)."),
+  HOST: z.string().default("0.0.0.0").describe("Interface to listen on."),
+  PUBLIC_URL: optionalString
+    .pipe(z.url({ protocol: /^https?$/ }).optional())
+    .describe(
+      "Public base URL Vapi reaches, e.g. https://sb.example.com; without it the URL is derived from each request's Host / X-Forwarded-* headers.",
+    ),
+  DATABASE_URL: optionalString
+    .pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional())
+    .describe("postgres:// URL of the system of record; without it `npm start` runs an embedded PostgreSQL (PGlite) under DATA_DIR."),
+  DATABASE_POOL_MAX: intFrom(10, 1, 200).describe("Postgres connections per process (per request on Workers, at most 4)."),
+  DATA_DIR: z.string().default(".data").describe("Where the embedded database and the generated secrets are kept."),
+  REDIS_URL: optionalString
+    .pipe(z.url({ protocol: /^rediss?$/ }).optional())
+    .describe("redis:// URL of the hot-lookup cache; without it an in-process cache stands in."),
+  REDIS_KEY_PREFIX: z.string().default("sb:").describe("Prefix of every Redis key, so several deployments can share one Redis."),
+  REDIS_COMMAND_TIMEOUT_MS: intFrom(50, 1, 10_000).describe(
+    "A slower Redis command gives up and the lookup falls through to Postgres, in ms.",
+  ),
+  REDIS_CONNECT_TIMEOUT_MS: intFrom(500, 10, 30_000).describe("Workers: how long a request waits for its Redis connection, in ms."),
+  REDIS_INVALIDATION_TIMEOUT_MS: intFrom(500, 1, 10_000).describe(
+    "How long a cache invalidation (a generation bump after a committed write) may wait for Redis, in ms. Longer than REDIS_COMMAND_TIMEOUT_MS: a bump that gives up leaves stale entries current until it is replayed.",
+  ),
+  MEMORY_CACHE_MAX_ENTRIES: intFrom(50_000, 100, 10_000_000).describe("Size bound of the in-process cache (no REDIS_URL)."),
+  CACHE_MIRROR_MAX_ENTRIES: intFrom(10_000, 0, 1_000_000).describe(
+    "Node with Redis: hot lookups kept in a local mirror that Redis keeps coherent (ADR 8); 0 turns it off.",
+  ),
+  VAPI_SECRET: optionalString
+    .pipe(z.string().min(16, "must be at least 16 characters").optional())
+    .describe(
+      "The shared secret Vapi presents (x-vapi-secret, a bearer token), at least 16 characters; generated and kept in DATA_DIR when unset (Node).",
+    ),
+  VAPI_CREDENTIAL_ID: optionalString.describe(
+    "Id of the Vapi credential the servers Switchboard configures reference (`npm run vapi -- apply` creates it and, on Node, keeps its id in DATA_DIR).",
+  ),
+  VAPI_HMAC_SECRET: optionalString.describe("Enables HMAC verification of Vapi's requests with this secret (a Vapi HMAC credential)."),
+  VAPI_HMAC_SIGNATURE_HEADER: z.string().default("x-signature").describe("Header carrying the HMAC signature."),
+  VAPI_HMAC_TIMESTAMP_HEADER: z.string().default("x-timestamp").describe("Header carrying the HMAC timestamp (seconds or milliseconds)."),
+  VAPI_HMAC_ALGORITHM: z.enum(["sha256", "sha512", "sha1"]).default("sha256").describe("HMAC algorithm: sha256, sha512 or sha1."),
+  VAPI_HMAC_ENCODING: z.enum(["hex", "base64"]).default("hex").describe("Encoding of the HMAC signature: hex or base64."),
+  VAPI_HMAC_PREFIX: z.string().default("").describe("Text before the signature, e.g. sha256=."),
+  VAPI_HMAC_TOLERANCE_SECONDS: intFrom(300, 1, 86_400).describe("Accepted distance of the HMAC timestamp from now, in seconds."),
   VAPI_HMAC_INCLUDE_TIMESTAMP: flag(true).describe(
     'Whether the HMAC signature covers "{timestamp}.{body}" (true) or the raw body alone (false, Vapi\'s includeTimestamp: false; no replay window then). Used by verification and by the credential `npm run vapi -- apply` creates.',
   ),
@@ -63,53 +85,99 @@ export const configSchema = z.object({
   VAPI_BEARER_PREFIX: flag(true).describe(
     "Whether a bearer credential's header value starts with \"Bearer \" (Vapi's bearerPrefixEnabled); verification expects the same form in VAPI_BEARER_HEADER.",
   ),
-  MAX_BODY_BYTES: intFrom(8 * 1024 * 1024, 1024, 100 * 1024 * 1024),
-  MAX_TOOL_CALLS_PER_MESSAGE: intFrom(16, 1, 1000),
-  MAX_RESULT_CHARS: intFrom(4000, 100, 100_000),
-  SIDE_EFFECT_LIMIT_PER_MINUTE: intFrom(10, 0, 10_000),
-  TOOL_BUDGET_MS: intFrom(200, 10, 60_000),
-  BUSINESS_NAME: z.string().default("Switchboard Demo Co."),
-  BUSINESS_TIMEZONE: z.string().default("America/New_York").refine(isTimeZone, "must be an IANA time zone such as Europe/Berlin"),
-  TRANSFER_NUMBER: optionalString.pipe(destination.optional()),
-  TRANSFER_MESSAGE: z.string().default("Let me connect you with a member of our team. One moment please."),
-  OTEL_EXPORTER_OTLP_ENDPOINT: optionalString.pipe(z.url().optional()),
-  OTEL_SERVICE_NAME: z.string().default("switchboard"),
+  MAX_BODY_BYTES: intFrom(8 * 1024 * 1024, 1024, 100 * 1024 * 1024).describe("Largest request body accepted; larger ones get 413."),
+  MAX_TOOL_CALLS_PER_MESSAGE: intFrom(16, 1, 1000).describe(
+    "Tool calls run per message; more are answered with an error the model can act on, not run.",
+  ),
+  MAX_RESULT_CHARS: intFrom(4000, 100, 100_000).describe("Tool results are cut to this length (one line)."),
+  SIDE_EFFECT_LIMIT_PER_MINUTE: intFrom(10, 0, 10_000).describe("Side-effecting tool calls one caller may start per minute (0: no limit)."),
+  TOOL_BUDGET_MS: intFrom(200, 10, 60_000).describe(
+    "Default server-side budget of a tool call, in ms; past it the caller hears the timeout sentence and writes roll back.",
+  ),
+  BUSINESS_NAME: z.string().default("Switchboard Demo Co.").describe("The business's name, used in the greeting and the prompt."),
+  BUSINESS_TIMEZONE: z
+    .string()
+    .default("America/New_York")
+    .refine(isTimeZone, "must be an IANA time zone such as Europe/Berlin")
+    .describe("IANA time zone of the business: how times are spoken and days bounded."),
+  TRANSFER_NUMBER: optionalString
+    .pipe(destination.optional())
+    .describe("Human fallback for transfers: an E.164 number or a sip: URI (unset: transfers are off and the caller is told so)."),
+  TRANSFER_MESSAGE: z
+    .string()
+    .default("Let me connect you with a member of our team. One moment please.")
+    .describe("Spoken before a transfer to TRANSFER_NUMBER."),
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalString.pipe(z.url().optional()).describe("OTLP/HTTP endpoint for traces (unset: tracing off)."),
+  OTEL_SERVICE_NAME: z.string().default("switchboard").describe("Service name in traces."),
   WARM_UP: z
     .enum(["true", "false", "1", "0"])
     .default("true")
-    .transform((v) => v === "true" || v === "1"),
-  ASSISTANT_PRESET: optionalString.pipe(z.enum(["scheduling", "dispatch", "support"]).optional()),
-  VAPI_ASSISTANT_ID: optionalString,
-  PERSONALIZATION_BUDGET_MS: intFrom(35, 1, 5_000),
-  SCREENING_BUDGET_MS: intFrom(250, 1, 5_000).describe(
-    "How long assistant-request waits for screening's lookups (the blocklist, the rate-limit counter) before letting the call through unscreened: a screening outage must not turn callers away. Warm, they take about a millisecond.",
+    .transform((v) => v === "true" || v === "1")
+    .describe("Open connections and prepare the tools' queries at start, so the first call is as fast as the thousandth."),
+  ASSISTANT_PRESET: optionalString
+    .pipe(z.enum(["scheduling", "dispatch", "support"]).optional())
+    .describe(
+      "The preset every call gets unless a phone number has its own: scheduling, dispatch or support (default from assistant.config.ts).",
+    ),
+  VAPI_ASSISTANT_ID: optionalString.describe(
+    "Answer assistant-request with this stored Vapi assistant (personalized through variableValues) instead of a transient one.",
   ),
-  CALLER_PROFILE_TTL_SECONDS: intFrom(300, 1, 86_400),
-  CALL_STATE_TTL_SECONDS: intFrom(7_200, 60, 7 * 86_400),
-  TOOL_FAILURES_BEFORE_HANDOFF: intFrom(2, 1, 100),
-  TRANSCRIPT_RETENTION_DAYS: intFrom(30, 0, 36_500),
-  VAPI_API_KEY: optionalString,
-  VAPI_API_URL: z.url({ protocol: /^https?$/ }).default("https://api.vapi.ai"),
-  VAPI_PHONE_NUMBER_ID: optionalString,
-  LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
-  API_TOKEN: optionalString.pipe(z.string().min(24, "must be at least 24 characters").optional()),
-  DEMO_DATA: z.enum(["auto", "on", "off"]).default("auto"),
+  PERSONALIZATION_BUDGET_MS: intFrom(35, 1, 5_000).describe(
+    "How long assistant-request waits for the caller's profile before answering un-personalized, in ms.",
+  ),
+  SCREENING_BUDGET_MS: intFrom(250, 1, 5_000).describe(
+    "How long assistant-request waits for screening's lookups (the blocklist, the rate-limit counter) before letting the call through unscreened, in ms: a screening outage must not turn callers away.",
+  ),
+  CALLER_PROFILE_TTL_SECONDS: intFrom(300, 1, 86_400).describe("How long a caller's profile and memory stay cached."),
+  CALL_STATE_TTL_SECONDS: intFrom(7_200, 60, 7 * 86_400).describe("How long per-call state (ctx.callState) lives in the cache."),
+  TOOL_FAILURES_BEFORE_HANDOFF: intFrom(2, 1, 100).describe(
+    "After this many failed tool calls in one call, the model is told to offer a person.",
+  ),
+  TRANSCRIPT_RETENTION_DAYS: intFrom(30, 0, 36_500).describe(
+    "Transcripts of calls that ended longer ago are deleted (the rest of the record stays); 0 keeps them.",
+  ),
+  VAPI_API_KEY: optionalString.describe("Vapi private API key, for `npm run vapi` (sync)."),
+  VAPI_API_URL: z
+    .url({ protocol: /^https?$/ })
+    .default("https://api.vapi.ai")
+    .describe("Vapi API base URL (tests point it at a fake)."),
+  VAPI_PHONE_NUMBER_ID: optionalString.describe("The Vapi phone number whose server URL `npm run vapi -- apply` sets."),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info").describe("debug, info, warn, error or silent."),
+  API_TOKEN: optionalString
+    .pipe(z.string().min(24, "must be at least 24 characters").optional())
+    .describe("Bearer token of the REST API under /api, at least 24 characters (unset: the API answers 503)."),
+  DEMO_DATA: z.enum(["auto", "on", "off"]).default("auto").describe("Seed the demo data at start: auto (embedded database only), on, off."),
   ALLOW_EMBEDDED_DATABASE: z
     .enum(["true", "false", "1", "0"])
     .default("false")
-    .transform((v) => v === "true" || v === "1"),
-  PAYMENT_PROVIDER: z.enum(["link", "stripe"]).default("link"),
-  PAYMENT_PAGE_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
-  PAYMENT_LINK_SECRET: optionalString.pipe(z.string().min(16, "must be at least 16 characters").optional()),
-  PAYMENT_LINK_TTL_MINUTES: intFrom(24 * 60, 30, 24 * 60),
-  STRIPE_SECRET_KEY: optionalString,
-  STRIPE_WEBHOOK_SECRET: optionalString,
-  STRIPE_SUCCESS_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
-  TWILIO_ACCOUNT_SID: optionalString,
-  TWILIO_AUTH_TOKEN: optionalString,
-  TWILIO_FROM: optionalString.pipe(
-    z.union([e164, z.string().regex(/^MG[0-9a-f]{32}$/i, "must be E.164 or a Messaging Service SID")]).optional(),
+    .transform((v) => v === "true" || v === "1")
+    .describe("Let `npm run start:prod` run on the embedded database (one connection, for development)."),
+  PAYMENT_PROVIDER: z
+    .enum(["link", "stripe"])
+    .default("link")
+    .describe("link (a signed link to PAYMENT_PAGE_URL) or stripe (Stripe Checkout)."),
+  PAYMENT_PAGE_URL: optionalString
+    .pipe(z.url({ protocol: /^https?$/ }).optional())
+    .describe("Your payment page; the link adds a signed token parameter (unset: this server's /pay demo page)."),
+  PAYMENT_LINK_SECRET: optionalString
+    .pipe(z.string().min(16, "must be at least 16 characters").optional())
+    .describe(
+      "Signs payment link tokens and the payment page's confirmations (PAYMENT_PROVIDER=link). Must differ from every other secret. " +
+        "Unset on Node: generated once and kept in DATA_DIR/payment-link-secret. Required on Workers.",
+    ),
+  PAYMENT_LINK_TTL_MINUTES: intFrom(24 * 60, 30, 24 * 60).describe("How long a payment link stays valid, in minutes (30 to 1440)."),
+  STRIPE_SECRET_KEY: optionalString.describe("Stripe API key; required with PAYMENT_PROVIDER=stripe."),
+  STRIPE_WEBHOOK_SECRET: optionalString.describe("Signing secret (whsec_...) of the /payments/stripe/webhook endpoint."),
+  STRIPE_SUCCESS_URL: optionalString
+    .pipe(z.url({ protocol: /^https?$/ }).optional())
+    .describe("Where Stripe Checkout sends the payer afterwards; required with PAYMENT_PROVIDER=stripe."),
+  TWILIO_ACCOUNT_SID: optionalString.describe(
+    "With TWILIO_AUTH_TOKEN and TWILIO_FROM, SMS go out through Twilio; otherwise they stay in the outbox table.",
   ),
+  TWILIO_AUTH_TOKEN: optionalString.describe("Twilio auth token."),
+  TWILIO_FROM: optionalString
+    .pipe(z.union([e164, z.string().regex(/^MG[0-9a-f]{32}$/i, "must be E.164 or a Messaging Service SID")]).optional())
+    .describe("SMS sender: an E.164 number or a Messaging Service SID (MG...)."),
 });
 
 /** Variables that only make sense together: named in the error when one is missing. */
@@ -121,6 +189,18 @@ const checkedConfigSchema = configSchema.superRefine((c, ctx) => {
   }
   if (c.VAPI_CREDENTIAL_TYPE === "hmac" && !c.VAPI_HMAC_SECRET) {
     ctx.addIssue({ code: "custom", path: ["VAPI_HMAC_SECRET"], message: "is required when VAPI_CREDENTIAL_TYPE=hmac" });
+  }
+  // Whoever holds the Vapi secret (Vapi does) must not be able to confirm payments: the link secret is its own.
+  if (c.PAYMENT_LINK_SECRET) {
+    for (const other of ["VAPI_SECRET", "VAPI_HMAC_SECRET", "API_TOKEN"] as const) {
+      if (c[other] === c.PAYMENT_LINK_SECRET) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["PAYMENT_LINK_SECRET"],
+          message: `must differ from ${other} (anyone holding ${other} could confirm payments)`,
+        });
+      }
+    }
   }
   const twilio = ["TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM"] as const;
   if (twilio.some((n) => c[n]) && !twilio.every((n) => c[n])) {

@@ -10,5 +10,5 @@ import { createWorker } from "./runtime/create-worker.ts";
 export default createWorker({
   tools: bundledTools,
   // Payment and SMS services hold the request's database client: built per request.
-  services: (scope) => createBusinessServices(scope.config, { db: scope.db, logger: scope.logger, vapiSecret: scope.secret }),
+  services: (scope) => createBusinessServices(scope.config, { db: scope.db, logger: scope.logger }),
 });

@@ -4,6 +4,10 @@
  * instead of being silently ignored by Vapi.
  */
 import type { Vapi } from "@vapi-ai/server-sdk";
+import { E164 } from "../lib/patterns.ts";
+import type { Weekday, WeeklyHours } from "../services/business-hours.ts";
+
+export type { Weekday, WeeklyHours };
 
 /** The assistant as Vapi's API accepts it (`CreateAssistantDTO`: nothing it does not declare). */
 export type AssistantDto = Vapi.CreateAssistantDto;
@@ -47,10 +51,6 @@ export interface Preset {
   /** Added to the system prompt: how to talk in this use case. */
   style: string;
 }
-
-export type Weekday = "Monday" | "Tuesday" | "Wednesday" | "Thursday" | "Friday" | "Saturday" | "Sunday";
-/** Opening hours per weekday, 24 h "HH:MM" in the business's time zone; a missing day is closed. */
-export type WeeklyHours = Partial<Record<Weekday, { open: string; close: string }>>;
 
 /** A way to a human. The first rule that matches the transfer's department, reason or keywords wins. */
 export interface HandoffRule {
@@ -230,7 +230,6 @@ export class AssistantConfigError extends Error {
 }
 
 const MEMBER_NAME = /^[a-z][a-z0-9-]{0,19}$/;
-const E164 = /^\+[1-9]\d{6,14}$/;
 const DESTINATION = /^(\+[1-9]\d{6,14}|sips?:[^@\s]+@\S+)$/;
 /** Vapi's limit on an assistant's name. */
 export const MAX_ASSISTANT_NAME = 40;

@@ -6,7 +6,7 @@
  * last turns, else the general fallback (TRANSFER_NUMBER).
  */
 import type { Vapi } from "@vapi-ai/server-sdk";
-import { isOpen } from "./business-hours.ts";
+import { isOpen } from "../services/business-hours.ts";
 import type { HandoffConfig, HandoffRule, WeeklyHours } from "./define.ts";
 
 export interface TransferRequest {

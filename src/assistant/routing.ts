@@ -4,7 +4,8 @@
  * AI, or serve a preset or a squad), then the default preset. Pure rules over facts the caller of
  * these functions looked up; every decision names the rule that made it, for logs and metrics.
  */
-import { isOpen } from "./business-hours.ts";
+import { E164 } from "../lib/patterns.ts";
+import { isOpen } from "../services/business-hours.ts";
 import type { AssistantConfig, PresetName, ScreeningConfig } from "./define.ts";
 
 export type RouteDecision =
@@ -36,7 +37,6 @@ export const DEFAULT_BLOCKED_MESSAGE = "Sorry, calls from this number can't be t
  */
 const WITHHELD_WORDS = /^(anonymous|private|restricted|unknown|unavailable|withheld|blocked|none|null)$/i;
 const WITHHELD_SPELLINGS = new Set(["266696687", "86282452253", "7378742833", "2562533"]);
-const E164 = /^\+[1-9]\d{6,14}$/;
 
 export type CallerIdKind = "withheld" | "invalid" | "valid";
 

@@ -8,7 +8,7 @@
  * closed message). The next member gets what was said and the call's state as variable values.
  */
 import type { Vapi } from "@vapi-ai/server-sdk";
-import { isOpen } from "./business-hours.ts";
+import { isOpen } from "../services/business-hours.ts";
 import type { AssistantConfig, SquadConfig, SquadMember } from "./define.ts";
 import { DEFAULT_HANDOFF_CONTEXT, HANDOFF_NOTE_VARIABLE, handoffTargets, memberAssistantName } from "./squad.ts";
 

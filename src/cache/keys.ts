@@ -22,7 +22,19 @@ export const genKeys = {
   phone: (phone: string) => `gen:phone:${phone}`,
   /** Every availability list: any booking, cancellation or new slot changes them. */
   availability: () => "gen:availability",
+  /**
+   * Part of every entry's generation: bumping it turns everything cached into a miss. Bumped when
+   * a process's connection to Redis comes back after it was lost (Redis may have come back with
+   * older data: a failover to a replica that missed bumps), and in place of too many pending bumps.
+   */
+  epoch: () => "gen:epoch",
 };
+
+/**
+ * Generation keys outlive every entry (entries live at most ttl + stale, minutes), so an expired
+ * generation can never make an entry from before an invalidation look current again.
+ */
+export const GENERATION_TTL_MS = 24 * 60 * 60 * 1000;
 
 /**
  * What the Node server mirrors locally (src/cache/mirrored-cache.ts): the read-through entries

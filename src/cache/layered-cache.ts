@@ -7,7 +7,8 @@
  * instance update or evict its memory; writes by other instances are seen after `localTtlMs`.
  */
 import { LRUCache } from "lru-cache";
-import type { Cache, ReadOptions } from "./cache.ts";
+import type { Cache, PendingBumps, ReadOptions } from "./cache.ts";
+import { createPendingBumps } from "./pending-bumps.ts";
 
 interface LocalEntry {
   value: string | null;
@@ -20,6 +21,12 @@ export interface LocalMemory {
   /** No read is answered locally from an entry older than this, whatever it asks for. */
   maxTtlMs: number;
   now: () => number;
+  /**
+   * Generation bumps that failed in one of the isolate's requests, replayed by its next requests
+   * (pending-bumps.ts): a request's own client is gone once it ends. No timer: Workers run none
+   * between requests.
+   */
+  pendingBumps: PendingBumps;
 }
 
 /** A bounded memory to keep for as long as the isolate lives, shared by its requests. */
@@ -37,6 +44,7 @@ export function createLocalMemory(
     }),
     maxTtlMs,
     now,
+    pendingBumps: createPendingBumps(),
   };
 }
 
@@ -52,6 +60,7 @@ export function createLayeredCache(shared: Cache, memory: LocalMemory): Cache {
   const remember = (key: string, value: string | null) => entries.set(key, { value, at: now() });
   return {
     kind: shared.kind,
+    pendingBumps: memory.pendingBumps,
     async get(key, options) {
       const local = fresh(key, options);
       if (local) return local.value;
@@ -81,9 +90,9 @@ export function createLayeredCache(shared: Cache, memory: LocalMemory): Cache {
       for (const k of keys) entries.delete(k);
       await shared.del(...keys);
     },
-    async incr(key, ttlMs) {
+    async incr(key, ttlMs, options) {
       entries.delete(key);
-      return shared.incr(key, ttlMs);
+      return shared.incr(key, ttlMs, options);
     },
     ping: () => shared.ping(),
     close: () => shared.close(),

@@ -20,6 +20,7 @@ import type { Redis } from "ioredis";
 import { LRUCache } from "lru-cache";
 import type { Logger } from "../lib/logger.ts";
 import type { Cache, ReadOptions } from "./cache.ts";
+import type { PendingBumpStore } from "./pending-bumps.ts";
 
 export interface MirrorOptions {
   /** Key prefixes (before REDIS_KEY_PREFIX) whose values may be mirrored. */
@@ -48,7 +49,10 @@ export interface MirrorState {
 const CHANNEL = "__redis__:invalidate";
 
 /** Wraps `redis` (a long-lived Redis cache) with a coherent local mirror. Node only. */
-export function createMirroredCache(redis: Cache & { client: Redis }, options: MirrorOptions): Cache & { mirror: () => MirrorState } {
+export function createMirroredCache(
+  redis: Cache & { client: Redis; pendingBumps?: PendingBumpStore },
+  options: MirrorOptions,
+): Cache & { mirror: () => MirrorState } {
   const { logger, keyPrefix } = options;
   const main = redis.client;
   const maxAgeMs = options.maxAgeMs ?? 10_000;
@@ -120,7 +124,7 @@ export function createMirroredCache(redis: Cache & { client: Redis }, options: M
   });
 
   let subscriberId: number | undefined;
-  const enable = async () => {
+  const track = async () => {
     if (closed || subscriberId === undefined || main.status !== "ready") return;
     const prefixes = options.prefixes.flatMap((p) => ["PREFIX", `${keyPrefix}${p}`]);
     try {
@@ -130,6 +134,25 @@ export function createMirroredCache(redis: Cache & { client: Redis }, options: M
     } catch (err) {
       logger.warn("cache mirror: tracking not enabled; reads go to Redis", { err });
     }
+  };
+  // Both connections' "ready" handlers ask for tracking, often at the same moment. Two OFF/ON
+  // sequences interleaved on the main connection end in "ERR Prefix ... overlaps": so one runs at
+  // a time, and a request that arrives while one runs makes it run once more afterwards.
+  let tracking: Promise<void> | undefined;
+  let again = false;
+  const enable = (): Promise<void> => {
+    if (tracking) {
+      again = true;
+      return tracking;
+    }
+    tracking = (async () => {
+      do {
+        again = false;
+        await track();
+      } while (again);
+      tracking = undefined;
+    })();
+    return tracking;
   };
   sub.on("ready", () => {
     void (async () => {
@@ -194,8 +217,9 @@ export function createMirroredCache(redis: Cache & { client: Redis }, options: M
     }
   };
 
-  return {
+  const mirrored: Cache & { mirror: () => MirrorState } = {
     kind: "redis",
+    ...(redis.pendingBumps ? { pendingBumps: redis.pendingBumps } : {}),
     async get(key: string, _options?: ReadOptions) {
       if (!mirrorable(key)) return redis.get(key);
       return (await readMirrored([key]))[0] ?? null;
@@ -207,7 +231,7 @@ export function createMirroredCache(redis: Cache & { client: Redis }, options: M
     set: (key, value, ttlMs) => written([key], redis.set(key, value, ttlMs)),
     setIfAbsent: (key, value, ttlMs) => written([key], redis.setIfAbsent(key, value, ttlMs)),
     del: (...keys) => written(keys, redis.del(...keys)),
-    incr: (key, ttlMs) => written([key], redis.incr(key, ttlMs)),
+    incr: (key, ttlMs, writeOptions) => written([key], redis.incr(key, ttlMs, writeOptions)),
     ping: () => redis.ping(),
     async close() {
       closed = true;
@@ -217,4 +241,7 @@ export function createMirroredCache(redis: Cache & { client: Redis }, options: M
     },
     mirror: () => ({ active, entries: entries.size, hits, misses }),
   };
+  // Replayed bumps go through the mirror, which drops its own copy of a key once Redis took the write.
+  if (redis.pendingBumps) redis.pendingBumps.via = mirrored;
+  return mirrored;
 }

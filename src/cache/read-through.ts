@@ -8,11 +8,19 @@
  * turns every entry under that generation into a miss at once: an entry stored by a reader that
  * loaded before the write is never served, because it carries the old generation. One
  * generation key can cover many entries (all availability lists, everything about one caller).
+ * The epoch (`genKeys.epoch`) is part of every entry's generation.
+ *
+ * A bump that fails is not forgotten (pending-bumps.ts): it is replayed until it lands, and reads
+ * here skip its generation meanwhile (docs/adr/0012-invalidations-that-land.md).
  */
 import type { Logger } from "../lib/logger.ts";
 import type { CacheOutcome, Metrics } from "../telemetry/metrics.ts";
 import { annotate, withSpan } from "../telemetry/tracing.ts";
 import type { Cache } from "./cache.ts";
+import { GENERATION_TTL_MS, genKeys } from "./keys.ts";
+import { pendingBumpsOf } from "./pending-bumps.ts";
+
+export { GENERATION_TTL_MS };
 
 export interface ReadThroughOptions<T> {
   key: string;
@@ -41,11 +49,6 @@ interface Entry<T> {
   f: number;
 }
 
-/**
- * Generation keys outlive every entry (entries live at most ttl + stale, minutes), so an expired
- * generation can never make an entry from before an invalidation look current again.
- */
-export const GENERATION_TTL_MS = 24 * 60 * 60 * 1000;
 const REFRESH_LOCK_MS = 5_000;
 
 /** Returns the cached value when current, else loads it from the source and caches it. */
@@ -57,15 +60,27 @@ export async function readThrough<T>(cache: Cache, options: ReadThroughOptions<T
     annotate({ "cache.result": result, "cache.area": area });
   };
   const load = () => withSpan("db.load", { "cache.area": area }, options.load);
+  const pending = pendingBumpsOf(cache);
+  if (pending.size > 0) {
+    // A write here committed but its bump has not landed yet: what the cache holds under that
+    // generation may be older than the database. Replay the bumps (in the background: Redis may
+    // still be slow) and answer from the database until they have landed.
+    const replay = pending.flush(cache);
+    options.defer?.(replay, "cache invalidation replay");
+    if (pending.has(options.genKey) || pending.has(genKeys.epoch())) {
+      outcome("error");
+      return load();
+    }
+  }
   let raw: (string | null)[];
   try {
-    raw = await withSpan("cache.get", { "cache.area": area }, () => cache.getMany([options.key, options.genKey]));
+    raw = await withSpan("cache.get", { "cache.area": area }, () => cache.getMany([options.key, options.genKey, genKeys.epoch()]));
   } catch (err) {
     options.logger?.warn("cache read failed; using the database", { key: options.key, err });
     outcome("error");
     return load();
   }
-  const generation = raw[1] ?? "0";
+  const generation = `${raw[2] ?? "0"}.${raw[1] ?? "0"}`;
   const entry = parseEntry<T>(raw[0] ?? null);
   if (entry && entry.g === generation) {
     if (now() < entry.f) {
@@ -90,13 +105,13 @@ export async function readThrough<T>(cache: Cache, options: ReadThroughOptions<T
   return value;
 }
 
-/** Bumps generations after a committed write. A failure is logged, never thrown: the write stands. */
-export async function invalidate(cache: Cache, genKeys: readonly string[], logger?: Logger): Promise<void> {
-  const unique = [...new Set(genKeys)];
-  const outcomes = await Promise.allSettled(unique.map((k) => cache.incr(k, GENERATION_TTL_MS)));
-  outcomes.forEach((outcome, i) => {
-    if (outcome.status === "rejected") logger?.error("cache invalidation failed", { genKey: unique[i], err: outcome.reason });
-  });
+/**
+ * Bumps generations after a committed write, with any earlier bumps still pending. A failure is
+ * logged and kept for replay, never thrown: the write stands.
+ */
+export async function invalidate(cache: Cache, keys: readonly string[], logger?: Logger): Promise<void> {
+  const failed = await pendingBumpsOf(cache).bump(cache, keys);
+  for (const { genKey, err } of failed) logger?.error("cache invalidation failed", { genKey, err, replay: "until it lands" });
 }
 
 async function refreshInBackground<T>(cache: Cache, options: ReadThroughOptions<T>, generation: string, now: () => number) {

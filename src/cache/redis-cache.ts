@@ -1,5 +1,7 @@
-import { Redis, type RedisOptions } from "ioredis";
+import { Command, Redis, type RedisOptions } from "ioredis";
 import type { Cache } from "./cache.ts";
+import { genKeys } from "./keys.ts";
+import { createPendingBumps, type PendingBumpStore } from "./pending-bumps.ts";
 
 export interface RedisCacheOptions {
   url: string;
@@ -7,15 +9,26 @@ export interface RedisCacheOptions {
   keyPrefix?: string;
   /** A command that takes longer than this rejects, and the caller falls through to Postgres. */
   commandTimeoutMs?: number;
+  /**
+   * How long a write that must land (a generation bump) may wait for Redis. Longer than the
+   * command timeout: a read that gives up costs a database query, a bump that gives up leaves
+   * stale entries current (it is then replayed, pending-bumps.ts).
+   */
+  invalidationTimeoutMs?: number;
   /** Extra ioredis options (tests use them to tune reconnects). */
   redisOptions?: RedisOptions;
 }
 
+/** The default of REDIS_INVALIDATION_TIMEOUT_MS. */
+export const DEFAULT_INVALIDATION_TIMEOUT_MS = 500;
+
 /**
  * Redis-backed cache. It fails fast instead of queueing while Redis is away (no offline queue,
  * one attempt per command, short command timeout) and reconnects in the background by itself.
+ * Bumps that fail are replayed every half second until they land; when the connection comes
+ * back after it was lost, the epoch is bumped, since Redis may have come back with older data.
  */
-export function createRedisCache(options: RedisCacheOptions): Cache & { client: Redis } {
+export function createRedisCache(options: RedisCacheOptions): Cache & { client: Redis; pendingBumps: PendingBumpStore } {
   const client = new Redis(options.url, {
     keyPrefix: options.keyPrefix ?? "",
     commandTimeout: options.commandTimeoutMs ?? 50,
@@ -32,7 +45,32 @@ export function createRedisCache(options: RedisCacheOptions): Cache & { client: 
   // Connection errors surface on the commands that fail; the event only keeps ioredis from
   // printing its own unstructured warnings.
   client.on("error", () => {});
-  return { kind: "redis", client, ...redisCommands(() => client), close: async () => client.disconnect() };
+  const pendingBumps = createPendingBumps({ retryEveryMs: 500 });
+  let wasReady = false;
+  let lost = false;
+  client.on("close", () => {
+    lost = wasReady;
+  });
+  client.on("ready", () => {
+    if (lost) {
+      pendingBumps.add([genKeys.epoch()]);
+      void pendingBumps.flush();
+    }
+    wasReady = true;
+    lost = false;
+  });
+  const cache = {
+    kind: "redis" as const,
+    client,
+    pendingBumps,
+    ...redisCommands(() => client, options.invalidationTimeoutMs ?? DEFAULT_INVALIDATION_TIMEOUT_MS),
+    close: async () => {
+      pendingBumps.stop();
+      client.disconnect();
+    },
+  };
+  pendingBumps.via = cache;
+  return cache;
 }
 
 export interface RequestRedisCacheOptions extends RedisCacheOptions {
@@ -44,13 +82,19 @@ export interface RequestRedisCacheOptions extends RedisCacheOptions {
  * A Redis cache for one request (Workers, where a connection cannot outlive its request): no
  * connection until the first command, then one attempt, bounded by `connectTimeoutMs`. A
  * failed connect fails every command of the request at once, so lookups fall through to
- * Postgres instead of each waiting again.
+ * Postgres instead of each waiting again; only a write that must land (a generation bump) tries
+ * a new connection, once per failed one: an invalidation is not lost to a cold connection.
  */
 export function createRequestRedisCache(options: RequestRedisCacheOptions): Cache & { connected(): boolean } {
-  let client: Redis | undefined;
+  const clients: Redis[] = [];
   let ready: Promise<Redis> | undefined;
-  const connect = (): Promise<Redis> => {
-    if (!ready) {
+  let failed = false;
+  let closed = false;
+  const connect = (mustLand = false): Promise<Redis> => {
+    if (closed) return Promise.reject(new Error("The request's Redis client is closed."));
+    const current = clients.at(-1);
+    if (!ready || (mustLand && (failed || current?.status === "end"))) {
+      failed = false;
       const c = new Redis(options.url, {
         keyPrefix: options.keyPrefix ?? "",
         commandTimeout: options.commandTimeoutMs ?? 50,
@@ -67,17 +111,24 @@ export function createRequestRedisCache(options: RequestRedisCacheOptions): Cach
         ...options.redisOptions,
       });
       c.on("error", () => {});
-      client = c;
-      ready = c.connect().then(() => c);
+      clients.push(c);
+      ready = c.connect().then(
+        () => c,
+        (err: unknown) => {
+          failed = true;
+          throw err;
+        },
+      );
     }
     return ready;
   };
   return {
     kind: "redis",
-    ...redisCommands(connect),
-    connected: () => client !== undefined,
+    ...redisCommands(connect, options.invalidationTimeoutMs ?? DEFAULT_INVALIDATION_TIMEOUT_MS),
+    connected: () => clients.length > 0,
     async close() {
-      client?.disconnect();
+      closed = true;
+      for (const c of clients) c.disconnect();
     },
   };
 }
@@ -95,8 +146,24 @@ function withScripts(client: Redis): ScriptedRedis {
   return scripted;
 }
 
-/** The Cache commands over a client obtained (and possibly connected) by `use`. */
-function redisCommands(use: () => Redis | Promise<Redis>): Omit<Cache, "kind" | "close"> {
+/**
+ * Sends one command with its own timeout instead of the client's command timeout. ioredis arms
+ * the client's timeout only when the command has none yet, so the one armed here applies.
+ */
+function sendWithTimeout(client: Redis, name: string, args: (string | number)[], timeoutMs: number): Promise<unknown> {
+  const command = new Command(name, args, { replyEncoding: "utf8", keyPrefix: client.options.keyPrefix ?? "" });
+  command.setTimeout(timeoutMs);
+  return client.sendCommand(command) as Promise<unknown>;
+}
+
+/**
+ * The Cache commands over a client obtained (and possibly connected) by `use`; `use(true)` is
+ * for a write that must land, which also gets `mustLandTimeoutMs`.
+ */
+function redisCommands(
+  use: (mustLand?: boolean) => Redis | Promise<Redis>,
+  mustLandTimeoutMs: number,
+): Omit<Cache, "kind" | "close" | "pendingBumps"> {
   const ttl = (ms: number) => Math.max(1, Math.round(ms));
   return {
     get: async (key) => (await use()).get(key),
@@ -110,7 +177,11 @@ function redisCommands(use: () => Redis | Promise<Redis>): Omit<Cache, "kind" | 
     async del(...keys) {
       if (keys.length > 0) await (await use()).del(...keys);
     },
-    async incr(key, ttlMs) {
+    async incr(key, ttlMs, options) {
+      if (options?.mustLand) {
+        // A plain EVAL (the script is a few dozen bytes) so that the command carries its own timeout.
+        return Number(await sendWithTimeout(await use(true), "eval", [INCR_EXPIRE, 1, key, ttl(ttlMs)], mustLandTimeoutMs));
+      }
       // One script call instead of MULTI/INCR/PEXPIRE/EXEC: atomic all the same, and a single
       // command that auto-pipelines with its neighbours (invalidations run several at once).
       return Number(await withScripts(await use()).incrExpire(key, ttl(ttlMs)));

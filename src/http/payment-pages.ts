@@ -11,7 +11,7 @@ import type { AppDeps } from "../deps.ts";
 import type { SignedLinkProvider } from "../integrations/payment-providers/signed-link.ts";
 import type { StripePaymentProvider } from "../integrations/payment-providers/stripe.ts";
 import { formatMoney, speakDateTime } from "../lib/speak.ts";
-import { type PaymentConfirmation, recordPayment } from "../services/billing/payments.ts";
+import { type PaymentConfirmation, recordPayment, refusalOf } from "../services/billing/payments.ts";
 import { inTransaction } from "../services/context.ts";
 import { jsonError } from "./errors.ts";
 
@@ -37,10 +37,10 @@ export function paymentRoutes(deps: AppDeps) {
       (ctx) => recordPayment(ctx, confirmation),
     );
 
-  app.use("/payments/*", bodyLimit({ maxSize: 256 * 1024, onError: (c) => jsonError(c, 413, "payload_too_large", "Body too large.") }));
+  app.use("/payments/*", bodyLimit({ maxSize: 256 * 1024, onError: (c) => jsonError(c, "payload_too_large", "Body too large.") }));
 
   app.post("/payments/link/confirm", async (c) => {
-    if (!link) return jsonError(c, 404, "not_found", "Signed payment links are not the configured provider.");
+    if (!link) return jsonError(c, "not_found", "Signed payment links are not the configured provider.");
     const raw = await c.req.text();
     const signed = await link.verifyConfirmation(
       raw,
@@ -50,37 +50,42 @@ export function paymentRoutes(deps: AppDeps) {
     );
     if (!signed) {
       deps.logger.warn("payment confirmation rejected", { reason: "signature" });
-      return jsonError(c, 401, "unauthorized", "Missing, stale or invalid signature.");
+      return jsonError(c, "unauthorized", "Missing, stale or invalid signature.");
     }
     let parsed: z.infer<typeof linkConfirmation>;
     try {
       parsed = linkConfirmation.parse(JSON.parse(raw));
     } catch {
-      return jsonError(c, 400, "invalid_request", "Expected { token, paymentId, amountCents? }.");
+      return jsonError(c, "invalid_request", "Expected { token, paymentId, amountCents? }.");
     }
-    // A payment made just before the link expired still counts: only the signature matters here.
+    // The token's own expiry is not checked here: the payment request's, with its grace, decides (recordPayment).
     const token = await link.verifyToken(parsed.token, now(), true);
-    if (!token.ok) return jsonError(c, 400, "invalid_token", "The payment token is not valid.");
+    if (!token.ok) return jsonError(c, "invalid_token", "The payment token is not valid.");
     const result = await apply({
       provider: "link",
       externalId: parsed.paymentId,
       paymentRequestId: token.token.r,
       amountCents: parsed.amountCents ?? token.token.a,
       currency: token.token.c,
+      paidAtMs: now(),
     });
-    if (!result.ok) return jsonError(c, 404, result.error.kind, result.error.message);
+    if (!result.ok) {
+      const reason = refusalOf(result.error) ?? "unknown_request";
+      deps.logger.warn("payment confirmation refused", { provider: "link", reason, paymentRequestId: token.token.r });
+      return jsonError(c, reason, result.error.message);
+    }
     return c.json(result.value);
   });
 
   app.post("/payments/stripe/webhook", async (c) => {
-    if (!stripe) return jsonError(c, 404, "not_found", "Stripe is not the configured payment provider.");
+    if (!stripe) return jsonError(c, "not_found", "Stripe is not the configured payment provider.");
     const raw = await c.req.text();
     let confirmation: Awaited<ReturnType<StripePaymentProvider["verifyWebhook"]>>;
     try {
       confirmation = await stripe.verifyWebhook(raw, c.req.header("stripe-signature") ?? "", now());
     } catch (err) {
       deps.logger.warn("stripe webhook rejected", { err });
-      return jsonError(c, 400, "invalid_signature", "The Stripe signature could not be verified.");
+      return jsonError(c, "invalid_signature", "The Stripe signature could not be verified.");
     }
     if (!confirmation) return c.json({ received: true });
     if (!confirmation.paymentRequestId) return c.json({ received: true, ignored: "no payment request id" });
@@ -90,9 +95,18 @@ export function paymentRoutes(deps: AppDeps) {
       paymentRequestId: confirmation.paymentRequestId,
       amountCents: confirmation.amountCents,
       currency: confirmation.currency,
+      paidAtMs: confirmation.paidAtMs,
     });
-    // Stripe retries non-2xx answers; an unknown request will not become known, so it is acknowledged.
-    return c.json(result.ok ? { received: true, ...result.value } : { received: true, ignored: result.error.message });
+    if (result.ok) return c.json({ received: true, ...result.value });
+    // Stripe retries non-2xx answers, and a refused payment will not become acceptable: it is
+    // acknowledged and not applied. Stripe has taken the money, so someone must refund it.
+    const reason = refusalOf(result.error) ?? "unknown_request";
+    deps.logger.warn("stripe payment not applied; refund it in Stripe", {
+      reason,
+      paymentRequestId: confirmation.paymentRequestId,
+      sessionId: confirmation.sessionId,
+    });
+    return c.json({ received: true, ignored: result.error.message, reason });
   });
 
   app.get("/pay", async (c) => {

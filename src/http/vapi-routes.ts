@@ -40,12 +40,12 @@ export function vapiRoutes(deps: AppDeps) {
   app.use("*", async (c, next) => {
     const body = await readBodyWithin(c.req.raw, config.MAX_BODY_BYTES);
     if (body === "too-large") {
-      return jsonError(c, 413, "payload_too_large", `Request bodies are limited to ${config.MAX_BODY_BYTES} bytes.`);
+      return jsonError(c, "payload_too_large", `Request bodies are limited to ${config.MAX_BODY_BYTES} bytes.`);
     }
     const outcome = await verifyVapiRequest(deps.auth, { header: (n) => c.req.header(n), body, nowMs: deps.clock.now().getTime() });
     if (!outcome.ok) {
       logger.warn("vapi auth rejected", { reason: outcome.reason, path: c.req.path });
-      return jsonError(c, 401, "unauthorized", "Missing or invalid Vapi credentials.");
+      return jsonError(c, "unauthorized", "Missing or invalid Vapi credentials.");
     }
     c.set("rawBody", body);
     await next();
@@ -56,11 +56,11 @@ export function vapiRoutes(deps: AppDeps) {
     try {
       json = JSON.parse(utf8.decode(c.get("rawBody")));
     } catch {
-      return jsonError(c, 400, "invalid_json", "The body is not valid UTF-8 JSON.");
+      return jsonError(c, "invalid_json", "The body is not valid UTF-8 JSON.");
     }
     const envelope = envelopeSchema.safeParse(json);
     if (!envelope.success) {
-      return jsonError(c, 400, "invalid_envelope", 'Expected a Vapi server message: { "message": { "type": "...", ... } }.');
+      return jsonError(c, "invalid_envelope", 'Expected a Vapi server message: { "message": { "type": "...", ... } }.');
     }
     const message = envelope.data.message;
     deps.metrics.webhookMessage(message.type);
@@ -95,7 +95,7 @@ export function vapiRoutes(deps: AppDeps) {
   app.get("/assistant", async (c) => {
     const preset = c.req.query("preset");
     if (preset !== undefined && !PRESET_NAMES.includes(preset as PresetName)) {
-      return jsonError(c, 400, "invalid_preset", `Unknown preset "${preset}". Presets: ${PRESET_NAMES.join(", ")}.`);
+      return jsonError(c, "invalid_preset", `Unknown preset "${preset}". Presets: ${PRESET_NAMES.join(", ")}.`);
     }
     const served = await answerAssistantRequest(
       deps,

@@ -221,6 +221,17 @@ export function speakClock(hhmm: string): string {
 
 const pad = (n: number) => String(n).padStart(2, "0");
 
+/**
+ * A code read character by character, in groups a caller can follow and write down:
+ * "K7P2QM" is "K 7 P 2, Q M"; "1ZDEMO0002" is "1 Z D E, M O 0 0, 0 2".
+ */
+export function spellOut(code: string): string {
+  const chars = [...code.replace(/\s+/g, "")];
+  const groups: string[] = [];
+  for (let i = 0; i < chars.length; i += 4) groups.push(chars.slice(i, i + 4).join(" "));
+  return groups.join(", ");
+}
+
 /** "$120.00" for 12000 cents in USD. */
 export function formatMoney(cents: number, currency: string): string {
   return new Intl.NumberFormat("en-US", { style: "currency", currency }).format(cents / 100);

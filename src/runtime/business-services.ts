@@ -5,11 +5,12 @@
 import type { Config } from "../config.ts";
 import type { Database } from "../db/client.ts";
 import type { PaymentProvider } from "../integrations/payment-providers/provider.ts";
-import { createSignedLinkProvider, hmacHex } from "../integrations/payment-providers/signed-link.ts";
+import { createSignedLinkProvider } from "../integrations/payment-providers/signed-link.ts";
 import { createStripeProvider } from "../integrations/payment-providers/stripe.ts";
 import { createOutboxMessenger, type Messenger } from "../integrations/sms/messenger.ts";
 import { createTwilioMessenger } from "../integrations/sms/twilio.ts";
 import type { Logger } from "../lib/logger.ts";
+import { withoutTrailingSlashes } from "../lib/urls.ts";
 import type { PaymentServices } from "../services/billing/payment-links.ts";
 import { createOutboxRelay } from "../services/outbox.ts";
 
@@ -22,22 +23,31 @@ export interface ProviderOverrides {
   messenger?: Messenger;
 }
 
-/**
- * The secret that signs payment tokens and confirmations: PAYMENT_LINK_SECRET, else one derived
- * from the Vapi secret (so a zero-config start works, and the two are never the same value).
- */
-export async function paymentLinkSecret(config: Config, vapiSecret: string): Promise<string> {
-  return config.PAYMENT_LINK_SECRET ?? hmacHex(vapiSecret, "switchboard:payment-links");
+/** Raised when signed payment links are the provider and nothing signs them. */
+export class PaymentLinkSecretMissingError extends Error {
+  override name = "PaymentLinkSecretMissingError";
+  constructor() {
+    super(
+      "PAYMENT_LINK_SECRET is required when PAYMENT_PROVIDER=link: it signs payment links and the confirmations of your payment page. " +
+        "Set it to a long random value of its own (not the Vapi secret).",
+    );
+  }
 }
 
 /** Where signed payment links point: PAYMENT_PAGE_URL, else this server's demo page. */
 export function paymentPageUrl(config: Config): string {
-  return config.PAYMENT_PAGE_URL ?? `${config.PUBLIC_URL?.replace(/\/+$/, "") ?? `http://localhost:${config.PORT}`}/pay`;
+  return config.PAYMENT_PAGE_URL ?? `${withoutTrailingSlashes(config.PUBLIC_URL ?? `http://localhost:${config.PORT}`)}/pay`;
 }
 
 export async function createBusinessServices(
   config: Config,
-  deps: { db: Database; logger: Logger; vapiSecret: string; showKeptMessages?: boolean },
+  deps: {
+    db: Database;
+    logger: Logger;
+    /** Signs payment links: PAYMENT_LINK_SECRET, or the one the Node runtime generated and keeps. Never derived from another secret. */
+    paymentLinkSecret?: string | undefined;
+    showKeptMessages?: boolean;
+  },
   overrides: ProviderOverrides = {},
 ): Promise<PaymentServices> {
   const payments =
@@ -48,7 +58,10 @@ export async function createBusinessServices(
           successUrl: config.STRIPE_SUCCESS_URL!,
           webhookSecret: config.STRIPE_WEBHOOK_SECRET,
         })
-      : createSignedLinkProvider({ pageUrl: paymentPageUrl(config), secret: await paymentLinkSecret(config, deps.vapiSecret) }));
+      : createSignedLinkProvider({
+          pageUrl: paymentPageUrl(config),
+          secret: requiredLinkSecret(deps.paymentLinkSecret ?? config.PAYMENT_LINK_SECRET),
+        }));
   const messenger =
     overrides.messenger ??
     (config.TWILIO_ACCOUNT_SID && config.TWILIO_AUTH_TOKEN && config.TWILIO_FROM
@@ -60,4 +73,9 @@ export async function createBusinessServices(
     businessName: config.BUSINESS_NAME,
     linkTtlMinutes: config.PAYMENT_LINK_TTL_MINUTES,
   };
+}
+
+function requiredLinkSecret(secret: string | undefined): string {
+  if (!secret) throw new PaymentLinkSecretMissingError();
+  return secret;
 }

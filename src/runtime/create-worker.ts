@@ -85,6 +85,13 @@ function buildIsolate(env: WorkerEnv, tools: readonly LoadedTool[]): Isolate {
   if (!config.VAPI_SECRET) {
     throw new ConfigError("Invalid configuration:\n  VAPI_SECRET: required on Workers (set it with `wrangler secret put VAPI_SECRET`)");
   }
+  // No file system keeps a generated one, and none is derived from the Vapi secret (Vapi holds that).
+  if (config.PAYMENT_PROVIDER === "link" && !config.PAYMENT_LINK_SECRET) {
+    throw new ConfigError(
+      "Invalid configuration:\n  PAYMENT_LINK_SECRET: required on Workers when PAYMENT_PROVIDER=link (it signs payment links and your payment page's " +
+        "confirmations; set a long random value of its own with `wrangler secret put PAYMENT_LINK_SECRET`)",
+    );
+  }
   if (!env.HYPERDRIVE?.connectionString && !config.DATABASE_URL) {
     throw new ConfigError("Invalid configuration:\n  HYPERDRIVE: bind a Hyperdrive configuration (or set DATABASE_URL) for the database");
   }
@@ -92,7 +99,7 @@ function buildIsolate(env: WorkerEnv, tools: readonly LoadedTool[]): Isolate {
     level: config.LOG_LEVEL,
     // console.log is what Workers Logs and `wrangler tail` collect; JSON lines arrive as fields.
     sink: (line) => console.log(line),
-    secrets: [config.VAPI_SECRET, config.VAPI_HMAC_SECRET ?? ""],
+    secrets: [config.VAPI_SECRET, config.VAPI_HMAC_SECRET ?? "", config.PAYMENT_LINK_SECRET ?? ""],
   });
   if (!config.REDIS_URL) logger.warn("REDIS_URL is not set: each isolate caches in its own memory only");
   if (config.VAPI_SERVER_AUTH === "credential" && !config.VAPI_CREDENTIAL_ID) {
@@ -194,6 +201,7 @@ function openClients(isolate: Isolate, env: WorkerEnv): { db: Database; cache: C
       url: config.REDIS_URL,
       keyPrefix: config.REDIS_KEY_PREFIX,
       commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
+      invalidationTimeoutMs: config.REDIS_INVALIDATION_TIMEOUT_MS,
       connectTimeoutMs: config.REDIS_CONNECT_TIMEOUT_MS,
     });
     cache = createLayeredCache(redis, isolate.memory);

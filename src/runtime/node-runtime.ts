@@ -31,6 +31,8 @@ export interface NodeRuntime {
   deps: AppDeps;
   /** True when the secret was generated (and saved under DATA_DIR) rather than configured. */
   generatedSecret: boolean;
+  /** The secret signing payment links (PAYMENT_PROVIDER=link), and whether it was generated (kept in `file`) rather than configured. */
+  paymentLinkSecret: KeptSecret | undefined;
   /** What to try, when the demo data set was seeded (DEMO_DATA, by default on the embedded database only). */
   demo: typeof DEMO | undefined;
   close(): Promise<void>;
@@ -66,7 +68,10 @@ export async function createNodeRuntime(config: Config, options: NodeRuntimeOpti
   try {
     const step = options.step ?? quietly;
     const { secret, generated } = await resolveSecret(config);
-    const logger = options.logger ?? createLogger({ level: config.LOG_LEVEL, secrets: [secret, config.VAPI_HMAC_SECRET ?? ""] });
+    const paymentLinkSecret = await resolvePaymentLinkSecret(config);
+    const logger =
+      options.logger ??
+      createLogger({ level: config.LOG_LEVEL, secrets: [secret, config.VAPI_HMAC_SECRET ?? "", paymentLinkSecret?.secret ?? ""] });
     const credentialId = await resolveCredentialId(config);
     if (config.VAPI_SERVER_AUTH === "credential" && !credentialId) {
       logger.info(
@@ -126,6 +131,7 @@ export async function createNodeRuntime(config: Config, options: NodeRuntimeOpti
         url: config.REDIS_URL,
         keyPrefix: config.REDIS_KEY_PREFIX,
         commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
+        invalidationTimeoutMs: config.REDIS_INVALIDATION_TIMEOUT_MS,
       });
       // Redis is an accelerator: start without it (calls fall through to Postgres) rather than not at all.
       // Hot lookups answered from a local mirror that Redis keeps coherent (0 turns it off).
@@ -161,7 +167,7 @@ export async function createNodeRuntime(config: Config, options: NodeRuntimeOpti
       services: await createBusinessServices(config, {
         db: database.db,
         logger,
-        vapiSecret: secret,
+        paymentLinkSecret: paymentLinkSecret?.secret,
         showKeptMessages: databaseKind === "embedded",
       }),
       defer: background.defer,
@@ -172,7 +178,7 @@ export async function createNodeRuntime(config: Config, options: NodeRuntimeOpti
           seedDemoData({ db: database.db, cache, clock: systemClock, logger, timeZone: config.BUSINESS_TIMEZONE }),
         )
       : undefined;
-    return { deps, generatedSecret: generated, demo, close };
+    return { deps, generatedSecret: generated, paymentLinkSecret, demo, close };
   } catch (err) {
     await close();
     throw err;
@@ -192,6 +198,37 @@ export async function resolveSecret(config: Config): Promise<{ secret: string; g
   await mkdir(config.DATA_DIR, { recursive: true });
   await writeFile(file, `${secret}\n`, { mode: 0o600 });
   return { secret, generated: true };
+}
+
+/** A secret and where it came from: configured, or generated once and kept in `file`. */
+export interface KeptSecret {
+  secret: string;
+  generated: boolean;
+  /** Where a generated secret is kept. */
+  file?: string;
+}
+
+/**
+ * The secret signing payment links and confirmations when PAYMENT_PROVIDER=link (else none):
+ * PAYMENT_LINK_SECRET when set; otherwise generated once and kept in DATA_DIR, like the Vapi
+ * secret, so links already texted stay valid across restarts. Never derived from the Vapi
+ * secret: Vapi holds that one, and whoever holds this one can mark invoices paid.
+ */
+export async function resolvePaymentLinkSecret(config: Config): Promise<KeptSecret | undefined> {
+  if (config.PAYMENT_PROVIDER !== "link") return undefined;
+  if (config.PAYMENT_LINK_SECRET) return { secret: config.PAYMENT_LINK_SECRET, generated: false };
+  const file = join(config.DATA_DIR, "payment-link-secret");
+  return { secret: await keptSecret(config.DATA_DIR, file), generated: true, file };
+}
+
+/** The secret kept in `file`, generated (24 random bytes, base64url, readable by this user only) when there is none. */
+async function keptSecret(dir: string, file: string): Promise<string> {
+  const existing = (await readFile(file, "utf8").catch(() => "")).trim();
+  if (existing.length >= 16) return existing;
+  const secret = randomBytes(24).toString("base64url");
+  await mkdir(dir, { recursive: true });
+  await writeFile(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
 }
 
 const migrated = (tags: string[]) => (tags.length === 0 ? "schema current" : `${tags.length} applied`);

@@ -5,6 +5,7 @@
  * build-time index, no TypeScript loader at run time).
  */
 import { createServer } from "node:net";
+import { join } from "node:path";
 import { serve } from "@hono/node-server";
 import { createApp } from "../app.ts";
 import { transferAvailability } from "../assistant/handoff.ts";
@@ -115,16 +116,24 @@ async function main(options: StartOptions) {
       "",
       "Connect Vapi (dashboard > Assistant or Phone Number > Server URL):",
       `  Server URL:    ${publicBase}/vapi/webhook`,
-      `  Secret:        ${deps.auth.secret}${runtime.generatedSecret ? `   (generated, kept in ${config.DATA_DIR}/vapi-secret; set VAPI_SECRET to choose your own)` : ""}`,
+      // A secret is printed only when Switchboard generated it, and only here: a configured one is the operator's to keep.
+      runtime.generatedSecret
+        ? `  Secret:        ${deps.auth.secret}   (generated, kept in ${join(config.DATA_DIR, "vapi-secret")}; set VAPI_SECRET to choose your own)`
+        : "  Secret:        the value of VAPI_SECRET (not printed)",
       `  Vapi auth:     ${describeServerAuth(serverAuthFor(deps.config, deps.auth.secret))}`,
       "",
       `For a real call, expose port ${info.port} publicly, e.g. \`cloudflared tunnel --url ${local}\``,
       `or \`ngrok http ${info.port}\`, and set PUBLIC_URL to the https address it prints.`,
-      ...demoLines(runtime.demo, local, deps.auth.secret),
+      ...demoLines(
+        runtime.demo,
+        local,
+        runtime.generatedSecret ? `$(cat ${shellQuote(join(config.DATA_DIR, "vapi-secret"))})` : "$VAPI_SECRET",
+      ),
       "",
       config.API_TOKEN
         ? `REST API: ${local}/api (Bearer API_TOKEN), OpenAPI at ${local}/api/openapi.json`
         : "REST API: disabled (set API_TOKEN to enable /api)",
+      ...paymentSecretLines(runtime.paymentLinkSecret),
     ];
     process.stdout.write(`${lines.join("\n")}\n`);
   });
@@ -159,8 +168,26 @@ export function transfersLine(deps: Pick<AppDeps, "assistant">, config: Pick<Con
   return [...served].map(([destination, departments]) => `${destination} (${departments.join(", ")})`).join("; ");
 }
 
-/** The demo data set's numbers to try, and a request that exercises a tool without a phone. */
-function demoLines(demo: NodeRuntime["demo"], local: string, secret: string): string[] {
+/** The payment link secret when it was generated: your payment page signs its confirmations with it. */
+function paymentSecretLines(kept: NodeRuntime["paymentLinkSecret"]): string[] {
+  if (!kept?.generated) return [];
+  return [
+    `Payment links: your payment page signs confirmations with ${kept.secret}`,
+    `  (generated, kept in ${kept.file}; set PAYMENT_LINK_SECRET to choose your own, never the Vapi secret)`,
+  ];
+}
+
+/** `text` as one single-quoted shell word. */
+function shellQuote(text: string): string {
+  return /^[\w./-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * The demo data set's numbers to try, and a request that exercises a tool without a phone.
+ * `secretInShell` is what the shell expands to the secret (a variable or a file read), so the
+ * line never repeats the secret itself.
+ */
+function demoLines(demo: NodeRuntime["demo"], local: string, secretInShell: string): string[] {
   if (!demo) return [];
   const body = JSON.stringify({
     message: {
@@ -176,6 +203,6 @@ function demoLines(demo: NodeRuntime["demo"], local: string, secret: string): st
     `  Or from ${demo.otherCallerNumber} (${demo.otherCallerName}): a delayed shipment and an overdue invoice; any other number is a new caller.`,
     `  Tracking numbers: ${demo.trackingNumber} (in transit), ${demo.delayedTrackingNumber} (delayed).`,
     "  Try a tool call without a phone:",
-    `  curl -s ${local}/vapi/webhook -H 'content-type: application/json' -H 'x-vapi-secret: ${secret}' -d '${body}'`,
+    `  curl -s ${local}/vapi/webhook -H 'content-type: application/json' -H "x-vapi-secret: ${secretInShell}" -d '${body}'`,
   ];
 }

@@ -59,6 +59,7 @@ const handlers: Record<string, MessageHandler> = {
           metrics: deps.metrics,
           clock: deps.clock,
           timeZone: config.BUSINESS_TIMEZONE,
+          businessHours: assistantSetup(deps).config.businessHours,
           services: deps.services,
           defer: deps.defer,
           defaultBudgetMs: config.TOOL_BUDGET_MS,

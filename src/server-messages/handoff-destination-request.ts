@@ -10,9 +10,9 @@ import { readTransferRequest, transferAvailability } from "../assistant/handoff.
 import { locateSquadMember } from "../assistant/squad.ts";
 import { decideSquadHandoff, handoffAnswer, handoffVariables } from "../assistant/squad-handoff.ts";
 import type { AppDeps } from "../deps.ts";
+import { redactPersonalData } from "../lib/redaction.ts";
 import { recordCallMember } from "../services/call-members.ts";
 import { CALL_STATE_KEYS, createCallState } from "../services/call-state.ts";
-import { redactPersonalData } from "../services/redaction.ts";
 import { callFacts, type VapiMessage } from "../vapi/envelope.ts";
 import { assistantSetup } from "./assistant-request.ts";
 

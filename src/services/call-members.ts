@@ -6,7 +6,7 @@
 import { asc, eq } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { callMembers } from "../db/schema/index.ts";
-import { redactPersonalData } from "./redaction.ts";
+import { redactPersonalData } from "../lib/redaction.ts";
 
 export interface CallMemberRecord {
   callId: string;

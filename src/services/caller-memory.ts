@@ -8,7 +8,7 @@ import type { Cache } from "../cache/cache.ts";
 import type { Database } from "../db/client.ts";
 import { callerMemory } from "../db/schema/index.ts";
 import type { Logger } from "../lib/logger.ts";
-import { redactDeep, redactPersonalData } from "./redaction.ts";
+import { redactDeep, redactPersonalData } from "../lib/redaction.ts";
 
 export interface CallerMemory {
   callerNumber: string;

@@ -3,6 +3,7 @@ import { eq, sql } from "drizzle-orm";
 import { cacheKeys, cacheTtl, genKeys } from "../cache/keys.ts";
 import { invalidate, readThrough } from "../cache/read-through.ts";
 import { customers } from "../db/schema/index.ts";
+import { E164_MESSAGE, isE164 } from "../lib/patterns.ts";
 import { fail, MATCHES_NOTHING, ok, type Result, type ServiceContext } from "./context.ts";
 
 export interface CustomerView {
@@ -83,6 +84,6 @@ export async function upsertCustomer(
   ctx: ServiceContext,
   input: UpsertCustomerInput,
 ): Promise<Result<CustomerView & { created: boolean }>> {
-  if (!/^\+[1-9]\d{6,14}$/.test(input.phone)) return fail("invalid", "phone must be an E.164 number such as +15551234567.");
+  if (!isE164(input.phone)) return fail("invalid", `phone ${E164_MESSAGE}.`);
   return ok(await ensureCustomer(ctx, { ...input, overwriteName: true }));
 }

@@ -18,6 +18,7 @@ import type { Database } from "../db/client.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Defer } from "../lib/defer.ts";
 import type { Logger } from "../lib/logger.ts";
+import type { WeeklyHours } from "../services/business-hours.ts";
 import type { CallState } from "../services/call-state.ts";
 import type { CallerMemory } from "../services/caller-memory.ts";
 import type { Metrics } from "../telemetry/metrics.ts";
@@ -40,6 +41,8 @@ export interface ToolContext {
   clock: Clock;
   /** The business's IANA time zone, for speaking times. */
   timeZone: string;
+  /** The business's opening hours (from assistant.config.ts), in `timeZone`. */
+  businessHours: WeeklyHours;
   /** Extra services the app was built with (payment, SMS, ...), by name. */
   services: ToolServices;
   /** State shared by this call's tool calls while the call lasts (kept in the cache with a TTL). */

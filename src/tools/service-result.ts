@@ -1,4 +1,6 @@
 /** Glue between service results and tool answers, shared by the business tools. */
+
+import { isE164 } from "../lib/patterns.ts";
 import type { Result } from "../services/context.ts";
 import { failure, type ToolContext, type ToolFailure, unavailable } from "./define-tool.ts";
 
@@ -25,7 +27,7 @@ export const NO_CALLER = failure(
 /** The caller's number from the call itself, or undefined (web calls, withheld numbers). */
 export function callerOf(ctx: ToolContext): string | undefined {
   const n = ctx.callerNumber?.replace(/[^\d+]/g, "");
-  return n && /^\+[1-9]\d{6,14}$/.test(n) ? n : undefined;
+  return n && isE164(n) ? n : undefined;
 }
 
 /** A code as separate characters ("K, 7, Q, 2"), so the voice reads it out one by one, not as a word. */

@@ -2,9 +2,8 @@
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { verifyPaymentToken } from "../../src/integrations/payment-providers/signed-link.ts";
-import { paymentLinkSecret } from "../../src/runtime/business-services.ts";
 import { callTool, givenAccount, uniquePhone } from "../support/business.ts";
-import { createTestApp, TEST_SECRET, type TestApp, testDatabase } from "../support/harness.ts";
+import { createTestApp, TEST_PAYMENT_LINK_SECRET, type TestApp, testDatabase } from "../support/harness.ts";
 
 let t: TestApp;
 beforeAll(async () => {
@@ -25,11 +24,11 @@ describe("get_account_balance", () => {
     expect(a.data).toEqual({
       accountNumber,
       balance: "$165.50",
-      dueDate: "Friday, March 13",
+      dueDate: "Friday, March 13, 2099",
       overdue: false,
       openInvoices: [
-        { invoiceId: invoiceIds[0], amount: "$120.00", dueDate: "Friday, March 13" },
-        { invoiceId: invoiceIds[1], amount: "$45.50", dueDate: "Monday, April 13" },
+        { invoiceId: invoiceIds[0], amount: "$120.00", dueDate: "Friday, March 13, 2099" },
+        { invoiceId: invoiceIds[1], amount: "$45.50", dueDate: "Monday, April 13, 2099" },
       ],
     });
   });
@@ -63,7 +62,7 @@ describe("send_payment_link", () => {
     const [sms] = await db().execute<{ body: string; status: string }>(sql`select body, status from outbox where recipient = ${caller}`);
     expect(sms!.status).toBe("pending");
     const token = new URL(sms!.body.match(/https?:\/\/\S+/)![0]).searchParams.get("token")!;
-    const check = await verifyPaymentToken(await paymentLinkSecret(t.deps.config, TEST_SECRET), token, Date.now());
+    const check = await verifyPaymentToken(TEST_PAYMENT_LINK_SECRET, token, Date.now());
     expect(check).toMatchObject({ ok: true, token: { i: invoiceIds[1], a: 12_000, c: "USD" } });
     if (check.ok) expect(check.token.e * 1000).toBeGreaterThan(Date.now() + 23 * 3_600_000);
   });
@@ -72,8 +71,9 @@ describe("send_payment_link", () => {
     const caller = uniquePhone();
     const { invoiceIds } = await givenAccount(t, caller, [{ amountCents: 700, dueDate: "2099-01-01" }]);
     const id = `call_${Math.random().toString(36).slice(2)}`;
+    const callId = `call-${Math.random().toString(36).slice(2)}`;
     const answers = await Promise.all(
-      Array.from({ length: 10 }, () => callTool(t, "send_payment_link", { invoiceId: invoiceIds[0] }, { caller, id })),
+      Array.from({ length: 10 }, () => callTool(t, "send_payment_link", { invoiceId: invoiceIds[0] }, { caller, id, callId })),
     );
     expect(new Set(answers.map((a) => a.result)).size).toBe(1);
     expect(answers[0]!.data!.sent).toBe(true);

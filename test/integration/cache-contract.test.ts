@@ -103,6 +103,13 @@ describe.each(implementations)("%s cache", (label, make) => {
     expect(values.sort((x, y) => x - y)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
   });
 
+  it("increments a counter that must land the same way, with its TTL, under the key prefix", async () => {
+    const k = key();
+    await cache.incr(k, 10_000);
+    expect(await cache.incr(k, 10_000, { mustLand: true })).toBe(2);
+    expect(await cache.get(k)).toBe("2");
+  });
+
   it("answers ping", async () => {
     await expect(cache.ping()).resolves.toBeUndefined();
   });

@@ -6,7 +6,7 @@ import { genKeys } from "../../src/cache/keys.ts";
 import { createMirroredCache } from "../../src/cache/mirrored-cache.ts";
 import { invalidate, readThrough } from "../../src/cache/read-through.ts";
 import { createRedisCache, waitForRedis } from "../../src/cache/redis-cache.ts";
-import { silentLogger } from "../../src/lib/logger.ts";
+import { createLogger, silentLogger } from "../../src/lib/logger.ts";
 
 const PREFIX = "sb:";
 let redis: ControlledService;
@@ -71,6 +71,29 @@ let n = 0;
 const key = (kind = "v1") => `${kind}:test-${n++}`;
 
 describe("cache mirror", () => {
+  it("turns tracking on without an error however its two connections' ready events interleave", async () => {
+    const warnings: string[] = [];
+    const logger = createLogger({ level: "warn", sink: (line) => warnings.push(line) });
+    const caches = await Promise.all(
+      Array.from({ length: 12 }, async () => {
+        const redisCache = createRedisCache({ url: redis.url, keyPrefix: PREFIX, commandTimeoutMs: 1000 });
+        let on!: () => void;
+        const active = new Promise<void>((resolve) => (on = resolve));
+        const cache = createMirroredCache(redisCache, {
+          prefixes: ["v1:", "gen:"],
+          keyPrefix: PREFIX,
+          logger,
+          onStateChange: (state) => state && on(),
+        });
+        closers.push(() => cache.close());
+        await active;
+        return cache;
+      }),
+    );
+    expect(caches.every((c) => c.mirror().active)).toBe(true);
+    expect(warnings).toEqual([]);
+  });
+
   it("answers a repeated read locally, without Redis", async () => {
     const a = await instance();
     const k = key();

@@ -126,14 +126,16 @@ describe("side-effecting tools", () => {
   it("rolls back and writes nothing when the budget runs out", async () => {
     const timed = await createTestApp({ toolsDir: fixtures, env: { TOOL_BUDGET_MS: "100" } });
     const note = `late-${randomUUID()}`;
+    const callId = `call-${randomUUID()}`;
+    const send = (args: Record<string, unknown>) =>
+      timed.webhook(toolCallsMessage([{ id: "tc_late", name: "record_note", args }], { callId })).then((r) => r.json.results![0]!);
     // record_note sets its own budget of 1 s; the sleep outlasts it.
-    const { json } = await timed.webhook(toolCallsMessage([{ id: "tc_late", name: "record_note", args: { note, delayMs: 1500 } }]));
-    expect(json.results?.[0]?.error).toMatch(/taking longer/);
-    // A redelivery blocks on the first transaction's claim until it ends; it can only run its own
-    // handler (and store note2) if the first one rolled back.
+    expect((await send({ note, delayMs: 1500 })).error).toMatch(/taking longer/);
+    // Redeliveries hear the same while the first is still running; once it has rolled back, nothing
+    // is stored and a redelivery runs its own handler (and stores note2).
     const note2 = `retry-${randomUUID()}`;
-    const { json: retry } = await timed.webhook(toolCallsMessage([{ id: "tc_late", name: "record_note", args: { note: note2 } }]));
-    expect(JSON.parse(retry.results?.[0]?.result ?? "{}")).toEqual({ stored: note2, copies: 1 });
+    await expect.poll(async () => (await send({ note: note2 })).result, { timeout: 10_000, interval: 100 }).toBeDefined();
+    expect(JSON.parse((await send({ note: note2 })).result!)).toEqual({ stored: note2, copies: 1 });
     expect(await notes(note)).toBe(0);
   });
 });
@@ -147,7 +149,8 @@ describe("rate limit on side-effecting tools", () => {
     });
     const caller = `+1555${Math.floor(Math.random() * 1e7)}`;
     const note = (id: string, who = caller) =>
-      limited.webhook(toolCallsMessage([{ id, name: "record_note", args: { note: `rl-${id}` } }], { caller: who }));
+      // A redelivery is the same toolCallId in the same call.
+      limited.webhook(toolCallsMessage([{ id, name: "record_note", args: { note: `rl-${id}` } }], { caller: who, callId: `call-${id}` }));
     const prefix = `rl_${Math.random().toString(36).slice(2)}`;
     const first = await note(`${prefix}_1`);
     await note(`${prefix}_2`);

@@ -6,7 +6,7 @@ import { expectNoHalfWrittenBookings, lostCodes } from "../support/booking-audit
 import { givenSlots, uniquePhone } from "../support/business.ts";
 import { TEST_SECRET } from "../support/harness.ts";
 import { type PrivateStack, startPrivateStack } from "../support/private-stack.ts";
-import { testToolCallId, toolCallsMessage } from "../support/vapi-messages.ts";
+import { testCallId, testToolCallId, toolCallsMessage } from "../support/vapi-messages.ts";
 
 let stack: PrivateStack;
 
@@ -31,6 +31,7 @@ const serverEnv = () => ({
 interface Attempt {
   slotId: string;
   caller: string;
+  callId: string;
   toolCallId: string;
 }
 
@@ -38,6 +39,7 @@ interface Attempt {
 async function book(server: ServerProcess, a: Attempt): Promise<{ code?: string; answered: boolean }> {
   const msg = toolCallsMessage([{ id: a.toolCallId, name: "book_appointment", args: { slotId: a.slotId, customerName: "Crash Test" } }], {
     caller: a.caller,
+    callId: a.callId,
   });
   try {
     const res = await fetch(`${server.base}/vapi/webhook`, {
@@ -60,7 +62,12 @@ describe("server process killed during a burst of bookings", () => {
       t,
       Array.from({ length: 80 }, (_, i) => 300 + i),
     );
-    const attempts: Attempt[] = slotIds.map((slotId) => ({ slotId, caller: uniquePhone(), toolCallId: testToolCallId() }));
+    const attempts: Attempt[] = slotIds.map((slotId) => ({
+      slotId,
+      caller: uniquePhone(),
+      callId: testCallId(),
+      toolCallId: testToolCallId(),
+    }));
 
     const first = await startServerProcess(serverEnv());
     const acknowledged: string[] = [];

@@ -6,7 +6,7 @@ import { expectNoHalfWrittenBookings, lostCodes } from "../support/booking-audit
 import { callTool, givenShipment, givenSlots, uniquePhone } from "../support/business.ts";
 import type { TestApp } from "../support/harness.ts";
 import { type PrivateStack, startPrivateStack } from "../support/private-stack.ts";
-import { testToolCallId } from "../support/vapi-messages.ts";
+import { testCallId, testToolCallId } from "../support/vapi-messages.ts";
 
 let stack: PrivateStack;
 let t: TestApp;
@@ -89,11 +89,12 @@ describe("Postgres slow (a long lock on appointments)", () => {
       await released;
     });
     const firstId = testToolCallId();
+    const firstCall = testCallId();
     try {
       await isLocked;
       // Both the first try and the model's retry with a new toolCallId wait on the lock: the budget answers them.
       const [first, retry] = await Promise.all([
-        callTool(t, "book_appointment", { slotId, customerName: "Slow" }, { caller, id: firstId }),
+        callTool(t, "book_appointment", { slotId, customerName: "Slow" }, { caller, id: firstId, callId: firstCall }),
         callTool(t, "book_appointment", { slotId, customerName: "Slow" }, { caller }),
       ]);
       for (const a of [first, retry]) {
@@ -122,7 +123,7 @@ describe("Postgres slow (a long lock on appointments)", () => {
 
     // The model tries again: once with a new toolCallId, once re-sending the first one. One booking, one code.
     const again = await callTool(t, "book_appointment", { slotId, customerName: "Slow" }, { caller });
-    const resent = await callTool(t, "book_appointment", { slotId, customerName: "Slow" }, { caller, id: firstId });
+    const resent = await callTool(t, "book_appointment", { slotId, customerName: "Slow" }, { caller, id: firstId, callId: firstCall });
     expect(again.data).toMatchObject({ booked: true });
     expect(resent.data).toMatchObject({ booked: true, confirmationCode: again.data!.confirmationCode });
     expect(await bookingsOn(slotId)).toBe(1);

@@ -5,9 +5,8 @@ import Stripe from "stripe";
 import { describe, expect, it } from "vitest";
 import { createStripeProvider } from "../../src/integrations/payment-providers/stripe.ts";
 import { createTwilioMessenger } from "../../src/integrations/sms/twilio.ts";
-import { paymentLinkSecret } from "../../src/runtime/business-services.ts";
 import { callTool, givenAccount, uniquePhone } from "../support/business.ts";
-import { createTestApp, TEST_SECRET, type TestApp, testDatabase } from "../support/harness.ts";
+import { createTestApp, TEST_PAYMENT_LINK_SECRET, type TestApp, testDatabase } from "../support/harness.ts";
 import { startStandIn } from "../support/stand-in-server.ts";
 
 const db = () => testDatabase().db;
@@ -29,7 +28,7 @@ describe("signed payment links", () => {
   async function confirm(t: TestApp, body: unknown, options: { secret?: string; timestamp?: number } = {}) {
     const raw = JSON.stringify(body);
     const ts = String(options.timestamp ?? Math.floor(Date.now() / 1000));
-    const secret = options.secret ?? (await paymentLinkSecret(t.deps.config, TEST_SECRET));
+    const secret = options.secret ?? TEST_PAYMENT_LINK_SECRET;
     const signature = createHmac("sha256", secret).update(`${ts}.${raw}`).digest("hex");
     const res = await t.app.request("/payments/link/confirm", {
       method: "POST",

@@ -52,7 +52,7 @@ describe("personalization from business records", () => {
     const a = await callerWithRecords("Robin Okafor");
     const { prompt, vars, first } = await served(a.caller);
     expect(vars.callerName).toBe("Robin Okafor");
-    expect(first).toMatch(/^Hi Robin Okafor/);
+    expect(first).toMatch(/^Hi Robin, thanks/);
     expect(vars.callerContext).toContain("Their name is Robin Okafor.");
     expect(vars.callerContext).toMatch(new RegExp(`Open shipments: ${a.open} \\(in transit, due \\w+day, \\w+ \\d+\\)\\.`));
     expect(vars.callerContext).not.toContain(a.delivered);

@@ -40,9 +40,12 @@ describe("races", () => {
   it("50 concurrent deliveries of one toolCallId run one side effect and get 50 identical answers", async () => {
     const { slotIds } = await givenSlots(t, [600]);
     const id = testToolCallId();
+    const callId = testCallId();
     const caller = uniquePhone();
     const answers = await Promise.all(
-      Array.from({ length: 50 }, () => callTool(t, "book_appointment", { slotId: slotIds[0], customerName: "Echo" }, { caller, id })),
+      Array.from({ length: 50 }, () =>
+        callTool(t, "book_appointment", { slotId: slotIds[0], customerName: "Echo" }, { caller, id, callId }),
+      ),
     );
     expect(answers).toHaveLength(50);
     expect(answers[0]!.data).toMatchObject({ booked: true });

@@ -126,6 +126,17 @@ describe("writes", () => {
     expect(events!.n).toBe(1);
   });
 
+  it("takes a plain date as the estimated delivery, heard as that day", async () => {
+    const trackingNumber = uniqueCode("1Z");
+    const tomorrow = new Date(Date.now() + 86_400_000).toLocaleDateString("en-CA", { timeZone: "America/New_York" });
+    expect((await api(t, "POST", "/shipments", { trackingNumber, status: "in_transit", estimatedDelivery: tomorrow })).status).toBe(200);
+    expect((await callTool(t, "get_shipment_status", { trackingNumber })).data).toMatchObject({ eta: "tomorrow" });
+    const event = { occurredAt: new Date().toISOString(), description: "Departed facility", estimatedDelivery: "2099-03-13" };
+    expect((await api(t, "POST", `/shipments/${trackingNumber}/events`, event)).json).toMatchObject({ current: true });
+    expect((await callTool(t, "get_shipment_status", { trackingNumber })).data).toMatchObject({ eta: "Friday, March 13, 2099" });
+    expect((await api(t, "POST", "/shipments", { trackingNumber, estimatedDelivery: "2026-02-30" })).status).toBe(400);
+  });
+
   it("an event for an unknown shipment is 404", async () => {
     const r = await api(t, "POST", "/shipments/UNKNOWN999/events", { occurredAt: new Date().toISOString(), description: "x" });
     expect(r.status).toBe(404);

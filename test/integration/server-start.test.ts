@@ -1,4 +1,5 @@
 // Protects the first of the two commands: `npm start` with nothing configured serves a signed tool call end to end.
+import { execFileSync } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -62,7 +63,7 @@ describe("npm start on the embedded defaults", () => {
     expect(res.status).toBe(200);
     const json = (await res.json()) as { results: { toolCallId: string; result: string }[] };
     expect(json.results[0]?.toolCallId).toBe("e2e_1");
-    expect(JSON.parse(json.results[0]!.result)).toMatchObject({ day: "Monday", hours: "08:00 to 18:00" });
+    expect(JSON.parse(json.results[0]!.result)).toMatchObject({ day: "Monday", hours: "8 AM to 6 PM" });
   });
 
   it("serves a tool call authenticated with the printed secret, and refuses one without", async () => {
@@ -86,6 +87,20 @@ describe("what npm start prints", () => {
     expect(at("- seeding the demo data")).toBeGreaterThan(at("- applying migrations"));
     expect(at("Switchboard listening on")).toBeGreaterThan(at("- seeding the demo data"));
     expect(lines.filter((l) => /^ {4}done.*\(\d+\.\d s\)$/.test(l)).length).toBeGreaterThanOrEqual(4);
+  });
+
+  it("prints each generated secret once, with where it is kept, and a curl line that reads the secret from there", async () => {
+    const banner = server.output.join("\n");
+    const secret = (await readFile(join(dataDir, "vapi-secret"), "utf8")).trim();
+    const linkSecret = (await readFile(join(dataDir, "payment-link-secret"), "utf8")).trim();
+    expect(banner.split(secret)).toHaveLength(2);
+    expect(banner).toContain(`kept in ${join(dataDir, "vapi-secret")}`);
+    expect(banner.split(linkSecret)).toHaveLength(2);
+    expect(banner).toContain(`kept in ${join(dataDir, "payment-link-secret")}`);
+    const curl = server.output.find((l) => l.trimStart().startsWith("curl "))!;
+    expect(curl).toContain(`"x-vapi-secret: $(cat ${join(dataDir, "vapi-secret")})"`);
+    const answer = JSON.parse(execFileSync("sh", ["-c", curl.trim().replace("localhost", "127.0.0.1")], { encoding: "utf8" }));
+    expect(answer.results[0]).toMatchObject({ toolCallId: "demo-1", name: "get_shipment_status" });
   });
 
   it("offers both demo callers", () => {

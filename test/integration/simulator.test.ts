@@ -63,7 +63,7 @@ describe("runScenario", () => {
     expect(report.steps.every((s) => typeof s.latencyMs === "number" && s.latencyMs >= 0)).toBe(true);
     expect(report.steps[0]?.heard).toEqual(["Thanks for calling Switchboard Demo Co. How can I help?"]);
     expect(report.steps[2]?.heard).toEqual([]);
-    expect(report.steps[2]?.notes[0]).toContain('get_business_hours → result: {"day":"Saturday","hours":"09:00 to 13:00"');
+    expect(report.steps[2]?.notes[0]).toContain('get_business_hours → result: {"day":"Saturday","hours":"9 AM to 1 PM"');
     expect(report.steps[3]?.notes).toEqual(["transfer to +15557654321"]);
     expect(lines.some((l) => l.includes("hears:"))).toBe(true);
 
@@ -95,7 +95,7 @@ describe("runScenario", () => {
     });
     expect(report.failures).toEqual([]);
     expect(report.steps[0]?.notes).toContain(`personalized for ${DEMO.callerName}`);
-    expect(report.steps[0]?.heard[0]).toMatch(/^Hi Jordan Rivera/);
+    expect(report.steps[0]?.heard[0]).toMatch(/^Hi Jordan, thanks/);
     expect(report.steps[3]?.notes[0]).toContain("1ZDEMO0002");
     expect(report.steps[3]?.notes[0]).not.toContain("1ZDEMO0003");
     expect(report.steps[4]?.notes[0]).toContain('"delayed":true');
@@ -266,5 +266,36 @@ describe("npm run simulate", () => {
     expect(stdout).toContain('Simulating "Business hours"');
     expect(stdout).toMatch(/ 1\. assistant-request\s+HTTP 200\s+[\d.]+ ms/);
     expect(stdout).toContain("OK: 6 steps");
+  });
+
+  it("takes a scenario file by absolute path, and names what it could not find", async () => {
+    const run = (...args: string[]) =>
+      promisify(execFile)(process.execPath, ["--import", "tsx", join(root, "scripts/cli/simulate/main.ts"), ...args], {
+        cwd: join(root, "scripts"),
+        env: { PATH: process.env.PATH ?? "" },
+      }).then(
+        (r) => ({ code: 0, out: r.stdout + r.stderr }),
+        (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }),
+      );
+    const byPath = await run(join(root, "scenarios", "business-hours.json"), "--url", builtIn.url, "--secret", TEST_SECRET);
+    expect(byPath.out).toContain("OK: 6 steps");
+    const missing = await run("no-such-scenario", "--url", builtIn.url);
+    expect(missing.code).toBe(1);
+    expect(missing.out).toContain('no scenario "no-such-scenario": not one of booking, business-hours');
+  });
+
+  it("says there is no Switchboard at the URL instead of failing every step", async () => {
+    const down = "http://127.0.0.1:9/vapi/webhook";
+    const failed = await promisify(execFile)(
+      process.execPath,
+      ["--import", "tsx", "scripts/cli/simulate/main.ts", "business-hours", "--url", down, "--secret", TEST_SECRET],
+      { cwd: root, env: { PATH: process.env.PATH ?? "" } },
+    ).then(
+      () => undefined,
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    );
+    expect(failed?.code).toBe(1);
+    expect(failed?.stderr).toContain(`No Switchboard at ${down}: start one with npm start`);
+    expect(failed?.stdout).not.toContain("fetch failed");
   });
 });

@@ -183,7 +183,7 @@ describe("every server message type", () => {
   it("answers tool-calls with the tool's result under its exact id", async () => {
     const { json } = await t.webhook({ message: payloads["tool-calls"] });
     expect(json.results).toEqual([expect.objectContaining({ toolCallId: "call_conformance_1", name: "get_business_hours" })]);
-    expect(JSON.parse(json.results?.[0]?.result ?? "{}")).toMatchObject({ day: "Monday", hours: "08:00 to 18:00" });
+    expect(JSON.parse(json.results?.[0]?.result ?? "{}")).toMatchObject({ day: "Monday", hours: "8 AM to 6 PM" });
   });
 
   it("answers campaign.predial by the stated rule: a dialable E.164 number is eligible, anything else is not", async () => {

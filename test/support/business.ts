@@ -81,10 +81,22 @@ export async function givenAccount(
   return { accountNumber, invoiceIds: numbers };
 }
 
-/** Calls one tool through POST /vapi/webhook as `caller` and returns its answer, parsed when it is a result. */
-export async function callTool(t: TestApp, name: string, args: unknown, options: { caller?: string | null; id?: string } = {}) {
+/**
+ * Calls one tool through POST /vapi/webhook as `caller` and returns its answer, parsed when it is
+ * a result. Each call is made in a new Vapi call unless `callId` is given (a redelivery is the same
+ * `callId` and `id`).
+ */
+export async function callTool(
+  t: TestApp,
+  name: string,
+  args: unknown,
+  options: { caller?: string | null; id?: string; callId?: string } = {},
+) {
   const { toolCallsMessage } = await import("./vapi-messages.ts");
-  const msg = toolCallsMessage([{ name, args, ...(options.id ? { id: options.id } : {}) }], { caller: options.caller ?? undefined });
+  const msg = toolCallsMessage([{ name, args, ...(options.id ? { id: options.id } : {}) }], {
+    caller: options.caller ?? undefined,
+    ...(options.callId ? { callId: options.callId } : {}),
+  });
   if (options.caller === null) {
     delete (msg.message.call as { customer?: unknown }).customer;
     delete (msg.message as { customer?: unknown }).customer;

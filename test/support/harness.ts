@@ -24,9 +24,9 @@ import type { ToolServices } from "../../src/tools/define-tool.ts";
 import { discoverTools } from "../../src/tools/discover.ts";
 import { createRegistry } from "../../src/tools/registry.ts";
 import { authSettings } from "../../src/vapi/auth.ts";
-import { TEST_SECRET } from "./secrets.ts";
+import { TEST_PAYMENT_LINK_SECRET, TEST_SECRET } from "./secrets.ts";
 
-export { TEST_SECRET } from "./secrets.ts";
+export { TEST_PAYMENT_LINK_SECRET, TEST_SECRET } from "./secrets.ts";
 
 const runLog = `${inject("logDir")}/${process.pid}-${randomBytes(4).toString("hex")}.log`;
 
@@ -75,7 +75,12 @@ export interface TestAppOptions {
 export type TestApp = Awaited<ReturnType<typeof createTestApp>>;
 
 export async function createTestApp(options: TestAppOptions = {}) {
-  const config = parseConfig({ VAPI_SECRET: TEST_SECRET, LOG_LEVEL: "debug", ...options.env });
+  const config = parseConfig({
+    VAPI_SECRET: TEST_SECRET,
+    PAYMENT_LINK_SECRET: TEST_PAYMENT_LINK_SECRET,
+    LOG_LEVEL: "debug",
+    ...options.env,
+  });
   const logs: string[] = [];
   const logger = createLogger({
     level: config.LOG_LEVEL,
@@ -83,10 +88,10 @@ export async function createTestApp(options: TestAppOptions = {}) {
       logs.push(line);
       appendFileSync(runLog, `${line}\n`);
     },
-    secrets: [TEST_SECRET],
+    secrets: [TEST_SECRET, config.PAYMENT_LINK_SECRET ?? ""],
   });
   const db = options.db ?? testDatabase().db;
-  const services = options.services ?? (await createBusinessServices(config, { db, logger, vapiSecret: TEST_SECRET }, options.providers));
+  const services = options.services ?? (await createBusinessServices(config, { db, logger }, options.providers));
   const deps: AppDeps = {
     config,
     db,

@@ -24,6 +24,24 @@ export interface PrivateStack {
 
 export const PRIVATE_KEY_PREFIX = "sb:";
 
+/**
+ * A private Postgres alone, migrated, for tests that need several connections at once (row locks
+ * held by the test, concurrent transactions), which the embedded database cannot serve.
+ */
+export async function startPrivatePostgres(): Promise<{ url: string; database: DatabaseHandle; destroy(): Promise<void> }> {
+  const postgres = await startPostgres();
+  const database = createDatabase(postgres.url, { max: 8, connectTimeoutSeconds: 2 });
+  await runMigrations(database.db);
+  return {
+    url: postgres.url,
+    database,
+    async destroy() {
+      await database.close().catch(() => {});
+      await postgres.destroy();
+    },
+  };
+}
+
 /** Starts both services (about ten seconds on a busy machine). */
 export async function startPrivateStack(options: { commandTimeoutMs?: number } = {}): Promise<PrivateStack> {
   const [postgres, redis] = await Promise.all([startPostgres(), startRedis()]);

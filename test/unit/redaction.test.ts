@@ -1,6 +1,6 @@
 // Protects call-record privacy: card numbers, long digit runs, e-mails and the caller's own number never reach storage.
 import { describe, expect, it } from "vitest";
-import { redactDeep, redactPersonalData } from "../../src/services/redaction.ts";
+import { redactDeep, redactPersonalData } from "../../src/lib/redaction.ts";
 
 describe("redactPersonalData", () => {
   it("removes card numbers however they are spaced", () => {

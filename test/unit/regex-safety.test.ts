@@ -19,24 +19,14 @@ const SOURCE_FILE = /\.(?:ts|mts|cts|js|mjs|cjs)$/;
  */
 const KNOWN_OFFENDERS: ReadonlyArray<{ regex: string; where: string; rewrite: string }> = [
   {
-    regex: String.raw`/[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g`,
-    where: "call-record redaction (e-mail); quadratic on text without '@': 196 KB took 29 s",
-    rewrite: "findEmails in src/lib/redaction.ts (a scan anchored at '@')",
-  },
-  {
     regex: String.raw`/^Bearer\s+(.+)$/i`,
     where: "REST API and Vapi bearer auth; quadratic in whitespace before a line break (headers cannot hold one, so not reachable today)",
     rewrite: String.raw`/^Bearer\s+(\S.*)$/i (recheck: linear)`,
   },
   {
     regex: String.raw`/\/+$/`,
-    where: "trailing slashes of configured base URLs (Twilio, PUBLIC_URL, webhook URL); quadratic in a run of '/' not at the end",
-    rewrite: String.raw`/(?<!\/)\/+$/ or a loop that drops trailing '/'`,
-  },
-  {
-    regex: "/=+$/",
-    where: "base64url padding of signed links; quadratic in a run of '=' not at the end (btoa output has at most two, at the end)",
-    rewrite: "/={1,2}$/ (recheck: safe)",
+    where: "trailing slashes of PUBLIC_URL for the webhook URL (src/http/vapi-routes.ts); quadratic in a run of '/' not at the end",
+    rewrite: "withoutTrailingSlashes in src/lib/urls.ts (a loop), as the Twilio client and the payment page URL use",
   },
   {
     regex: String.raw`/\s*[\r\n]+\s*/g`,

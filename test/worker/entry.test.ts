@@ -1,7 +1,7 @@
 // Protects the Workers entry's own duties: fail closed on a bad config, per-request services over the request's clients, deferred work kept alive by waitUntil.
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { sql } from "drizzle-orm";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { bundledTools } from "../../src/generated/tools.ts";
 import { createBusinessServices } from "../../src/runtime/business-services.ts";
 import { createWorker, type WorkerEnv } from "../../src/runtime/create-worker.ts";
@@ -23,6 +23,36 @@ describe("configuration", () => {
   });
 });
 
+describe("payment link secret", () => {
+  it("answers 503 with signed payment links but no PAYMENT_LINK_SECRET, and names the variable in the log", async () => {
+    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      const env: WorkerEnv = { HYPERDRIVE: testEnv.HYPERDRIVE, VAPI_SECRET: SECRET, LOG_LEVEL: "silent" };
+      const ctx = createExecutionContext();
+      const res = await worker.fetch(post(toolCallsMessage([{ name: "get_business_hours" }])), env, ctx);
+      await waitOnExecutionContext(ctx);
+      expect(res.status).toBe(503);
+      expect(logged.mock.calls.flat().join("\n")).toMatch(/PAYMENT_LINK_SECRET: required on Workers when PAYMENT_PROVIDER=link/);
+    } finally {
+      logged.mockRestore();
+    }
+  });
+
+  it("needs none when Stripe takes the payments", async () => {
+    const env: WorkerEnv = {
+      ...testEnv,
+      PAYMENT_LINK_SECRET: undefined,
+      PAYMENT_PROVIDER: "stripe",
+      STRIPE_SECRET_KEY: "sk_test_123",
+      STRIPE_SUCCESS_URL: "https://example.com/thanks",
+    } as WorkerEnv;
+    const ctx = createExecutionContext();
+    const res = await worker.fetch(post(toolCallsMessage([{ id: "stripe_only", name: "get_business_hours" }])), env, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(res.status).toBe(200);
+  });
+});
+
 describe("per-request services and deferred work", () => {
   it("builds services over the request's own database and keeps deferred work alive past the response", async () => {
     const seen: string[] = [];
@@ -30,7 +60,7 @@ describe("per-request services and deferred work", () => {
     const gate = new Promise<void>((resolve) => (release = resolve));
     const worker = createWorker({
       tools: bundledTools,
-      services: async ({ config, db, logger, secret, defer }) => {
+      services: async ({ config, db, logger, defer }) => {
         const [row] = await db.execute<{ n: number }>(sql`select 41 + 1 as n`);
         seen.push(`query:${row?.n}`);
         defer(
@@ -38,7 +68,7 @@ describe("per-request services and deferred work", () => {
           "test work",
         );
         defer(Promise.reject(new Error("deferred failure")), "failing work");
-        return createBusinessServices(config, { db, logger, vapiSecret: secret });
+        return createBusinessServices(config, { db, logger });
       },
     });
     const env = { ...testEnv } as WorkerEnv;

@@ -5,7 +5,7 @@
  * Exits 1 when an expectation in the scenario fails. `--list` shows the scenarios.
  */
 import { readdir, readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError, parseConfig } from "../../../src/config.ts";
 import { resolveSecret } from "../../../src/runtime/node-runtime.ts";
@@ -27,8 +27,16 @@ async function main(): Promise<number> {
     return values.list || values.help ? 0 : 2;
   }
   const arg = positionals[0]!;
-  const file = names.includes(arg) ? new URL(`${arg}.json`, scenariosDir) : join(process.cwd(), arg);
-  const scenario = parseScenario(JSON.parse(await readFile(file, "utf8")), arg);
+  // A scenario's name, or a file path (absolute, or relative to where the command runs).
+  const file = names.includes(arg) ? new URL(`${arg}.json`, scenariosDir) : resolve(arg);
+  const text = await readFile(file, "utf8").catch((err: NodeJS.ErrnoException) => {
+    throw new Error(
+      err.code === "ENOENT"
+        ? `no scenario "${arg}": not one of ${names.join(", ")}, and no such file`
+        : `cannot read ${arg}: ${err.message}`,
+    );
+  });
+  const scenario = parseScenario(JSON.parse(text), arg);
 
   const config = parseConfig(process.env);
   const url = values.url ?? `${(config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/+$/, "")}/vapi/webhook`;
@@ -45,8 +53,22 @@ async function main(): Promise<number> {
         },
       }
     : { secret: values.secret ?? (await resolveSecret(config)).secret };
+  if (!(await reachable(url))) {
+    process.stderr.write(`No Switchboard at ${url}: start one with npm start (or pass --url <webhook url> of a deployed one).\n`);
+    return 1;
+  }
   const report = await runScenario(scenario, { url, auth, print: (line) => process.stdout.write(`${line}\n`) });
   return report.ok ? 0 : 1;
+}
+
+/** Whether anything answers HTTP at the webhook's origin (its /healthz), before the scenario starts. */
+async function reachable(webhook: string): Promise<boolean> {
+  try {
+    await fetch(new URL("/healthz", webhook), { signal: AbortSignal.timeout(5_000) });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 main().then(

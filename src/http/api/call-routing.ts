@@ -5,17 +5,14 @@
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppDeps } from "../../deps.ts";
+import { E164_MESSAGE, E164 as E164_PATTERN } from "../../lib/patterns.ts";
 import { membersOfCall } from "../../services/call-members.ts";
-import { inTransaction, type Result, type ServiceError } from "../../services/context.ts";
+import { inTransaction, type Result } from "../../services/context.ts";
 import { blockNumber, findBlockedNumber, listBlockedNumbers, unblockNumber } from "../../services/screening/blocklist.ts";
 import { jsonError } from "../errors.ts";
 
-const E164 = z
-  .string()
-  .regex(/^\+[1-9]\d{6,14}$/, "must be an E.164 number such as +15551234567")
-  .openapi({ example: "+15551234567" });
+const E164 = z.string().regex(E164_PATTERN, E164_MESSAGE).openapi({ example: "+15551234567" });
 
 const ErrorBody = z.object({
   error: z.object({
@@ -110,8 +107,6 @@ export const callRoutingRoutes = {
   }),
 };
 
-const STATUS_OF: Record<ServiceError["kind"], ContentfulStatusCode> = { not_found: 404, conflict: 409, invalid: 400, unavailable: 503 };
-
 /** The routes, for `app.route("/", ...)` inside the REST API (which authenticates them). */
 export function callRoutingApi(deps: AppDeps) {
   const app = new OpenAPIHono({
@@ -132,7 +127,7 @@ export function callRoutingApi(deps: AppDeps) {
   });
   const base = () => ({ db: deps.db, cache: deps.cache, clock: deps.clock, logger: deps.logger, timeZone: deps.config.BUSINESS_TIMEZONE });
   const reply = <T>(c: Context, result: Result<T>) =>
-    result.ok ? c.json(result.value as object, 200) : jsonError(c, STATUS_OF[result.error.kind], result.error.kind, result.error.message);
+    result.ok ? c.json(result.value as object, 200) : jsonError(c, result.error.kind, result.error.message);
 
   app.openapi(callRoutingRoutes.listBlocked, async (c) => c.json({ numbers: await listBlockedNumbers(base()) }, 200));
   app.openapi(callRoutingRoutes.block, async (c) => {

@@ -1,13 +1,29 @@
 /** The REST API's request and response schemas and route declarations, from which `/api/openapi.json` is generated. */
 import { createRoute, z } from "@hono/zod-openapi";
 import { SHIPMENT_STATUSES } from "../../db/schema/index.ts";
+import { E164_MESSAGE, E164 as E164_PATTERN } from "../../lib/patterns.ts";
 
-const E164 = z
-  .string()
-  .regex(/^\+[1-9]\d{6,14}$/, "must be an E.164 number such as +15551234567")
-  .openapi({ example: "+15551234567" });
-const Instant = z.iso.datetime({ offset: true }).openapi({ example: "2026-03-03T14:30:00-05:00" });
-const Day = z.iso.date().openapi({ example: "2026-03-31" });
+const Phone = z.string().regex(E164_PATTERN, E164_MESSAGE).openapi({ example: "+15551234567" });
+/**
+ * Times and dates the business can mean, and that Postgres and the availability queries handle:
+ * year 0000 is no date to Postgres, and a time late on 9999-12-31 is year 10000 in UTC (or once a
+ * slot's duration is added). Both were a 500; outside this range they are a 400 naming the field.
+ */
+const EARLIEST = Date.UTC(1900, 0, 1);
+const LATEST = Date.UTC(9999, 0, 1);
+const RANGE = "must be between 1900 and 9998";
+// An unparseable value is left to the format check, which names it once.
+const inRange = (ms: number) => Number.isNaN(ms) || (ms >= EARLIEST && ms < LATEST);
+const Instant = z.iso
+  .datetime({ offset: true })
+  .refine((v) => inRange(Date.parse(v)), `${RANGE} (in UTC)`)
+  .openapi({ example: "2026-03-03T14:30:00-05:00" });
+const Day = z.iso
+  .date()
+  .refine((v) => inRange(Date.parse(`${v}T00:00:00Z`)), RANGE)
+  .openapi({ example: "2026-03-31" });
+/** An estimated delivery: an instant, or a plain date (taken as midday in BUSINESS_TIMEZONE). */
+const Eta = z.union([Instant, Day]).openapi({ example: "2026-03-05" });
 const Currency = z
   .string()
   .regex(/^[A-Z]{3}$/, "must be an ISO 4217 code such as USD")
@@ -35,19 +51,19 @@ const json = <T extends z.ZodType>(schema: T, description: string) => ({ descrip
 const body = <T extends z.ZodType>(schema: T) => ({ required: true, content: { "application/json": { schema } } });
 const security = [{ bearerAuth: [] }];
 
-const CustomerIn = z.object({ phone: E164, name: text(120).nullish(), email: z.email().nullish() }).openapi("CustomerUpsert");
+const CustomerIn = z.object({ phone: Phone, name: text(120).nullish(), email: z.email().nullish() }).openapi("CustomerUpsert");
 const CustomerOut = z.object({ id: z.string(), phone: z.string(), name: z.string().nullable(), created: z.boolean() }).openapi("Customer");
 
 const ShipmentIn = z
   .object({
     trackingNumber: text(64),
-    customerPhone: E164.nullish(),
+    customerPhone: Phone.nullish(),
     status: z.enum(SHIPMENT_STATUSES).optional(),
     carrier: text(60).nullish(),
     origin: text(120).nullish(),
     destination: text(120).nullish(),
     currentLocation: text(120).nullish().describe("City-level location, spoken to anyone with the tracking number."),
-    estimatedDelivery: Instant.nullish(),
+    estimatedDelivery: Eta.nullish(),
     delayReason: text(200).nullish(),
   })
   .openapi("ShipmentUpsert");
@@ -59,7 +75,7 @@ const ShipmentEventIn = z
     status: z.enum(SHIPMENT_STATUSES).optional(),
     location: text(120).nullish(),
     externalId: text(120).nullish().describe("Your id for the event: posting the same id again changes nothing."),
-    estimatedDelivery: Instant.nullish(),
+    estimatedDelivery: Eta.nullish(),
     delayReason: text(200).nullish().describe("Set to explain a delay; null clears it."),
   })
   .openapi("ShipmentEvent");
@@ -101,7 +117,7 @@ const SlotsIn = z
   .openapi("SlotsCreate");
 
 const AccountIn = z
-  .object({ accountNumber: text(40), customerPhone: E164, customerName: text(120).nullish(), currency: Currency.optional() })
+  .object({ accountNumber: text(40), customerPhone: Phone, customerName: text(120).nullish(), currency: Currency.optional() })
   .openapi("AccountUpsert");
 
 const InvoiceIn = z
@@ -149,7 +165,14 @@ export const routes = {
     security,
     request: { params: Tracking, body: body(ShipmentEventIn) },
     responses: {
-      200: json(z.object({ trackingNumber: z.string(), recorded: z.boolean(), current: z.boolean() }), "Recorded (or already known)"),
+      200: json(
+        z.object({
+          trackingNumber: z.string(),
+          recorded: z.boolean().describe("false when this externalId was already recorded (nothing changed)"),
+          current: z.boolean().describe("true when the event is now the newest: it moved the shipment and is what callers hear"),
+        }),
+        "Recorded (or already known)",
+      ),
       ...errors,
       ...notFound,
     },

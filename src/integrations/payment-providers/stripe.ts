@@ -24,16 +24,22 @@ export interface StripeConfirmation {
   paymentRequestId: string | undefined;
   amountCents: number;
   currency: string;
+  /** When Stripe created the event, i.e. when the session completed (epoch ms). */
+  paidAtMs: number;
 }
 
 export interface StripePaymentProvider extends PaymentProvider {
   readonly name: "stripe";
   /**
    * Verifies a webhook delivery over its raw body. Resolves a confirmation for a paid
-   * `checkout.session.completed`, null for any other (verified) event; rejects a bad signature.
+   * `checkout.session.completed`, null for any other (verified) event; rejects a bad signature
+   * and a delivery signed more than `STRIPE_WEBHOOK_TOLERANCE_S` before `nowMs` (epoch ms).
    */
   verifyWebhook(rawBody: string, signatureHeader: string, nowMs: number): Promise<StripeConfirmation | null>;
 }
+
+/** How old a signed webhook delivery may be (seconds), as Stripe's libraries default to: older ones are replays. */
+export const STRIPE_WEBHOOK_TOLERANCE_S = 300;
 
 // Stripe allows a Checkout session to live between 30 minutes and 24 hours.
 const MIN_EXPIRY_S = 31 * 60;
@@ -80,13 +86,14 @@ export function createStripeProvider(options: StripeOptions): StripePaymentProvi
     },
     async verifyWebhook(rawBody, signatureHeader, nowMs) {
       if (!options.webhookSecret) throw new Error("STRIPE_WEBHOOK_SECRET is not configured");
+      // receivedAt is in milliseconds: given seconds, every signed event looked as if from the future, however old.
       const event = await stripe.webhooks.constructEventAsync(
         rawBody,
         signatureHeader,
         options.webhookSecret,
-        300,
+        STRIPE_WEBHOOK_TOLERANCE_S,
         crypto,
-        Math.floor(nowMs / 1000),
+        nowMs,
       );
       if (event.type !== "checkout.session.completed" && event.type !== "checkout.session.async_payment_succeeded") return null;
       const session = event.data.object;
@@ -96,6 +103,7 @@ export function createStripeProvider(options: StripeOptions): StripePaymentProvi
         paymentRequestId: session.metadata?.payment_request_id ?? session.client_reference_id ?? undefined,
         amountCents: session.amount_total ?? 0,
         currency: (session.currency ?? "usd").toUpperCase(),
+        paidAtMs: event.created * 1000,
       };
     },
   };

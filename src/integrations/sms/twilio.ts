@@ -1,4 +1,5 @@
 /** SMS through Twilio's Messages REST API over fetch (no SDK: one form POST, and it runs on Workers). */
+import { withoutTrailingSlashes } from "../../lib/urls.ts";
 import type { Messenger, SmsMessage } from "./messenger.ts";
 
 export interface TwilioOptions {
@@ -24,7 +25,7 @@ export class TwilioError extends Error {
 }
 
 export function createTwilioMessenger(options: TwilioOptions): Messenger {
-  const base = (options.baseUrl ?? "https://api.twilio.com").replace(/\/+$/, "");
+  const base = withoutTrailingSlashes(options.baseUrl ?? "https://api.twilio.com");
   const doFetch = options.fetch ?? fetch;
   const auth = `Basic ${btoa(`${options.accountSid}:${options.authToken}`)}`;
   return {

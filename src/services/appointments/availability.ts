@@ -4,7 +4,7 @@ import { cacheKeys, cacheTtl, genKeys } from "../../cache/keys.ts";
 import { readThrough } from "../../cache/read-through.ts";
 import { preparedFor } from "../../db/prepared.ts";
 import { appointments, services, slots } from "../../db/schema/index.ts";
-import { localDayBounds, resolveDay, speakDate, speakDateTime } from "../../lib/speak.ts";
+import { localDate, localDayBounds, resolveDay, speakDay, speakDayTime, zonedTime } from "../../lib/speak.ts";
 import { fail, MATCHES_NOTHING, NIL_UUID, ok, type Result, type ServiceContext, type WarmQueryContext } from "../context.ts";
 
 export const PARTS_OF_DAY = ["morning", "afternoon", "evening"] as const;
@@ -57,18 +57,24 @@ export async function findAvailability(ctx: ServiceContext, input: AvailabilityI
     day = resolveDay(input.day, now, ctx.timeZone);
     if (!day)
       return fail("invalid", `I didn't understand the day "${input.day}". Say a weekday, today, tomorrow, or a date like 2026-03-03.`);
+    // No slot starts that late (END_OF_TIME), and the day after 9999-12-31 is no date for Postgres.
+    if (day > LAST_DAY) return ok({ slots: [], day: speakDay(zonedTime(day, 0, 0, ctx.timeZone), now, ctx.timeZone), nextAvailable: [] });
+    if (day < localDate(now, ctx.timeZone)) {
+      const spoken = speakDay(zonedTime(day, 12, 0, ctx.timeZone), now, ctx.timeZone);
+      return fail("invalid", `${capitalize(spoken)} has already passed. Ask which day from today on they would like.`);
+    }
   }
   const open = await openSlots(ctx, service, day, input.partOfDay);
   const upcoming = open.filter((s) => new Date(s.startsAt).getTime() > now.getTime()).slice(0, limit);
-  const result: Availability = { slots: upcoming.map((s) => speakSlot(s, ctx.timeZone)) };
+  const result: Availability = { slots: upcoming.map((s) => speakSlot(s, ctx.clock.now(), ctx.timeZone)) };
   if (day) {
-    result.day = speakDate(localDayBounds(day, ctx.timeZone).start, ctx.timeZone);
+    result.day = speakDay(localDayBounds(day, ctx.timeZone).start, now, ctx.timeZone);
     if (upcoming.length === 0) {
       const later = await openSlots(ctx, service, undefined, input.partOfDay, localDayBounds(day, ctx.timeZone).end);
       result.nextAvailable = later
         .filter((s) => new Date(s.startsAt).getTime() > now.getTime())
         .slice(0, 3)
-        .map((s) => speakSlot(s, ctx.timeZone));
+        .map((s) => speakSlot(s, ctx.clock.now(), ctx.timeZone));
     }
   }
   return ok(result);
@@ -80,7 +86,11 @@ async function findService(ctx: Pick<ServiceContext, "db">, name: string) {
   return row;
 }
 
-/** A service by code, exact name or part of its name (code first); prepared once per database handle. */
+/**
+ * A service by code, exact name (any case) or part of its name (code first); prepared once per
+ * database handle. What the caller said is text, never a pattern: the exact name is compared with
+ * `lower() =`, and the part is escaped (`escapeLike`) before it goes between the `%`s.
+ */
 const serviceByName = preparedFor((db) =>
   db
     .select({ id: services.id, code: services.code })
@@ -88,7 +98,7 @@ const serviceByName = preparedFor((db) =>
     .where(
       or(
         eq(services.code, sql.placeholder("code")),
-        ilike(services.name, sql.placeholder("name")),
+        sql`lower(${services.name}) = lower(${sql.placeholder("name")})`,
         ilike(services.name, sql.placeholder("pattern")),
       ),
     )
@@ -97,6 +107,7 @@ const serviceByName = preparedFor((db) =>
     .prepare("service_by_name"),
 );
 
+/** Makes text match itself in a LIKE pattern (backslash is Postgres' default escape character). */
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /**
@@ -162,6 +173,8 @@ function unbookedSlots(db: ServiceContext["db"], ...conditions: (SQL | undefined
 
 /** Far enough ahead that no slot starts after it: the availability queries then match nothing. */
 const END_OF_TIME = new Date("9999-01-01T00:00:00Z");
+/** The last day a slot can start on (the REST API refuses later ones). */
+const LAST_DAY = "9998-12-31";
 
 /**
  * Runs check_availability's queries (service by name, the next open slots with and without a
@@ -173,8 +186,9 @@ export async function warmAvailabilityQueries(ctx: WarmQueryContext & Pick<Servi
   await queryOpenSlots(ctx, NIL_UUID, undefined, undefined, END_OF_TIME);
 }
 
-export function speakSlot(s: CachedSlot, timeZone: string): OpenSlot {
-  return { slotId: s.slotId, time: speakDateTime(new Date(s.startsAt), timeZone), service: s.service };
+/** An open slot as the caller hears it, relative to `now` ("tomorrow at 9 AM"). */
+export function speakSlot(s: CachedSlot, now: Date, timeZone: string): OpenSlot {
+  return { slotId: s.slotId, time: speakDayTime(new Date(s.startsAt), now, timeZone), service: s.service };
 }
 
 /**
@@ -190,5 +204,9 @@ export async function nearestAlternatives(
   const rows = await unbookedSlots(ctx.db, eq(slots.serviceId, serviceId), ne(slots.id, excludeSlotId), gt(slots.startsAt, ctx.clock.now()))
     .orderBy(sql`abs(extract(epoch from (${slots.startsAt} - ${around.toISOString()}::timestamptz)))`, asc(slots.startsAt))
     .limit(3);
-  return rows.map((r) => speakSlot({ slotId: r.slotId, startsAt: r.startsAt.toISOString(), service: r.service }, ctx.timeZone));
+  return rows.map((r) =>
+    speakSlot({ slotId: r.slotId, startsAt: r.startsAt.toISOString(), service: r.service }, ctx.clock.now(), ctx.timeZone),
+  );
 }
+
+const capitalize = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);

@@ -6,12 +6,11 @@ import { and, eq, sql } from "drizzle-orm";
 import { genKeys } from "../../cache/keys.ts";
 import { invalidate } from "../../cache/read-through.ts";
 import { appointments, customers, services, slots } from "../../db/schema/index.ts";
-import { speakDateTime } from "../../lib/speak.ts";
+import { UUID } from "../../lib/patterns.ts";
+import { speakDayTime } from "../../lib/speak.ts";
 import { fail, ok, type Result, type ServiceContext } from "../context.ts";
 import { KEEP_CUSTOMER_NAME } from "../customers.ts";
 import { nearestAlternatives, openSlots, speakSlot } from "./availability.ts";
-
-export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export async function loadSlot(ctx: ServiceContext, slotId: string) {
   if (!UUID.test(slotId)) return undefined;
@@ -84,7 +83,7 @@ export async function slotNotFound(ctx: ServiceContext): Promise<Result<never>> 
   const alternatives = next
     .filter((s) => new Date(s.startsAt).getTime() > now)
     .slice(0, 3)
-    .map((s) => speakSlot(s, ctx.timeZone));
+    .map((s) => speakSlot(s, ctx.clock.now(), ctx.timeZone));
   return fail("not_found", "I couldn't find that time slot. Please pick one of the open times.", { alternatives });
 }
 
@@ -133,7 +132,7 @@ export async function bookAppointment(
       alternatives: await nearestAlternatives(ctx, slot.serviceId, slot.startsAt, slot.id),
     });
   }
-  const time = speakDateTime(slot.startsAt, ctx.timeZone);
+  const time = speakDayTime(slot.startsAt, ctx.clock.now(), ctx.timeZone);
   if (slot.confirmationCode !== null) {
     ctx.afterCommit(() => invalidate(ctx.cache, changedByBooking(input.callerNumber), ctx.logger));
     return ok({ confirmationCode: slot.confirmationCode, time, service: slot.service, name: slot.bookedName ?? input.customerName.trim() });

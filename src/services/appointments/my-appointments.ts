@@ -3,12 +3,14 @@ import { and, asc, eq, gt, type SQL } from "drizzle-orm";
 import { cacheKeys, cacheTtl, genKeys } from "../../cache/keys.ts";
 import { readThrough } from "../../cache/read-through.ts";
 import { appointments, customers, services, slots } from "../../db/schema/index.ts";
-import { speakDateTime } from "../../lib/speak.ts";
+import { speakDayTime, spellOut } from "../../lib/speak.ts";
 import { MATCHES_NOTHING, type ReadContext, type ServiceContext, type WarmQueryContext } from "../context.ts";
 import { findCustomerByPhone, warmCustomerQueries } from "../customers.ts";
 
 export interface AppointmentView {
   confirmationCode: string;
+  /** The code as it is read to a caller ("K 7 P 2, Q M"). */
+  confirmationCodeSpoken: string;
   time: string;
   service: string;
   name: string;
@@ -19,7 +21,7 @@ export async function listAppointments(ctx: ServiceContext, callerNumber: string
   // Most callers are not customers yet: the cached customer lookup answers them without a query.
   if (!(await findCustomerByPhone(ctx, callerNumber))) return [];
   const rows = await upcomingOf(ctx, callerNumber);
-  return rows.map((r) => view(r, ctx.timeZone));
+  return rows.map((r) => view(r, ctx.clock.now(), ctx.timeZone));
 }
 
 export interface NextAppointment {
@@ -57,7 +59,7 @@ export async function findNextAppointment(ctx: ReadContext, callerNumber: string
   });
   const now = ctx.clock.now().getTime();
   const next = upcoming.find((a) => Date.parse(a.startsAt) > now);
-  return next ? { ...next, time: speakDateTime(new Date(next.startsAt), ctx.timeZone) } : undefined;
+  return next ? { ...next, time: speakDayTime(new Date(next.startsAt), ctx.clock.now(), ctx.timeZone) } : undefined;
 }
 
 /** Runs list_my_appointments' queries (customer by phone, upcoming appointments) for a number that matches nothing. */
@@ -77,6 +79,7 @@ export function appointmentsOfCaller(db: ServiceContext["db"], callerNumber: str
       serviceId: slots.serviceId,
       service: services.name,
       slotId: slots.id,
+      status: appointments.status,
     })
     .from(appointments)
     .innerJoin(customers, eq(customers.id, appointments.customerId))
@@ -99,10 +102,12 @@ export async function upcomingOf(ctx: Pick<ServiceContext, "db" | "clock">, call
 
 export const view = (
   r: { confirmationCode: string; name: string; startsAt: Date; service: string },
+  now: Date,
   timeZone: string,
 ): AppointmentView => ({
   confirmationCode: r.confirmationCode,
-  time: speakDateTime(r.startsAt, timeZone),
+  confirmationCodeSpoken: spellOut(r.confirmationCode),
+  time: speakDayTime(r.startsAt, now, timeZone),
   service: r.service,
   name: r.name,
 });

@@ -3,7 +3,8 @@ import { and, asc, eq } from "drizzle-orm";
 import { cacheKeys, cacheTtl, genKeys } from "../../cache/keys.ts";
 import { readThrough } from "../../cache/read-through.ts";
 import { accounts, customers, invoices } from "../../db/schema/index.ts";
-import { formatMoney, localDate, speakDate } from "../../lib/speak.ts";
+import { normalizeReference } from "../../lib/patterns.ts";
+import { formatMoney, localDate, speakDay } from "../../lib/speak.ts";
 import { fail, MATCHES_NOTHING, ok, type Result, type ServiceContext } from "../context.ts";
 
 interface CachedAccount {
@@ -21,7 +22,8 @@ export interface AccountBalance {
 }
 
 /** A calendar date (no time zone) spoken as such: "Friday, March 13". */
-const speakCalendarDate = (date: string) => speakDate(new Date(`${date}T12:00:00Z`), "UTC");
+/** A calendar date (YYYY-MM-DD) as heard on `today`'s call: "today", "tomorrow", "Friday, March 6", with the year if not this one. */
+const speakCalendarDate = (date: string, today: string) => speakDay(new Date(`${date}T12:00:00Z`), new Date(`${today}T12:00:00Z`), "UTC");
 
 /** The caller's accounts with their open invoices, read through the cache. */
 function callerAccounts(ctx: ServiceContext, phone: string): Promise<CachedAccount[]> {
@@ -82,10 +84,12 @@ function describeAccount(a: CachedAccount, today: string): AccountBalance {
   return {
     accountNumber: a.accountNumber,
     balance: formatMoney(total, a.currency),
-    ...(next ? { dueDate: speakCalendarDate(next.dueDate), overdue: next.dueDate < today } : {}),
-    openInvoices: a.open
-      .slice(0, 3)
-      .map((i) => ({ invoiceId: i.invoiceId, amount: formatMoney(i.amountCents, i.currency), dueDate: speakCalendarDate(i.dueDate) })),
+    ...(next ? { dueDate: speakCalendarDate(next.dueDate, today), overdue: next.dueDate < today } : {}),
+    openInvoices: a.open.slice(0, 3).map((i) => ({
+      invoiceId: i.invoiceId,
+      amount: formatMoney(i.amountCents, i.currency),
+      dueDate: speakCalendarDate(i.dueDate, today),
+    })),
   };
 }
 
@@ -108,6 +112,3 @@ export async function getAccountBalance(
 }
 
 /** Account and invoice numbers are spoken: compare letters and digits only. */
-export function normalizeReference(value: string): string {
-  return value.toUpperCase().replace(/[^A-Z0-9]/g, "");
-}

@@ -2,10 +2,10 @@
 import { and, asc, eq, sql } from "drizzle-orm";
 import { accounts, customers, invoices, paymentRequests } from "../../db/schema/index.ts";
 import type { PaymentProvider } from "../../integrations/payment-providers/provider.ts";
-import { formatMoney, speakDateTime } from "../../lib/speak.ts";
+import { normalizeReference } from "../../lib/patterns.ts";
+import { formatMoney, speakDayTime } from "../../lib/speak.ts";
 import { fail, ok, phoneEnding, type Result, type ServiceContext } from "../context.ts";
 import { type OutboxRelay, queueSms } from "../outbox.ts";
-import { normalizeReference } from "./balance.ts";
 
 export interface PaymentServices {
   payments: PaymentProvider;
@@ -82,7 +82,7 @@ export async function sendPaymentLink(
     toolCallId: input.idempotencyKey,
   });
   const amount = formatMoney(invoice.amountCents, invoice.currency);
-  const expires = speakDateTime(expiresAt, ctx.timeZone);
+  const expires = speakDayTime(expiresAt, ctx.clock.now(), ctx.timeZone);
   await queueSms(ctx, deps.outbox, {
     to: input.callerNumber,
     body: `${deps.businessName}: pay invoice ${invoice.number} (${amount}) securely here: ${link.url} . The link expires ${expires}.`,

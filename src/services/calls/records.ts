@@ -8,7 +8,7 @@ import { asc, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Database } from "../../db/client.ts";
 import { callerMemory, calls, toolCalls } from "../../db/schema/index.ts";
-import { redactDeep, redactPersonalData } from "../redaction.ts";
+import { redactDeep, redactPersonalData } from "../../lib/redaction.ts";
 
 /** The order of a call's statuses; a message with a lower rank than the stored one changes nothing. */
 export const STATUS_RANK: Record<string, number> = {

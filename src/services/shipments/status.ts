@@ -4,7 +4,8 @@ import { cacheKeys, cacheTtl, genKeys } from "../../cache/keys.ts";
 import { readThrough } from "../../cache/read-through.ts";
 import { preparedFor } from "../../db/prepared.ts";
 import { customers, type ShipmentStatus, shipmentEvents, shipments } from "../../db/schema/index.ts";
-import { speakDate, speakDateTime } from "../../lib/speak.ts";
+import { normalizeReference } from "../../lib/patterns.ts";
+import { speakDay, speakDayTime, spellOut } from "../../lib/speak.ts";
 import { fail, MATCHES_NOTHING, ok, type ReadContext, type Result, type ServiceContext, type WarmQueryContext } from "../context.ts";
 
 /** What is cached for one shipment: raw facts; wording and "is it late now" are decided at read time. */
@@ -23,6 +24,8 @@ export interface ShipmentSnapshot {
 /** What the caller hears about a shipment. */
 export interface ShipmentStatusView {
   trackingNumber: string;
+  /** The tracking number as it is read back to a caller ("1 Z D E, M O 0 0, 0 2"). */
+  trackingNumberSpoken: string;
   status: string;
   location?: string;
   eta?: string;
@@ -43,9 +46,8 @@ const STATUS_WORDS: Record<ShipmentStatus, string> = {
 };
 
 /** Upper case, letters and digits only: "1z 999-aa1" and "1Z999AA1" are the same parcel. */
-export function normalizeTrackingNumber(value: string): string {
-  return value.toUpperCase().replace(/[^A-Z0-9]/g, "");
-}
+/** A tracking number as callers say it, reduced to letters and digits. */
+export const normalizeTrackingNumber = normalizeReference;
 
 /** A shipment's status for anyone holding its tracking number (the number is the credential). */
 export async function getShipmentStatus(ctx: ReadContext, trackingNumber: string): Promise<Result<ShipmentStatusView>> {
@@ -64,7 +66,7 @@ export async function getShipmentStatus(ctx: ReadContext, trackingNumber: string
   if (!snapshot) {
     return fail(
       "not_found",
-      `I couldn't find a shipment with tracking number ${spell(normalized)}. Could you check the number and read it again?`,
+      `I couldn't find a shipment with tracking number ${spellOut(normalized)}. Could you check the number and read it again?`,
     );
   }
   return ok(describeShipment(snapshot, ctx.clock.now(), ctx.timeZone));
@@ -182,20 +184,20 @@ export function describeShipment(s: ShipmentSnapshot, now: Date, timeZone: strin
   const delayed = !finished && (s.delayReason !== null || s.status === "exception" || pastEta);
   const reason =
     s.delayReason ?? (s.status === "exception" ? "a delivery exception" : pastEta ? "it is past its estimated delivery date" : undefined);
-  const view: ShipmentStatusView = { trackingNumber: s.trackingNumber, status: STATUS_WORDS[s.status], delayed };
+  const view: ShipmentStatusView = {
+    trackingNumber: s.trackingNumber,
+    trackingNumberSpoken: spellOut(s.trackingNumber),
+    status: STATUS_WORDS[s.status],
+    delayed,
+  };
   if (s.location && !finished) view.location = s.location;
-  if (eta && !finished) view.eta = speakDate(eta, timeZone);
-  if (s.status === "delivered" && s.deliveredAt) view.delivered = speakDateTime(new Date(s.deliveredAt), timeZone);
+  if (eta && !finished) view.eta = speakDay(eta, now, timeZone);
+  if (s.status === "delivered" && s.deliveredAt) view.delivered = speakDayTime(new Date(s.deliveredAt), now, timeZone);
   if (delayed && reason) view.delayReason = reason;
   if (s.lastEvent) {
     const where = s.lastEvent.location ? ` in ${s.lastEvent.location}` : "";
-    view.lastEvent = `${s.lastEvent.description}${where}, ${speakDateTime(new Date(s.lastEvent.at), timeZone)}`;
+    view.lastEvent = `${s.lastEvent.description}${where}, ${speakDayTime(new Date(s.lastEvent.at), now, timeZone)}`;
   }
   if (s.carrier) view.carrier = s.carrier;
   return view;
-}
-
-/** "1Z9 9A" read as characters, so the model reads the number back the way a caller can check it. */
-function spell(trackingNumber: string): string {
-  return trackingNumber.split("").join(" ");
 }

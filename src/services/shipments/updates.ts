@@ -3,6 +3,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { genKeys } from "../../cache/keys.ts";
 import { invalidate } from "../../cache/read-through.ts";
 import { customers, type ShipmentStatus, shipmentEvents, shipments } from "../../db/schema/index.ts";
+import { zonedTime } from "../../lib/speak.ts";
 import { fail, ok, type Result, type ServiceContext } from "../context.ts";
 import { ensureCustomer } from "../customers.ts";
 import { normalizeTrackingNumber } from "./status.ts";
@@ -40,7 +41,7 @@ export async function upsertShipment(
     ...(input.destination !== undefined ? { destination: input.destination } : {}),
     ...(input.currentLocation !== undefined ? { currentLocation: input.currentLocation } : {}),
     ...(input.estimatedDelivery !== undefined
-      ? { estimatedDelivery: input.estimatedDelivery ? new Date(input.estimatedDelivery) : null }
+      ? { estimatedDelivery: input.estimatedDelivery ? etaInstant(input.estimatedDelivery, ctx.timeZone) : null }
       : {}),
     ...(input.delayReason !== undefined ? { delayReason: input.delayReason } : {}),
     ...(customer ? { customerId: customer.id } : {}),
@@ -109,7 +110,7 @@ export async function addShipmentEvent(
         ...(input.status ? { status: input.status } : {}),
         ...(input.location ? { currentLocation: input.location } : {}),
         ...(input.estimatedDelivery !== undefined
-          ? { estimatedDelivery: input.estimatedDelivery ? new Date(input.estimatedDelivery) : null }
+          ? { estimatedDelivery: input.estimatedDelivery ? etaInstant(input.estimatedDelivery, ctx.timeZone) : null }
           : {}),
         // A delay reason stays until the sender clears it or the parcel visibly moves on.
         ...(input.delayReason !== undefined ? { delayReason: input.delayReason } : moving ? { delayReason: null } : {}),
@@ -120,4 +121,9 @@ export async function addShipmentEvent(
   const keys = [genKeys.shipment(trackingNumber), ...(shipment.phone ? [genKeys.phone(shipment.phone)] : [])];
   ctx.afterCommit(() => invalidate(ctx.cache, keys, ctx.logger));
   return ok({ trackingNumber, recorded: true, current });
+}
+
+/** An instant as given, or a plain date (YYYY-MM-DD) as midday of that day in the business's zone: a day is what a caller hears. */
+function etaInstant(value: string, timeZone: string): Date {
+  return /^\d{4}-\d{2}-\d{2}$/.test(value) ? zonedTime(value, 12, 0, timeZone) : new Date(value);
 }

@@ -146,13 +146,42 @@ export function oneLine(text: string, maxChars: number): string {
   return flat.length <= maxChars ? flat : `${flat.slice(0, maxChars - 1)}…`;
 }
 
-/** Turns zod issues into a sentence the model can act on, naming each field. */
-export function describeIssues(error: z.ZodError): string {
+/**
+ * Turns zod issues into a sentence the model can act on, naming each field. zod 4 leaves the
+ * offending value out of its issues, so `input` (the arguments as parsed) tells a missing field
+ * ("is required") from one of the wrong type ("must be a string, not a number").
+ */
+export function describeIssues(error: z.ZodError, input?: unknown): string {
   const parts = error.issues.slice(0, 5).map((issue) => {
     const field = issue.path.length > 0 ? `"${issue.path.join(".")}"` : "the arguments";
-    if (issue.code === "invalid_type" && issue.input === undefined) return `${field} is required`;
+    if (issue.code === "invalid_type") {
+      const value = valueAt(input, issue.path);
+      if (!value.found || value.value === undefined) return `${field} is required`;
+      return `${field} must be ${withArticle(issue.expected)}, not ${typeName(value.value)}`;
+    }
     if (issue.code === "unrecognized_keys") return `unknown argument(s) ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
     return `${field}: ${issue.message}`;
   });
   return `Invalid arguments: ${parts.join("; ")}.`;
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): { found: boolean; value?: unknown } {
+  let current = input;
+  for (const key of path) {
+    if (current === null || typeof current !== "object" || !Object.hasOwn(current, key)) return { found: false };
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return { found: true, value: current };
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "an object";
+  return withArticle(typeof value);
+}
+
+function withArticle(type: string): string {
+  if (type === "array") return "a list";
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
 }

@@ -4,6 +4,7 @@ import type { Database } from "../../db/client.ts";
 import type { Clock } from "../../lib/clock.ts";
 import type { Defer } from "../../lib/defer.ts";
 import type { Logger } from "../../lib/logger.ts";
+import type { WeeklyHours } from "../../services/business-hours.ts";
 import type { CallState } from "../../services/call-state.ts";
 import { getCallerMemory, rememberAboutCaller } from "../../services/caller-memory.ts";
 import type { Metrics } from "../../telemetry/metrics.ts";
@@ -19,6 +20,7 @@ export interface DispatcherDeps {
   metrics: Metrics;
   clock: Clock;
   timeZone: string;
+  businessHours: WeeklyHours;
   services: ToolServices;
   defer: Defer;
   defaultBudgetMs: number;
@@ -84,6 +86,7 @@ export function makeContext(
     metrics: deps.metrics,
     clock: deps.clock,
     timeZone: deps.timeZone,
+    businessHours: deps.businessHours,
     services: deps.services,
     afterCommit: (fn) => void hooks.push(fn),
     callState,

@@ -26,7 +26,7 @@ export async function runOne(deps: DispatcherDeps, facts: CallFacts, call: Norma
     return answerError(call, CARD_REFUSAL, "rejected");
   }
   const parsed = tool.parameters.safeParse(call.args.value);
-  if (!parsed.success) return answerError(call, describeIssues(parsed.error), "validation");
+  if (!parsed.success) return answerError(call, describeIssues(parsed.error, call.args.value), "validation");
 
   if (tool.sideEffect && (await overRateLimit(deps, facts, call))) {
     return answerError(
