@@ -4,7 +4,6 @@
  * the rules of src/assistant/routing.ts. Fails open: if a lookup fails or is slow the call goes
  * through unscreened (a screening outage must not turn callers away), and the log says so.
  */
-
 import type { AssistantConfig } from "../assistant/define.ts";
 import { type RouteDecision, rateLimitApplies, rateLimitDecision, routeCall, screenCaller } from "../assistant/routing.ts";
 import type { AppDeps } from "../deps.ts";
@@ -49,7 +48,8 @@ export async function routeIncomingCall(deps: AppDeps, config: AssistantConfig, 
     }
     decision = routed.decision;
   }
-  deps.metrics.routingDecision?.("assistant-request", decision.action, decision.rule);
+  // A preview (GET /vapi/assistant, no call id) is logged but not counted as a call.
+  if (call.callId) deps.metrics.routingDecision?.("assistant-request", decision.action, decision.rule);
   deps.logger.info("call routed", {
     callId: call.callId,
     action: decision.action,
