@@ -166,6 +166,12 @@ const support: Preset = {
   style: "Acknowledge the problem in a few words, then solve it step by step. Never read out more than the last four digits of a number.",
 };
 
+/**
+ * Callers put straight through to a person (the `vip-callers` rule below) and never turned away
+ * by the spam rules. E.164 numbers; empty: the rule never matches.
+ */
+const vipCallers: string[] = [];
+
 /** "Acme Co." must not become "Acme Co.." at the end of a sentence. */
 const endSentence = (text: string) => (/[.!?]$/.test(text) ? text : `${text}.`);
 /** "Jordan" of "Jordan Rivera"; a name after a title stays whole ("Dr. Patel"). */
@@ -235,4 +241,77 @@ export default defineAssistantConfig({
     // Heard when the rule has no destination and TRANSFER_NUMBER is not set: true at any hour.
     unavailableMessage: "I'm sorry, I can't connect you with a person from this line, but I'm happy to keep helping you myself.",
   },
+
+  /**
+   * Squads: specialised assistants that hand the caller to each other (served by a routing rule
+   * below; `npm run vapi -- apply --squad frontDesk` stores one in Vapi). The first member answers.
+   * A handoff asks this server, which picks the member by the desk the model named, the call's
+   * state (`ctx.callState.set("handoff", { department: "billing" })` from a tool), or the caller's
+   * words (`keywords`), and says what was said to the next member. See docs/assistant.md.
+   */
+  squads: {
+    frontDesk: {
+      description: "Reception answers and routes; scheduling books appointments; billing handles balances and payment links.",
+      members: [
+        {
+          name: "reception",
+          description: "general questions, shipments and opening hours",
+          preset: "support",
+          tools: ["get_business_hours", "get_shipment_status"],
+          instructions:
+            "Greet the caller, answer general questions and shipment questions with your tools, and hand the caller to the desk that handles anything else.",
+          // Repeated tool failures bring the caller back here, where a transfer to a person is offered.
+          reasons: ["tool-failures"],
+        },
+        {
+          name: "scheduling",
+          description: "booking, moving and cancelling appointments",
+          preset: "scheduling",
+          tools: ["check_availability", "book_appointment", "reschedule_appointment", "cancel_appointment", "list_my_appointments"],
+          instructions: "Book, move or cancel the caller's appointments. Confirm the date, time and name before booking.",
+          keywords: ["appointment", "appointments", "book", "booking", "reschedule", "cancel", "slot"],
+        },
+        {
+          name: "billing",
+          description: "balances, invoices and payment links, during business hours",
+          preset: "support",
+          tools: ["get_account_balance", "send_payment_link"],
+          instructions:
+            "Tell the caller what they owe and text them a payment link when they want to pay. Never take card numbers by phone.",
+          keywords: ["bill", "billing", "invoice", "payment", "balance", "pay"],
+          // Billing questions often end with a person on the billing team, who works business hours.
+          hours: "business",
+          afterHours: "reception",
+        },
+      ],
+      closedMessage: "That desk is closed now. Tell the caller our business hours, and offer to help with anything else.",
+      unclearMessage:
+        "It is not clear which desk the caller needs. Ask them whether it is about appointments or billing, then hand off again.",
+    },
+  },
+
+  /**
+   * Screening at assistant-request, before any AI answers. Numbers on the blocklist
+   * (`/api/blocklist`) always hear `blockedMessage`; each spam rule is on when present.
+   */
+  screening: {
+    blockedMessage: "Sorry, calls from this number can't be taken on this line. Goodbye.",
+    // A caller ID no phone can have is a spoofed robocall.
+    rejectInvalid: { message: "Sorry, we can't take calls from this number. Goodbye." },
+    // rejectWithheld: { message: "We don't take calls from withheld numbers. Please call again with your number shown. Goodbye." },
+    // rateLimit: { maxCalls: 5, windowSeconds: 600, message: "We've had several calls from this number just now. Please try again later. Goodbye." },
+    trustedCallers: vipCallers,
+  },
+
+  /**
+   * Routing after screening: the first rule whose conditions hold decides; none: the preset by
+   * phone number, ASSISTANT_PRESET or `defaultPreset`. `forward` skips the AI (without `to`:
+   * TRANSFER_NUMBER); `serve` picks a preset or a squad.
+   */
+  routing: [
+    { name: "vip-callers", when: { callers: vipCallers }, forward: { message: "Putting you straight through to our team." } },
+    // { name: "after-hours-on-call", when: { hours: "closed" }, forward: { to: "+15550100999", message: "We're closed, so I'm connecting you to the on-call line." } },
+    // Replace with your Vapi phone number id; the simulator's squad-handoff scenario calls on this one.
+    { name: "front-desk-line", when: { phoneNumberIds: ["demo-front-desk"] }, serve: { squad: "frontDesk" } },
+  ],
 });

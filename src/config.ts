@@ -137,6 +137,9 @@ export const configSchema = z.object({
   PERSONALIZATION_BUDGET_MS: intFrom(35, 1, 5_000).describe(
     "How long assistant-request waits for the caller's profile before answering un-personalized, in ms.",
   ),
+  SCREENING_BUDGET_MS: intFrom(250, 1, 5_000).describe(
+    "How long assistant-request waits for screening's lookups (the blocklist, the rate-limit counter) before letting the call through unscreened, in ms: a screening outage must not turn callers away.",
+  ),
   CALLER_PROFILE_TTL_SECONDS: intFrom(300, 1, 86_400).describe("How long a caller's profile and memory stay cached."),
   CALL_STATE_TTL_SECONDS: intFrom(7_200, 60, 7 * 86_400).describe("How long per-call state (ctx.callState) lives in the cache."),
   TOOL_FAILURES_BEFORE_HANDOFF: intFrom(2, 1, 100).describe(

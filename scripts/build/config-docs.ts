@@ -26,6 +26,7 @@ const SECTIONS: [string, (name: string) => boolean][] = [
       n.startsWith("TRANSFER_") ||
       n.startsWith("ASSISTANT_") ||
       n.startsWith("PERSONALIZATION") ||
+      n.startsWith("SCREENING") ||
       n.startsWith("CALLER_"),
   ],
   ["Call records", (n) => n.startsWith("TRANSCRIPT_") || n.startsWith("CALL_RECORD_")],

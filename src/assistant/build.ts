@@ -35,7 +35,7 @@ export function firstMessageFor(settings: Pick<BuildSettings, "config" | "busine
   return settings.config.firstMessage({ businessName: settings.businessName, ...(profile?.name ? { callerName: profile.name } : {}) });
 }
 
-type Personalization = { kind: "profile"; profile: CallerProfile | undefined } | { kind: "placeholders" };
+export type Personalization = { kind: "profile"; profile: CallerProfile | undefined } | { kind: "placeholders" };
 
 /**
  * The full assistant. With a profile (or undefined, un-personalized) the prompt is written out
@@ -43,6 +43,37 @@ type Personalization = { kind: "profile"; profile: CallerProfile | undefined } |
  * values and function tools are referenced by id.
  */
 export function buildAssistant(settings: BuildSettings, personalization: Personalization, toolIds?: readonly string[]): AssistantDto {
+  return composeAssistant(
+    settings,
+    personalization,
+    { name: assistantName(settings.config, settings.preset), tools: settings.tools },
+    toolIds,
+  );
+}
+
+/** What differs between the preset's own assistant and a squad member built on the same preset. */
+export interface AssistantParts {
+  name: string;
+  /** The function tools from tools/ this assistant calls (inline, or by `toolIds`). */
+  tools: readonly ToolDefinition[];
+  /** Vapi tools added after the function tools, before transferCall (a squad member's handoff tool). */
+  extraTools?: readonly Vapi.OpenAiModelToolsItem[];
+  /** Appended to the system prompt (a member's job and its handoff context). */
+  promptSuffix?: string;
+  /** Members after the first continue the conversation instead of greeting again. */
+  firstMessageMode?: Vapi.CreateAssistantDtoFirstMessageMode;
+  /** Message types Vapi sends besides the shared list. */
+  extraServerMessages?: readonly Vapi.CreateAssistantDtoServerMessagesItem[];
+  metadata?: Record<string, string>;
+}
+
+/** An assistant on `settings.preset` from its parts; `buildAssistant` and squad members share it. */
+export function composeAssistant(
+  settings: BuildSettings,
+  personalization: Personalization,
+  parts: AssistantParts,
+  toolIds?: readonly string[],
+): AssistantDto {
   const { config } = settings;
   const preset = config.presets[settings.preset];
   const defaultFirst = firstMessageFor(settings, undefined);
@@ -53,26 +84,35 @@ export function buildAssistant(settings: BuildSettings, personalization: Persona
   const firstMessage = personalized
     ? firstMessageFor(settings, personalization.profile)
     : `{{ firstMessage | default: "${defaultFirst}" }}`;
-  const systemPrompt = config.systemPrompt({
-    businessName: settings.businessName,
-    timeZone: settings.timeZone,
-    style: preset.style,
-    callerContext,
-  });
-  const functionTools = settings.tools.map((t) => ({
+  const systemPrompt = [
+    config.systemPrompt({
+      businessName: settings.businessName,
+      timeZone: settings.timeZone,
+      style: preset.style,
+      callerContext,
+    }),
+    parts.promptSuffix ?? "",
+  ]
+    .filter(Boolean)
+    .join("\n");
+  const functionTools = parts.tools.map((t) => ({
     ...toVapiTool(t, settings.target, settings.defaultBudgetMs),
     type: "function" as const,
   }));
+  const extra = parts.extraTools ?? [];
   const model = {
     ...preset.model,
     messages: [{ role: "system" as const, content: systemPrompt }],
-    ...(toolIds ? { toolIds: [...toolIds], tools: [TRANSFER_CALL_TOOL] } : { tools: [...functionTools, TRANSFER_CALL_TOOL] }),
+    ...(toolIds
+      ? { toolIds: [...toolIds], tools: [...extra, TRANSFER_CALL_TOOL] }
+      : { tools: [...functionTools, ...extra, TRANSFER_CALL_TOOL] }),
   } as Vapi.CreateAssistantDtoModel;
+  const continues = parts.firstMessageMode === "assistant-speaks-first-with-model-generated-message";
 
   return {
-    name: assistantName(config, settings.preset),
-    firstMessage,
-    firstMessageMode: "assistant-speaks-first",
+    name: parts.name,
+    ...(continues ? {} : { firstMessage }),
+    firstMessageMode: parts.firstMessageMode ?? "assistant-speaks-first",
     transcriber: preset.transcriber,
     model,
     voice: preset.voice,
@@ -84,9 +124,9 @@ export function buildAssistant(settings: BuildSettings, personalization: Persona
     hooks: silenceHooks(preset),
     ...(preset.analysisPlan ? { analysisPlan: preset.analysisPlan } : {}),
     ...(preset.artifactPlan ? { artifactPlan: preset.artifactPlan } : {}),
-    serverMessages: [...SERVER_MESSAGES],
+    serverMessages: [...SERVER_MESSAGES, ...(parts.extraServerMessages ?? []).filter((m) => !SERVER_MESSAGES.includes(m))],
     ...serverFieldFor(settings.target, { kind: "assistant" }),
-    metadata: { preset: settings.preset },
+    metadata: { preset: settings.preset, ...parts.metadata },
   };
 }
 

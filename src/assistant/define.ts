@@ -4,6 +4,7 @@
  * instead of being silently ignored by Vapi.
  */
 import type { Vapi } from "@vapi-ai/server-sdk";
+import { E164 } from "../lib/patterns.ts";
 import type { Weekday, WeeklyHours } from "../services/business-hours.ts";
 
 export type { Weekday, WeeklyHours };
@@ -90,6 +91,108 @@ export interface PromptContext {
   callerContext: string;
 }
 
+/**
+ * One member of a squad: an assistant with its own preset (turn-taking, model, voice), its own
+ * tools and its own job. Vapi names it `<config name> <member name>` ("Switchboard billing").
+ */
+export interface SquadMember {
+  /** Short name, lower-case letters, digits and dashes ("billing"): the desk the model asks for in a handoff. */
+  name: string;
+  /** One line: what this member handles. The other members' models read it to pick a desk. */
+  description: string;
+  preset: PresetName;
+  /** Names of the tools from tools/ this member may call (a subset: fewer tools, fewer wrong calls). */
+  tools: readonly string[];
+  /** Added to the system prompt: this member's job, in a few sentences. */
+  instructions: string;
+  /** Members this one may hand the caller to; omitted: every other member. */
+  handoffTo?: readonly string[];
+  /** Words in the caller's recent turns that pick this member when the model named no desk. */
+  keywords?: readonly string[];
+  /** Reasons in the call's state (for example "tool-failures") that pick this member. */
+  reasons?: readonly string[];
+  /** "business": takes handoffs only while open (see `businessHours`); "always" (default): any time. */
+  hours?: "business" | "always";
+  /** Where a handoff to this member goes while it is closed (another member); omitted: the caller hears `closedMessage`. */
+  afterHours?: string;
+  /** Heard when this member is closed and has no `afterHours` member; defaults to the squad's `closedMessage`. */
+  closedMessage?: string;
+}
+
+/** Which earlier messages the next member's model sees after a handoff (Vapi's context engineering plan). */
+export type HandoffContext =
+  | { type: "all" }
+  | { type: "userAndAssistantMessages" }
+  | { type: "previousAssistantMessages" }
+  | { type: "lastNMessages"; maxMessages: number }
+  | { type: "none" };
+
+/**
+ * Several specialised assistants that hand the caller to each other. The first member answers
+ * the call; a handoff asks this server (`handoff-destination-request`), which picks the next
+ * member by the rules below and carries what was said to it.
+ */
+export interface SquadConfig {
+  /** One line for reviewers. */
+  description: string;
+  /** The members; the first one answers the call. */
+  members: readonly SquadMember[];
+  /** What the next member's model sees of the conversation so far. Default: user and assistant turns (no tool internals). */
+  context?: HandoffContext;
+  /** Said while a handoff is being decided (the handoff tool's request-start); omit for a silent handoff. */
+  handoffMessage?: string;
+  /** Heard when the asked-for member is closed and has no `afterHours` member. */
+  closedMessage: string;
+  /** Given back to the model when no desk can be told from the request: it should ask the caller. */
+  unclearMessage: string;
+}
+
+/** A rejection rule of the screening: on when present, with what the caller hears before Vapi hangs up. */
+export interface RejectRule {
+  message: string;
+}
+
+/**
+ * Screening at assistant-request, before any AI answers: callers on the blocklist (managed over
+ * `/api/blocklist`) and, where the business turns them on, simple spam rules. A rejected call
+ * gets Vapi's `error` answer: the message is spoken and the call ends.
+ */
+export interface ScreeningConfig {
+  /** Heard by a caller on the blocklist. */
+  blockedMessage: string;
+  /** Rejects calls without a caller ID (withheld, anonymous, restricted, unavailable). Omitted: allowed. */
+  rejectWithheld?: RejectRule;
+  /**
+   * Rejects caller IDs no phone can have: not E.164, or a North American number whose area code
+   * starts with 0 or 1. A strong sign of a spoofed robocall. Omitted: allowed.
+   */
+  rejectInvalid?: RejectRule;
+  /** Rejects a number's calls beyond `maxCalls` within one `windowSeconds` window (redials, autodialers). Omitted: no limit. */
+  rateLimit?: RejectRule & { maxCalls: number; windowSeconds: number };
+  /** Numbers the spam rules never reject (the blocklist still applies): staff, VIPs, your own test phones. */
+  trustedCallers?: readonly string[];
+}
+
+/** Conditions of a routing rule; all given ones must hold, none given: always. */
+export interface RoutingConditions {
+  /** The Vapi phone number ids the call came in on. */
+  phoneNumberIds?: readonly string[];
+  /** Callers' numbers (E.164). */
+  callers?: readonly string[];
+  /** "open" or "closed" by `businessHours` in BUSINESS_TIMEZONE. */
+  hours?: "open" | "closed";
+}
+
+/** What a matched routing rule does with the call. */
+export type RoutingAction =
+  /** To a person without the AI: an E.164 number or `sip:` URI (omitted: TRANSFER_NUMBER), with words said first. */
+  | { forward: { to?: string; message: string }; serve?: never }
+  /** The AI: one preset's assistant, or a squad. */
+  | { serve: { preset: PresetName; squad?: never } | { squad: string; preset?: never }; forward?: never };
+
+/** A routing rule: the first whose conditions hold decides the call (after screening). */
+export type RoutingRule = { /** Named in logs and metrics. */ name: string; when?: RoutingConditions } & RoutingAction;
+
 export interface AssistantConfig {
   /** Base name of the assistant in Vapi; the preset is appended ("Switchboard (support)"). */
   name: string;
@@ -103,9 +206,103 @@ export interface AssistantConfig {
   systemPrompt(ctx: PromptContext): string;
   businessHours: WeeklyHours;
   handoff: HandoffConfig;
+  /** Squads by name, served by a routing rule (`serve: { squad }`). */
+  squads?: Record<string, SquadConfig>;
+  /** Who is turned away before the AI answers. Omitted: only the blocklist, with a generic sentence. */
+  screening?: ScreeningConfig;
+  /** Rules tried in order after screening; none matches: `presetByPhoneNumberId`, ASSISTANT_PRESET, `defaultPreset`. */
+  routing?: readonly RoutingRule[];
 }
 
-/** Identity function that gives `assistant.config.ts` its types. */
+/** Identity function that gives `assistant.config.ts` its types, and refuses a configuration that cannot work. */
 export function defineAssistantConfig(config: AssistantConfig): AssistantConfig {
+  const problems = assistantConfigProblems(config);
+  if (problems.length > 0) throw new AssistantConfigError(problems);
   return config;
+}
+
+/** A configuration that cannot work, with every problem named. */
+export class AssistantConfigError extends Error {
+  override name = "AssistantConfigError";
+  constructor(readonly problems: readonly string[]) {
+    super(`assistant.config.ts has ${problems.length} problem(s):\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  }
+}
+
+const MEMBER_NAME = /^[a-z][a-z0-9-]{0,19}$/;
+const DESTINATION = /^(\+[1-9]\d{6,14}|sips?:[^@\s]+@\S+)$/;
+/** Vapi's limit on an assistant's name. */
+export const MAX_ASSISTANT_NAME = 40;
+
+/**
+ * What is wrong with squads, screening and routing rules, one sentence each (empty: nothing).
+ * Tool names are checked against the registry separately (`squadToolProblems`): they are only
+ * known once tools/ is loaded.
+ */
+export function assistantConfigProblems(config: AssistantConfig): string[] {
+  const problems: string[] = [];
+  for (const [squadName, squad] of Object.entries(config.squads ?? {})) {
+    const where = `squads.${squadName}`;
+    if (squad.members.length < 2) problems.push(`${where}: a squad needs at least two members`);
+    const names = squad.members.map((m) => m.name);
+    for (const [i, member] of squad.members.entries()) {
+      const at = `${where}.members[${i}] (${member.name})`;
+      if (!MEMBER_NAME.test(member.name)) problems.push(`${at}: name must be lower-case letters, digits and dashes, at most 20`);
+      if (names.indexOf(member.name) !== i) problems.push(`${at}: another member has the same name`);
+      if (`${config.name} ${member.name}`.length > MAX_ASSISTANT_NAME) {
+        problems.push(
+          `${at}: "${config.name} ${member.name}" is longer than Vapi's ${MAX_ASSISTANT_NAME} characters for an assistant name`,
+        );
+      }
+      if (!Object.hasOwn(config.presets, member.preset)) problems.push(`${at}: unknown preset "${member.preset}"`);
+      for (const target of member.handoffTo ?? []) {
+        if (!names.includes(target)) problems.push(`${at}: handoffTo names "${target}", which is not a member`);
+        if (target === member.name) problems.push(`${at}: handoffTo names the member itself`);
+      }
+      if (member.afterHours !== undefined) {
+        if (!names.includes(member.afterHours)) problems.push(`${at}: afterHours names "${member.afterHours}", which is not a member`);
+        const fallback = squad.members.find((m) => m.name === member.afterHours);
+        if (fallback?.hours === "business") problems.push(`${at}: afterHours member "${member.afterHours}" is itself closed after hours`);
+      }
+    }
+  }
+  const screening = config.screening;
+  for (const number of screening?.trustedCallers ?? []) {
+    if (!E164.test(number)) problems.push(`screening.trustedCallers: "${number}" is not an E.164 number`);
+  }
+  if (screening?.rateLimit) {
+    const { maxCalls, windowSeconds } = screening.rateLimit;
+    if (!Number.isInteger(maxCalls) || maxCalls < 1) problems.push("screening.rateLimit.maxCalls: must be a whole number from 1");
+    if (!Number.isInteger(windowSeconds) || windowSeconds < 10 || windowSeconds > 86_400) {
+      problems.push("screening.rateLimit.windowSeconds: must be a whole number from 10 to 86400");
+    }
+  }
+  const ruleNames = new Set<string>();
+  for (const [i, rule] of (config.routing ?? []).entries()) {
+    const at = `routing[${i}] (${rule.name})`;
+    if (ruleNames.has(rule.name)) problems.push(`${at}: another rule has the same name`);
+    ruleNames.add(rule.name);
+    for (const number of rule.when?.callers ?? []) {
+      if (!E164.test(number)) problems.push(`${at}: caller "${number}" is not an E.164 number`);
+    }
+    if (rule.forward?.to !== undefined && !DESTINATION.test(rule.forward.to)) {
+      problems.push(`${at}: forward.to must be an E.164 number or a sip: URI`);
+    }
+    if (rule.serve?.squad !== undefined && !Object.hasOwn(config.squads ?? {}, rule.serve.squad))
+      problems.push(`${at}: unknown squad "${rule.serve.squad}"`);
+    if (rule.serve?.preset !== undefined && !Object.hasOwn(config.presets, rule.serve.preset)) {
+      problems.push(`${at}: unknown preset "${rule.serve.preset}"`);
+    }
+  }
+  return problems;
+}
+
+/** Members naming tools that are not in tools/, one sentence each. */
+export function squadToolProblems(config: AssistantConfig, toolNames: readonly string[]): string[] {
+  const known = new Set(toolNames);
+  return Object.entries(config.squads ?? {}).flatMap(([squadName, squad]) =>
+    squad.members.flatMap((m) =>
+      m.tools.filter((t) => !known.has(t)).map((t) => `squads.${squadName} member ${m.name}: no tool named "${t}" in tools/`),
+    ),
+  );
 }

@@ -13,7 +13,8 @@ import { APOLOGY, answerError } from "../tools/dispatch/answers.ts";
 import { dispatchToolCalls } from "../tools/dispatch/dispatch-calls.ts";
 import { callFacts, readToolCalls, type VapiMessage } from "../vapi/envelope.ts";
 import type { ServerTarget } from "../vapi/server-target.ts";
-import { answerAssistantRequest, assistantSetup, presetFor } from "./assistant-request.ts";
+import { answerAssistantRequest, assistantSetup, incomingCall, presetFor } from "./assistant-request.ts";
+import { answerHandoffDestinationRequest, HANDOFF_FALLBACK, recordTransferUpdate } from "./handoff-destination-request.ts";
 
 type Body = Record<string, unknown>;
 
@@ -91,9 +92,14 @@ const handlers: Record<string, MessageHandler> = {
 
   "assistant-request": {
     async answer(deps, message, target) {
-      const facts = callFacts(message);
-      const served = await answerAssistantRequest(deps, facts, target());
-      deps.logger.info("assistant served", { callId: facts.callId, preset: served.preset, ...served.personalization });
+      const call = incomingCall(message);
+      const served = await answerAssistantRequest(deps, call, target());
+      deps.logger.info("assistant served", {
+        callId: call.callId,
+        action: served.route.action,
+        preset: served.preset,
+        ...served.personalization,
+      });
       return served.response as Body;
     },
     fallback: () => ({ error: APOLOGY }),
@@ -104,20 +110,12 @@ const handlers: Record<string, MessageHandler> = {
     fallback: () => ({ error: TRANSFER_FALLBACK }),
   },
 
-  // Sent only for a handoff tool with a dynamic destination pointed at this server (Switchboard
-  // configures none). Vapi's handoff destinations are assistants and squads, not the numbers the
-  // transfer rules hold, so the handoff is declined with words that point to what is possible.
   "handoff-destination-request": {
-    answer: (deps, message) => {
-      const configured = transferAvailability(handoffSettings(deps)).configured;
-      deps.logger.info("handoff declined", { callId: message.call?.id, transfersConfigured: configured });
-      return {
-        destination: {},
-        error: configured ? HANDOFF_DECLINED_TRANSFER : HANDOFF_DECLINED,
-      } satisfies Vapi.ServerMessageResponseHandoffDestinationRequest;
-    },
-    fallback: () => ({ destination: {}, error: HANDOFF_DECLINED }),
+    answer: answerHandoffDestinationRequest,
+    fallback: () => ({ destination: {}, error: HANDOFF_FALLBACK }),
   },
+
+  "transfer-update": { answer: recordTransferUpdate, fallback: () => ({}) },
 
   // Sent only for a custom knowledge base pointed at this server: there are no documents here.
   "knowledge-base-request": { answer: () => ({ documents: [] }), fallback: () => ({ documents: [] }) },
@@ -159,10 +157,6 @@ const HANDLERS = new Map(Object.entries(handlers));
 
 /** The types with an answer of their own (every other type gets `{}`). */
 export const ANSWERED_TYPES: readonly string[] = Object.keys(handlers);
-
-export const HANDOFF_DECLINED = "Sorry, I can't pass this call to another assistant, but I'm happy to keep helping you myself.";
-export const HANDOFF_DECLINED_TRANSFER =
-  "Sorry, I can't pass this call to another assistant. I can keep helping you myself, or connect you with a person if you'd like.";
 
 const E164 = /^\+[1-9]\d{7,14}$/;
 

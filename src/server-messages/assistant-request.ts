@@ -1,16 +1,23 @@
 /**
  * The answer to `assistant-request` (and `GET /vapi/assistant`, which shows it for review):
- * the preset for this call, personalized with the caller's profile if it arrives within
- * PERSONALIZATION_BUDGET_MS, else un-personalized.
+ * screening and routing first (route-call.ts: reject with a spoken error, forward to a person,
+ * or pick a preset or a squad), then the preset's assistant or the squad, personalized with the
+ * caller's profile if it arrives within PERSONALIZATION_BUDGET_MS, else un-personalized.
  */
 import type { Vapi } from "@vapi-ai/server-sdk";
 import defaultAssistantConfig from "../../assistant.config.ts";
 import { buildAssistant, variableValuesFor } from "../assistant/build.ts";
 import { type CallerProfileContributor, loadCallerProfile, type ProfileLookup } from "../assistant/caller-profile.ts";
 import { callerProfileContributors } from "../assistant/contributors/index.ts";
-import type { AssistantConfig, PresetName } from "../assistant/define.ts";
+import { type AssistantConfig, type PresetName, squadToolProblems } from "../assistant/define.ts";
+import { transferTo } from "../assistant/handoff.ts";
+import type { RouteDecision } from "../assistant/routing.ts";
+import { buildSquad, squadOf } from "../assistant/squad.ts";
 import type { AppDeps } from "../deps.ts";
+import { recordCallMember } from "../services/call-members.ts";
+import { callFacts, type VapiMessage } from "../vapi/envelope.ts";
 import type { ServerTarget } from "../vapi/server-target.ts";
+import { type IncomingCall, routeIncomingCall } from "./route-call.ts";
 
 /** The assistant configuration and profile sources of an app: injected, or the project's own. */
 export function assistantSetup(deps: AppDeps): { config: AssistantConfig; contributors: readonly CallerProfileContributor[] } {
@@ -30,19 +37,36 @@ export function presetFor(deps: AppDeps, phoneNumberId: string | undefined, expl
 
 export interface AssistantAnswer {
   response: Vapi.ServerMessageResponseAssistantRequest;
-  preset: PresetName;
+  /** The preset served (a squad's first member's); undefined when the call was rejected or forwarded. */
+  preset: PresetName | undefined;
+  /** What routing decided and by which rule (`explicit` for a preview of a named preset). */
+  route: RouteDecision;
   personalization: Omit<ProfileLookup, "profile"> & { personalized: boolean };
 }
 
+const NOT_LOOKED_UP = { source: "none", elapsedMs: 0, personalized: false } as const;
+
+/**
+ * The answer for an incoming call. `explicitPreset` (a preview of one preset) skips screening and
+ * routing. A call id counts the call for the rate limit; a preview without one counts nothing.
+ */
 export async function answerAssistantRequest(
   deps: AppDeps,
-  call: { callerNumber: string | undefined; phoneNumberId: string | undefined },
+  call: IncomingCall,
   target: ServerTarget,
   explicitPreset?: PresetName,
 ): Promise<AssistantAnswer> {
   const { config, contributors } = assistantSetup(deps);
   const c = deps.config;
-  const preset = presetFor(deps, call.phoneNumberId, explicitPreset);
+  const route: RouteDecision = explicitPreset
+    ? { action: "assistant", rule: "explicit", preset: explicitPreset }
+    : (await routeIncomingCall(deps, config, call)).decision;
+  if (route.action === "reject") return { response: { error: route.message }, preset: undefined, route, personalization: NOT_LOOKED_UP };
+  if (route.action === "forward") {
+    const destination = transferTo(route.destination, route.message).destination as Vapi.ServerMessageResponseAssistantRequestDestination;
+    return { response: { destination }, preset: undefined, route, personalization: NOT_LOOKED_UP };
+  }
+
   const lookup = await loadCallerProfile(
     {
       db: deps.db,
@@ -55,19 +79,61 @@ export async function answerAssistantRequest(
     call.callerNumber,
     { budgetMs: c.PERSONALIZATION_BUDGET_MS, ttlMs: c.CALLER_PROFILE_TTL_SECONDS * 1000, contributors },
   );
-  const settings = {
+  const { profile, ...rest } = lookup;
+  const personalization = { ...rest, personalized: profile !== undefined && Object.keys(profile).length > 0 };
+  const common = {
     config,
-    preset,
     tools: deps.registry.list(),
     target,
     businessName: c.BUSINESS_NAME,
     timeZone: c.BUSINESS_TIMEZONE,
     defaultBudgetMs: c.TOOL_BUDGET_MS,
   };
-  const variableValues = variableValuesFor(settings, lookup.profile);
+  const variableValues = variableValuesFor(common, lookup.profile);
+
+  if (route.action === "squad") {
+    warnOfMissingTools(deps, config, common.tools);
+    const entry = squadOf(config, route.squad).members[0]!;
+    const squad = buildSquad({ ...common, squad: route.squad }, { kind: "profile", profile: lookup.profile });
+    if (call.callId) recordEntryMember(deps, call.callId, route.squad, entry.name, call.callerNumber);
+    // squadOverrides reach every member: the profile for stored prompts, the greeting for the first.
+    return { response: { squad, squadOverrides: { variableValues } }, preset: entry.preset, route, personalization };
+  }
+
+  const settings = { ...common, preset: route.preset };
   const response: Vapi.ServerMessageResponseAssistantRequest = c.VAPI_ASSISTANT_ID
     ? { assistantId: c.VAPI_ASSISTANT_ID, assistantOverrides: { variableValues } }
     : { assistant: buildAssistant(settings, { kind: "profile", profile: lookup.profile }), assistantOverrides: { variableValues } };
-  const { profile, ...rest } = lookup;
-  return { response, preset, personalization: { ...rest, personalized: profile !== undefined && Object.keys(profile).length > 0 } };
+  return { response, preset: route.preset, route, personalization };
+}
+
+/** Apps (by their tool registry) whose squads were checked against their tools: one error per app, not one per call. */
+const checkedApps = new WeakSet<object>();
+
+/** A member naming a tool that is not in tools/ is served without it; say so once, loudly. */
+function warnOfMissingTools(deps: AppDeps, config: AssistantConfig, tools: readonly { name: string }[]) {
+  if (checkedApps.has(deps.registry)) return;
+  checkedApps.add(deps.registry);
+  const names = tools.map((t) => t.name);
+  const problems = squadToolProblems(config, names);
+  if (problems.length > 0) deps.logger.error("squad members name tools that do not exist; they are served without them", { problems });
+}
+
+/** The squad's first member served this call: recorded off the answer's path (nobody waits for it). */
+function recordEntryMember(deps: AppDeps, callId: string, squad: string, member: string, callerNumber: string | undefined) {
+  deps.defer(recordCallMember(deps.db, { callId, squad, member, via: "entry" }, callerNumber), "squad entry member record");
+}
+
+/** The facts of an assistant-request that screening and routing read. */
+export function incomingCall(message: VapiMessage): IncomingCall {
+  const facts = callFacts(message);
+  const call = message.call as (Record<string, unknown> & { customer?: Record<string, unknown> }) | undefined;
+  const customer = call?.customer ?? (message.customer as Record<string, unknown> | undefined);
+  return {
+    callId: facts.callId,
+    callerNumber: facts.callerNumber,
+    phoneNumberId: facts.phoneNumberId,
+    callType: typeof call?.type === "string" ? call.type : undefined,
+    sipCaller: typeof customer?.sipUri === "string" && customer.sipUri !== "",
+  };
 }

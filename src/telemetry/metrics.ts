@@ -14,6 +14,12 @@ export interface Metrics {
   webhookMessage(type: string): void;
   /** Follows status-update messages to keep a gauge of calls in progress. */
   callStatus(callId: string, status: string): void;
+  /**
+   * A routing decision: for assistant-request `outcome` is reject, forward, assistant or squad; for
+   * handoff-destination-request handoff or refused. `rule` names the rule that decided (from the
+   * assistant configuration: bounded). Optional: implementations without it count nothing.
+   */
+  routingDecision?(message: "assistant-request" | "handoff-destination-request", outcome: string, rule: string): void;
   /** Prometheus text exposition, when this implementation has one. */
   render?(): Promise<{ contentType: string; body: string }>;
 }

@@ -16,6 +16,7 @@ const KNOWN_TYPES = new Set([
   "user-interrupted",
   "model-output",
   "transfer-update",
+  "handoff-destination-request",
 ]);
 
 export function createPrometheusMetrics(options: { defaultMetrics?: boolean; maxTrackedCalls?: number } = {}): Metrics {
@@ -64,6 +65,12 @@ export function createPrometheusMetrics(options: { defaultMetrics?: boolean; max
       for (const [type, n] of messageCounts) this.inc({ type }, n);
     },
   });
+  const routing = new Counter({
+    name: "switchboard_routing_decisions_total",
+    help: "Routing decisions: assistant-request (reject, forward, assistant, squad) and squad handoffs (handoff, refused), by the rule that decided",
+    labelNames: ["message", "outcome", "rule"] as const,
+    registers: [registry],
+  });
   const inProgress = new Gauge({
     name: "switchboard_calls_in_progress",
     help: "Calls seen in progress by this instance",
@@ -91,6 +98,7 @@ export function createPrometheusMetrics(options: { defaultMetrics?: boolean; max
       const label = KNOWN_TYPES.has(type) ? type : "other";
       messageCounts.set(label, (messageCounts.get(label) ?? 0) + 1);
     },
+    routingDecision: (message, outcome, rule) => routing.inc({ message, outcome, rule }),
     callStatus(callId, status) {
       if (status === "in-progress" && !active.has(callId) && active.size < maxTracked) active.add(callId);
       else if (status === "ended") active.delete(callId);

@@ -11,6 +11,7 @@ import assistantConfig from "../../assistant.config.ts";
 import { runScenario } from "../../scripts/cli/simulate/run.ts";
 import { parseScenario } from "../../scripts/cli/simulate/scenario.ts";
 import { fixedClock } from "../../src/lib/clock.ts";
+import { membersOfCall } from "../../src/services/call-members.ts";
 import { findCall } from "../../src/services/calls/records.ts";
 import { DEMO, seedDemoData } from "../../src/services/demo-seed.ts";
 import { createTestApp, TEST_SECRET, type TestApp, testDatabase } from "../support/harness.ts";
@@ -133,9 +134,64 @@ describe("runScenario", () => {
     expect(call).toMatchObject({ status: "ended", callerNumber: DEMO.callerNumber });
   });
 
-  it("ships valid scenarios for shipment status, booking and payment", async () => {
+  it("plays the squad-handoff scenario: reception answers, hands to scheduling with a summary, a handoff to no desk is refused", async () => {
+    const report = await runScenario(await scenarioFile("../../scenarios/squad-handoff.json"), {
+      url: demo.url,
+      auth: { secret: TEST_SECRET },
+    });
+    expect(report.failures).toEqual([]);
+    expect(report.steps[0]?.notes[0]).toBe(
+      "squad Switchboard frontDesk: Switchboard reception, Switchboard scheduling, Switchboard billing; Switchboard reception answers",
+    );
+    expect(report.steps[3]?.notes).toEqual([
+      "handed from Switchboard reception to Switchboard scheduling",
+      expect.stringMatching(
+        /^it is told: The caller was with the reception desk\. What they said and want: Jordan asked about parcel 1ZDEMO0002/,
+      ),
+      "then: the next member's own words",
+    ]);
+    expect(report.steps[5]?.notes[0]).toMatch(/^handoff refused: There is no legal desk/);
+    expect(await membersOfCall(testDatabase().db, report.callId)).toEqual([
+      expect.objectContaining({ member: "reception", via: "entry" }),
+      expect.objectContaining({ member: "scheduling", via: "handoff", fromMember: "reception" }),
+    ]);
+  });
+
+  it("catches a squad member calling a tool it does not have", async () => {
+    const scenario = await scenarioFile("../../scenarios/squad-handoff.json");
+    // Scheduling's tools do not include the shipment lookup: Vapi's model could not call it.
+    const wrong = { ...scenario, steps: [...scenario.steps.slice(0, 4), scenario.steps[2]!] };
+    const report = await runScenario(wrong, { url: demo.url, auth: { secret: TEST_SECRET } });
+    expect(report.failures).toEqual([
+      "step 5 (tool-calls): get_shipment_status is not among Switchboard scheduling's tools: its model cannot call it",
+    ]);
+  });
+
+  it("plays the screened-call scenario: a spoofed caller ID is rejected in words before any AI answers", async () => {
+    const report = await runScenario(await scenarioFile("../../scenarios/screened-call.json"), {
+      url: defaults.url,
+      auth: { secret: TEST_SECRET },
+    });
+    expect(report.failures).toEqual([]);
+    expect(report.steps[0]?.heard).toEqual([assistantConfig.screening!.rejectInvalid!.message]);
+    expect(report.steps[0]?.notes).toEqual(["rejected before any AI answers; Vapi ends the call"]);
+    // Expecting an assistant for it fails, naming what came instead.
+    const expectingAssistant = await scenarioFile("../../scenarios/screened-call.json");
+    expectingAssistant.steps[0] = { type: "assistant-request", expect: "assistant" };
+    const failed = await runScenario(expectingAssistant, { url: defaults.url, auth: { secret: TEST_SECRET } });
+    expect(failed.failures).toEqual(["step 1 (assistant-request): expected an assistant, got a rejection"]);
+  });
+
+  it("ships valid scenarios for shipment status, booking, payment, a squad handoff and a screened call", async () => {
     const files = (await readdir(new URL("../../scenarios/", import.meta.url))).sort();
-    expect(files).toEqual(["booking.json", "business-hours.json", "payment.json", "shipment-status.json"]);
+    expect(files).toEqual([
+      "booking.json",
+      "business-hours.json",
+      "payment.json",
+      "screened-call.json",
+      "shipment-status.json",
+      "squad-handoff.json",
+    ]);
     const tools = new Set<string>();
     for (const f of files) {
       const s = await scenarioFile(`../../scenarios/${f}`);
@@ -179,6 +235,26 @@ describe("npm run simulate", () => {
         .trimEnd();
     expect(normalize(stdout)).toBe(normalize(sample!));
     expect(stdout).toContain(assistantConfig.handoff.unavailableMessage);
+  });
+
+  it("reproduces docs/assistant.md's screened-call sample against the defaults", async () => {
+    const sample = /```text\n\$ npm run simulate -- screened-call\n([\s\S]*?)```/.exec(
+      await readFile(join(root, "docs", "assistant.md"), "utf8"),
+    )?.[1];
+    expect(sample).toBeDefined();
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ["--import", "tsx", "scripts/cli/simulate/main.ts", "screened-call", "--url", defaults.url, "--secret", TEST_SECRET],
+      { cwd: root, env: { PATH: process.env.PATH ?? "" } },
+    );
+    const normalize = (text: string) =>
+      text
+        .replace(/\d+\.\d ms/g, "N ms")
+        .replace(/sim-[0-9a-f-]+/g, "sim-…")
+        .replace(/ +(HTTP|N ms)/g, " $1")
+        .replace(/http:\/\/[^/\s]+\/vapi\/webhook/g, "<url>")
+        .trimEnd();
+    expect(normalize(stdout)).toBe(normalize(sample!));
   });
 
   it("prints each step and exits 0 when the scenario holds", async () => {

@@ -8,7 +8,7 @@ import type { CallerProfile, CallerProfileContributor } from "../../src/assistan
 import { PRESET_NAMES, type PresetName } from "../../src/assistant/define.ts";
 import { toVapiTool } from "../../src/assistant/vapi-tools.ts";
 import { fixedClock } from "../../src/lib/clock.ts";
-import { HANDOFF_DECLINED, HANDOFF_DECLINED_TRANSFER } from "../../src/server-messages/answer.ts";
+import { HANDOFF_DECLINED, HANDOFF_DECLINED_TRANSFER } from "../../src/server-messages/handoff-destination-request.ts";
 import { discoverTools } from "../../src/tools/discover.ts";
 import { createRegistry } from "../../src/tools/registry.ts";
 import { SERVER_MESSAGES } from "../../src/vapi/server-target.ts";
@@ -213,10 +213,42 @@ describe("every server message type", () => {
     expect((await t.webhook({ message: endpointing })).json.timeoutSeconds).toBe(plan("support").onNumberSeconds);
   });
 
-  it("declines handoff-destination-request with a truthful sentence: offering a person only where transfers are configured", async () => {
-    const message = payloads["handoff-destination-request"];
-    expect((await t.webhook({ message })).json).toEqual({ destination: {}, error: HANDOFF_DECLINED_TRANSFER });
-    expect((await noTransfers.webhook({ message })).json).toEqual({ destination: {}, error: HANDOFF_DECLINED });
+  it("answers handoff-destination-request with a squad member Vapi accepts, and declines truthfully for an assistant in no squad", async () => {
+    const message = payloads["handoff-destination-request"] as Vapi.ServerMessageHandoffDestinationRequest;
+    const fromReception = {
+      ...message,
+      assistant: { name: "Switchboard reception", metadata: { squad: "frontDesk", member: "reception" } },
+    };
+    const { json } = await t.webhook({ message: fromReception });
+    expect(json).toMatchObject({ destination: { type: "assistant", assistantName: "Switchboard billing" } });
+    expect(errorsOf("ServerMessageResponseHandoffDestinationRequest", json)).toBe("");
+    expect(errorsOf("HandoffDestinationAssistant", json.destination)).toBe("");
+    const refused = await t.webhook({ message: { ...fromReception, parameters: { destination: "dynamic", desk: "legal" } } });
+    expect(refused.json).toMatchObject({ destination: {}, error: expect.stringContaining("There is no legal desk") });
+    expect(errorsOf("ServerMessageResponseHandoffDestinationRequest", refused.json)).toBe("");
+    const fromPreset = { ...message, assistant: { name: "Switchboard (support)", metadata: { preset: "support" } } };
+    expect((await t.webhook({ message: fromPreset })).json).toEqual({ destination: {}, error: HANDOFF_DECLINED_TRANSFER });
+    expect((await noTransfers.webhook({ message: fromPreset })).json).toEqual({ destination: {}, error: HANDOFF_DECLINED });
+  });
+
+  it("answers assistant-request with a transient squad, a rejection or a forward, each in a shape Vapi accepts", async () => {
+    const request = payloads["assistant-request"] as Vapi.ServerMessageAssistantRequest;
+    const squad = await t.webhook({ message: { ...request, call: { ...call, phoneNumberId: "demo-front-desk" } } });
+    expect(squad.json).toHaveProperty("squad");
+    expect(errorsOf("ServerMessageResponseAssistantRequest", squad.json)).toBe("");
+    const { members } = squad.json.squad as { members: { assistant: Node }[] };
+    for (const member of members) expect(errorsOf("CreateAssistantDTO", member.assistant)).toBe("");
+    // A caller ID with an area code starting 0 is no phone's: the sample configuration rejects it.
+    const spoofed = await t.webhook({ message: { ...request, call: { ...call, customer: { number: "+10005550100" } } } });
+    expect(spoofed.json).toEqual({ error: assistantConfig.screening!.rejectInvalid!.message });
+    expect(errorsOf("ServerMessageResponseAssistantRequest", spoofed.json)).toBe("");
+    const forwarding = await createTestApp({
+      env: { TRANSFER_NUMBER: "+15557654321" },
+      assistant: { ...assistantConfig, routing: [{ name: "everyone", forward: { message: "Connecting you now." } }] },
+    });
+    const forwarded = await forwarding.webhook({ message: request });
+    expect(forwarded.json).toEqual({ destination: { type: "number", number: "+15557654321", message: "Connecting you now." } });
+    expect(errorsOf("ServerMessageResponseAssistantRequest", forwarded.json)).toBe("");
   });
 
   it("never has voice-request routed here: no preset speaks through a custom voice server, and it is answered without claiming audio", async () => {

@@ -329,6 +329,94 @@ describe("printRequests (offline review)", () => {
   });
 });
 
+describe("squads", () => {
+  let fresh: FakeVapiApi;
+  let realTools: SyncInput["tools"];
+  beforeAll(async () => {
+    fresh = await startFakeVapiApi({ validate: issuesOf });
+    realTools = createRegistry(await discoverTools()).list();
+  });
+  afterAll(() => fresh.close());
+  const squadInput = (apply: boolean, lines: string[] = []): SyncInput => ({
+    ...input(apply, { tools: realTools, squads: ["frontDesk"], phoneNumberId: undefined }, lines),
+    client: new VapiClient({ token: "test-vapi-key", baseUrl: fresh.url, maxRetries: 0 }),
+    http: { baseUrl: fresh.url, token: "test-vapi-key" },
+  });
+
+  it("creates each member as an assistant with only its own tools and a handoff tool to this server, then the squad naming them in order", async () => {
+    const lines: string[] = [];
+    const result = await syncToVapi(squadInput(true, lines));
+    const squad = [...fresh.squads.values()][0] as unknown as { id: string; name: string; members: { assistantId: string }[] };
+    expect(squad.name).toBe("Switchboard frontDesk");
+    expect(result.squadIds).toEqual({ frontDesk: squad.id });
+    const byId = (id: string) =>
+      fresh.assistants.get(id) as unknown as {
+        name: string;
+        model: { toolIds: string[]; tools: { type: string; destinations?: { server?: Server }[] }[] };
+      };
+    expect(squad.members.map((m) => byId(m.assistantId).name)).toEqual([
+      "Switchboard reception",
+      "Switchboard scheduling",
+      "Switchboard billing",
+    ]);
+    const toolName = (id: string) => (fresh.tools.get(id)!.function as { name: string }).name;
+    const billing = byId(squad.members[2]!.assistantId);
+    expect(billing.model.toolIds.map(toolName)).toEqual(["get_account_balance", "send_payment_link"]);
+    const handoff = billing.model.tools.find((t) => t.type === "handoff")!;
+    expect(handoff.destinations?.[0]?.server).toMatchObject({ url: URL_, credentialId: result.credentialId });
+    expect(JSON.stringify([...fresh.assistants.values(), ...fresh.squads.values()])).not.toContain(SECRET);
+    for (const r of fresh.requests.filter((q) => q.method !== "GET"))
+      expect(issuesOf(vapiSchemaFor(r.method, r.path)!, r.body)).toEqual([]);
+    expect(lines.join("\n")).toContain(`Squad frontDesk id: ${squad.id}`);
+  });
+
+  it("finds nothing to change right after applying, and updates a member that drifted", async () => {
+    const dry = await syncToVapi(squadInput(false));
+    expect(dry.changes.filter((c) => c.kind === "squad" || c.name.startsWith("Switchboard ")).every((c) => c.action === "unchanged")).toBe(
+      true,
+    );
+    const reception = [...fresh.assistants.values()].find((a) => a.name === "Switchboard reception")!;
+    fresh.assistants.set(reception.id, { ...reception, firstMessageMode: "assistant-waits-for-user" });
+    const before = fresh.requests.length;
+    await syncToVapi(squadInput(true));
+    const sent = fresh.requests.slice(before).filter((r) => r.method !== "GET" && !r.path.startsWith("/credential"));
+    expect(ops(sent)).toEqual(["PATCH /assistant/:id"]);
+    expect(sent[0]!.path).toBe(`/assistant/${reception.id}`);
+    expect(issuesOf("PATCH /assistant/{id}", sent[0]!.body)).toEqual([]);
+  });
+
+  it("prints the member and squad bodies offline, with the ids Vapi has not given yet", () => {
+    const lines: string[] = [];
+    const printed = printRequests({ ...squadInput(false, lines), secrets: [SECRET] });
+    expect(printed.map((r) => `${r.method} ${r.path}`).slice(-4)).toEqual([
+      "POST /assistant",
+      "POST /assistant",
+      "POST /assistant",
+      "POST /squad",
+    ]);
+    expect(printed.at(-1)!.body).toEqual({
+      name: "Switchboard frontDesk",
+      members: [
+        { assistantId: "<id of new assistant Switchboard reception>" },
+        { assistantId: "<id of new assistant Switchboard scheduling>" },
+        { assistantId: "<id of new assistant Switchboard billing>" },
+      ],
+    });
+    for (const r of printed.slice(-4)) expect(issuesOf(vapiSchemaFor(r.method, r.path)!, r.body)).toEqual([]);
+  });
+
+  it("refuses a squad it does not know, or one naming tools that are not in tools/, before sending anything", async () => {
+    const before = fresh.requests.length;
+    await expect(syncToVapi({ ...squadInput(true), squads: ["backOffice"] })).rejects.toThrow(
+      "--squad backOffice: no such squad in assistant.config.ts (squads: frontDesk)",
+    );
+    await expect(syncToVapi({ ...squadInput(true), tools })).rejects.toThrow(
+      'squads.frontDesk member reception: no tool named "get_business_hours" in tools/',
+    );
+    expect(fresh.requests.length).toBe(before);
+  });
+});
+
 describe("checkSettings", () => {
   it("reports every missing or wrong setting at once", () => {
     expect(() => checkSettings({ VAPI_CREDENTIAL_TYPE: "hmac", TOOL_BUDGET_MS: "fast" }, false)).toThrow(
@@ -381,6 +469,13 @@ describe("npm run vapi", () => {
     expect(stdout).toContain("POST /credential");
     expect(stdout).toContain("POST /assistant");
     expect(stdout).not.toContain(SECRET);
+  });
+
+  it("--print --squad all shows the squad too", async () => {
+    const { code, stdout } = await run(["--print", "--squad", "all"], base);
+    expect(code).toBe(0);
+    expect(stdout).toContain("POST /squad");
+    expect(stdout).toContain('"name": "Switchboard frontDesk"');
   });
 
   it("refuses to run without its settings, naming all of them", async () => {

@@ -1,6 +1,6 @@
 /**
- * A local HTTP server standing in for Vapi's REST API (credentials, tools, assistants, phone
- * numbers), for testing the sync CLI through the real `@vapi-ai/server-sdk` client and the raw
+ * A local HTTP server standing in for Vapi's REST API (credentials, tools, assistants, squads,
+ * phone numbers), for testing the sync CLI through the real `@vapi-ai/server-sdk` client and the raw
  * `/credential` calls. It stores what it is sent and returns it with ids and timestamps, as Vapi
  * does; like Vapi it never returns a credential's secret (`token`, `secretKey`). Optionally it
  * refuses bodies the way Vapi does (HTTP 400 with NestJS-style messages), and a test can make
@@ -30,6 +30,7 @@ export interface FakeVapiApi {
   credentials: Map<string, Item>;
   tools: Map<string, Item>;
   assistants: Map<string, Item>;
+  squads: Map<string, Item>;
   phoneNumbers: Map<string, Item>;
   /** The next request to `operation` ("POST /tool", "GET /credential", ...) gets this answer instead. */
   failNext(operation: string, status: number, body: unknown): void;
@@ -63,6 +64,7 @@ export async function startFakeVapiApi(options: FakeVapiApiOptions = {}): Promis
     credential: new Map(),
     tool: new Map(),
     assistant: new Map(),
+    squad: new Map(),
     "phone-number": new Map(),
   };
 
@@ -122,6 +124,7 @@ export async function startFakeVapiApi(options: FakeVapiApiOptions = {}): Promis
     credentials: collections.credential!,
     tools: collections.tool!,
     assistants: collections.assistant!,
+    squads: collections.squad!,
     phoneNumbers: collections["phone-number"]!,
     failNext: (operation, status, payload) => failures.set(operation, { status, body: payload }),
     close: () => new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve()))),

@@ -1,9 +1,11 @@
 /**
  * Plays a scenario against a Switchboard server (local or deployed) the way Vapi would during a
  * real call: same message shapes, same authentication, one request per step. Reports each
- * step's latency and what the caller would hear (the first message, tool filler phrases, what is
- * spoken after each result by Vapi's rules in speaking-rules.ts, the transfer announcement) and
- * checks the scenario's expectations.
+ * step's latency and what the caller would hear (the first message or a rejection, tool filler
+ * phrases, what is spoken after each result by Vapi's rules in speaking-rules.ts, the transfer
+ * announcement) and checks the scenario's expectations. When the call is answered by a squad it
+ * follows the member speaking: tool calls come from that member (and must be among its tools),
+ * and a handoff moves the call to the member the server names.
  */
 import { type HmacSettings, signHmac } from "../../../src/vapi/auth.ts";
 import type { Scenario, ScenarioStep } from "./scenario.ts";
@@ -84,6 +86,9 @@ export async function runScenario(scenario: Scenario, options: SimulatorOptions)
   let last: unknown;
   let toolCallCounter = 0;
   const steps: StepReport[] = [];
+  /** The squad's members as served (name, metadata, function tool names), and who is speaking now. */
+  let members: SquadMember[] = [];
+  let speaking: SquadMember | undefined;
 
   print(`Simulating "${scenario.name}" (call ${callId}) against ${options.url}`);
   for (const [i, step] of scenario.steps.entries()) {
@@ -115,6 +120,7 @@ export async function runScenario(scenario: Scenario, options: SimulatorOptions)
         message = {
           type: "tool-calls",
           ...base,
+          ...(speaking ? { assistant: { name: speaking.name, metadata: speaking.metadata } } : {}),
           toolCallList: list,
           toolCalls: list,
           toolWithToolCallList: list.map((toolCall) => ({ type: "function", function: { name: toolCall.function.name }, toolCall })),
@@ -124,6 +130,15 @@ export async function runScenario(scenario: Scenario, options: SimulatorOptions)
       }
       case "transfer-destination-request":
         message = { type: "transfer-destination-request", ...base, artifact: { messages: [...conversation] } };
+        break;
+      case "handoff-destination-request":
+        message = {
+          type: "handoff-destination-request",
+          ...base,
+          ...(speaking ? { assistant: { name: speaking.name, metadata: speaking.metadata } } : {}),
+          parameters: { destination: "dynamic", ...pickDefined({ desk: step.desk, reason: step.reason, summary: step.summary }) },
+          artifact: { messages: [...conversation] },
+        };
         break;
       case "end-of-call-report":
         message = {
@@ -167,18 +182,77 @@ export async function runScenario(scenario: Scenario, options: SimulatorOptions)
     const notes: string[] = [];
     const spoken: StepReport["spoken"] = [];
     if (step.type === "assistant-request" && httpStatus === 200) {
-      const assistant = json.assistant as { firstMessage?: string; name?: string; model?: { tools?: unknown[] } } | undefined;
-      const variables = (json.assistantOverrides as { variableValues?: Record<string, string> } | undefined)?.variableValues ?? {};
       if (latencyMs > ASSISTANT_REQUEST_LIMIT_MS)
         failures.push(`took ${latencyMs} ms; Vapi gives up after ${ASSISTANT_REQUEST_LIMIT_MS} ms`);
-      const first = assistant?.firstMessage ?? variables.firstMessage;
-      if (typeof json.error === "string") heard.push(json.error);
-      else if (first) heard.push(first);
-      else failures.push("no assistant or first message in the answer");
-      if (first) conversation.push({ role: "bot", message: first });
-      notes.push(assistant?.name ? `assistant ${assistant.name}` : `assistant id ${String(json.assistantId ?? "?")}`);
-      notes.push(variables.callerName ? `personalized for ${variables.callerName}` : "not personalized");
-      for (const tool of assistant?.model?.tools ?? []) readToolMessages(tool, toolMessages);
+      const squad = json.squad as { name?: string; members?: { assistant?: ServedAssistant }[] } | undefined;
+      const destination = json.destination as { number?: string; sipUri?: string; message?: string } | undefined;
+      const got = typeof json.error === "string" ? "error" : destination ? "destination" : squad ? "squad" : "assistant";
+      if (got === "error") {
+        heard.push(json.error as string);
+        notes.push("rejected before any AI answers; Vapi ends the call");
+      } else if (got === "destination") {
+        if (destination?.message) heard.push(destination.message);
+        notes.push(`forwarded to ${destination?.number ?? destination?.sipUri ?? "?"} without the AI`);
+      } else {
+        const overrides = (squad ? json.squadOverrides : json.assistantOverrides) as
+          | { variableValues?: Record<string, string> }
+          | undefined;
+        const variables = overrides?.variableValues ?? {};
+        const served = squad ? (squad.members?.map((m) => m.assistant ?? {}) ?? []) : [json.assistant as ServedAssistant | undefined];
+        const first = served[0]?.firstMessage ?? variables.firstMessage;
+        if (first) {
+          heard.push(first);
+          conversation.push({ role: "bot", message: first });
+        } else failures.push("no assistant or first message in the answer");
+        if (squad) {
+          members = served.map((a) => ({
+            name: a?.name ?? "?",
+            metadata: a?.metadata ?? {},
+            tools: (a?.model?.tools ?? []).flatMap((t) => {
+              const name =
+                (t as { function?: { name?: string }; type?: string }).type === "function"
+                  ? (t as { function?: { name?: string } }).function?.name
+                  : undefined;
+              return name ? [name] : [];
+            }),
+          }));
+          speaking = members[0];
+          notes.push(`squad ${squad.name ?? "?"}: ${members.map((m) => m.name).join(", ")}; ${speaking?.name ?? "?"} answers`);
+        } else {
+          const assistant = served[0];
+          notes.push(assistant?.name ? `assistant ${assistant.name}` : `assistant id ${String(json.assistantId ?? "?")}`);
+        }
+        notes.push(variables.callerName ? `personalized for ${variables.callerName}` : "not personalized");
+        for (const assistant of served) for (const tool of assistant?.model?.tools ?? []) readToolMessages(tool, toolMessages);
+      }
+      if (step.expect && step.expect !== got) failures.push(`expected ${describeAnswer(step.expect)}, got ${describeAnswer(got)}`);
+      if (step.contains && !heard.some((h) => h.includes(step.contains!))) failures.push(`expected the caller to hear "${step.contains}"`);
+    }
+    if (step.type === "tool-calls" && speaking) {
+      for (const c of calls) {
+        if (!speaking.tools.includes(c.name)) failures.push(`${c.name} is not among ${speaking.name}'s tools: its model cannot call it`);
+      }
+    }
+    if (step.type === "handoff-destination-request") {
+      const destination = json.destination as
+        | { assistantName?: string; assistantOverrides?: { variableValues?: Record<string, string> } }
+        | undefined;
+      const from = speaking;
+      if (typeof json.error === "string") {
+        notes.push(`handoff refused: ${json.error}`);
+        notes.push("then: the model's own answer");
+      } else if (destination?.assistantName) {
+        speaking = members.find((m) => m.name === destination.assistantName) ?? speaking;
+        notes.push(`handed from ${from?.name ?? "?"} to ${destination.assistantName}`);
+        const note = destination.assistantOverrides?.variableValues?.handoffNote;
+        if (note) notes.push(`it is told: ${note}`);
+        notes.push("then: the next member's own words");
+      } else failures.push("no destination and no error in the answer");
+      const member = typeof json.error === "string" ? "error" : (destination?.assistantName ?? "");
+      const memberName = (name: string) => members.find((m) => m.name === name)?.metadata.member ?? name;
+      if (step.expect && step.expect !== memberName(member) && step.expect !== member) {
+        failures.push(`expected a handoff to ${step.expect}, got ${member === "error" ? "a refusal" : member || "nothing"}`);
+      }
     }
     if (step.type === "tool-calls") {
       const results = Array.isArray(json.results) ? (json.results as (VapiToolResult & { toolCallId?: string })[]) : [];
@@ -239,6 +313,29 @@ export async function runScenario(scenario: Scenario, options: SimulatorOptions)
     failures.length === 0 ? `OK: ${steps.length} steps, ${total.toFixed(1)} ms in total.` : `${failures.length} expectation(s) failed.`,
   );
   return { scenario: scenario.name, callId, steps, failures, ok: failures.length === 0 };
+}
+
+interface ServedAssistant {
+  name?: string;
+  firstMessage?: string;
+  metadata?: Record<string, string>;
+  model?: { tools?: unknown[] };
+}
+
+interface SquadMember {
+  /** The member's assistant name, as handoffs name it. */
+  name: string;
+  metadata: Record<string, string>;
+  /** Its function tools. */
+  tools: string[];
+}
+
+function describeAnswer(kind: string): string {
+  return kind === "error"
+    ? "a rejection"
+    : kind === "destination"
+      ? "a forward to a person"
+      : `an ${kind === "squad" ? "answer by a squad" : "assistant"}`;
 }
 
 async function authHeaders(auth: SimulatorAuth, body: string): Promise<Record<string, string>> {

@@ -19,13 +19,30 @@ const toolCall = z.object({
 });
 
 export const stepSchema = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("assistant-request"), say }),
+  z.object({
+    type: z.literal("assistant-request"),
+    say,
+    /** What the call must get: an assistant, a squad, a spoken rejection (`error`) or a forward to a person (`destination`). */
+    expect: z.enum(["assistant", "squad", "error", "destination"]).optional(),
+    /** Words the caller must hear (the greeting, the rejection, the forwarding message). */
+    contains: z.string().optional(),
+  }),
   z.object({ type: z.literal("status-update"), status: z.string(), endedReason: z.string().optional(), say }),
   z.object({ type: z.literal("tool-calls"), calls: z.array(toolCall).min(1), say }),
   z.object({
     type: z.literal("transfer-destination-request"),
     say,
     /** Expected destination (number or SIP URI), or "error" when the transfer must be refused. */
+    expect: z.string().optional(),
+  }),
+  z.object({
+    type: z.literal("handoff-destination-request"),
+    say,
+    /** The handoff tool's arguments, as the model would fill them. */
+    desk: z.string().optional(),
+    reason: z.string().optional(),
+    summary: z.string().optional(),
+    /** The member that must take the caller, or "error" when the handoff must be refused. */
     expect: z.string().optional(),
   }),
   z.object({

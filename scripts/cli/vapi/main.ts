@@ -1,8 +1,9 @@
 /**
- * `npm run vapi -- diff|apply [--print] [--preset <name>]`: shows how the local credential, tools
- * and assistant differ from what Vapi has; with `apply` (or `--apply`) creates or updates them and
- * points the phone number (VAPI_PHONE_NUMBER_ID) at this server; with `--print`, shows the request
- * bodies without calling Vapi. Needs PUBLIC_URL, and VAPI_API_KEY unless printing.
+ * `npm run vapi -- diff|apply [--print] [--preset <name>] [--squad <name>]`: shows how the local
+ * credential, tools, assistant and (with `--squad`) squads differ from what Vapi has; with `apply`
+ * (or `--apply`) creates or updates them and points the phone number (VAPI_PHONE_NUMBER_ID) at
+ * this server; with `--print`, shows the request bodies without calling Vapi. Needs PUBLIC_URL,
+ * and VAPI_API_KEY unless printing.
  */
 import { parseArgs } from "node:util";
 import { VapiClient } from "@vapi-ai/server-sdk";
@@ -16,12 +17,14 @@ import { desiredCredential } from "./credential.ts";
 import { checkSettings } from "./settings.ts";
 import { printRequests, type SyncAuth, type SyncDefinition, syncToVapi } from "./sync.ts";
 
-const USAGE = `Usage: npm run vapi -- <diff|apply> [--apply] [--print] [--preset ${PRESET_NAMES.join("|")}]
+const USAGE = `Usage: npm run vapi -- <diff|apply> [--apply] [--print] [--preset ${PRESET_NAMES.join("|")}] [--squad <name>|all]
 
   diff     show what would change in Vapi (default; changes nothing)
   apply    create or update the credential, the tools, the assistant and the phone number's server
   --print  print the request bodies apply would send for new objects, secrets masked, without
            calling Vapi (no VAPI_API_KEY needed)
+  --squad  also sync this squad of assistant.config.ts (each member an assistant, then the squad);
+           repeat it for several, or "all" (squads: ${Object.keys(assistantConfig.squads ?? {}).join(", ") || "none"})
 
 Environment: PUBLIC_URL (required), VAPI_API_KEY (required unless --print), VAPI_API_URL,
 VAPI_ASSISTANT_ID, VAPI_PHONE_NUMBER_ID, VAPI_SECRET, VAPI_SERVER_AUTH, VAPI_CREDENTIAL_TYPE,
@@ -34,6 +37,7 @@ async function main(): Promise<number> {
       apply: { type: "boolean", default: false },
       print: { type: "boolean", default: false },
       preset: { type: "string" },
+      squad: { type: "string", multiple: true },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -64,6 +68,7 @@ async function main(): Promise<number> {
     timeZone: config.BUSINESS_TIMEZONE,
     defaultBudgetMs: config.TOOL_BUDGET_MS,
     phoneNumberId: config.VAPI_PHONE_NUMBER_ID,
+    squads: values.squad?.includes("all") ? Object.keys(assistantConfig.squads ?? {}) : values.squad,
     secrets: [secret, config.VAPI_HMAC_SECRET ?? ""],
     print: out,
   };

@@ -1,16 +1,18 @@
 /**
  * Syncs the local tools and assistant to Vapi through its API (`npm run vapi`): compares what
  * Vapi has with what this code would create, prints the difference, and (only when asked)
- * creates or updates the webhook credential, the function tools, the preset's assistant and the
- * phone number's server. Every server references the credential by id (ADR 11); the secret
+ * creates or updates the webhook credential, the function tools, the preset's assistant, the
+ * squads asked for (each member an assistant, then the squad) and the phone number's server. Every server references the credential by id (ADR 11); the secret
  * travels in payloads only with VAPI_SERVER_AUTH=header. Matching is by name (credential,
  * tool function name, assistant name) or by configured id; nothing is ever deleted in Vapi.
  * `printRequests` shows the bodies without calling Vapi at all.
  */
 import type { Vapi, VapiClient } from "@vapi-ai/server-sdk";
 import { assistantName, buildAssistant } from "../../../src/assistant/build.ts";
-import type { AssistantConfig, PresetName } from "../../../src/assistant/define.ts";
+import { type AssistantConfig, type PresetName, squadToolProblems } from "../../../src/assistant/define.ts";
+import { buildMember, memberAssistantName, squadName, squadOf } from "../../../src/assistant/squad.ts";
 import { toVapiTool } from "../../../src/assistant/vapi-tools.ts";
+import { ConfigError } from "../../../src/config.ts";
 import type { ToolDefinition } from "../../../src/tools/define-tool.ts";
 import { type ServerAuth, type ServerTarget, serverFor } from "../../../src/vapi/server-target.ts";
 import { credentialsApi, hostOf, type RemoteCredential, type VapiHttp, VapiRequestError, viaSdk } from "./api.ts";
@@ -34,6 +36,8 @@ export interface SyncDefinition {
   defaultBudgetMs: number;
   /** Point this phone number's server at Switchboard. */
   phoneNumberId?: string | undefined;
+  /** Squads of the assistant configuration to create or update (each member an assistant, then the squad). */
+  squads?: readonly string[] | undefined;
   /** Values masked wherever they appear in printed bodies. */
   secrets: readonly string[];
   /** Where the report goes, line by line. */
@@ -54,7 +58,7 @@ export interface SyncInput extends SyncDefinition {
 export type ChangeAction = "create" | "update" | "unchanged";
 
 export interface PlannedChange {
-  kind: "credential" | "tool" | "assistant" | "phone-number";
+  kind: "credential" | "tool" | "assistant" | "squad" | "phone-number";
   name: string;
   action: ChangeAction;
   /** Paths that differ, for updates. */
@@ -68,14 +72,39 @@ export interface SyncResult {
   warnings: string[];
   /** The credential the servers reference (after apply, or when it already existed). */
   credentialId?: string;
+  /** Squad name (in the configuration) → its id in Vapi, for squads that exist there (after apply, or already). */
+  squadIds?: Record<string, string>;
 }
 
 /** Stands for ids Vapi has not given yet, in dry runs and printed bodies. */
 const NEW_CREDENTIAL = "<id of the new credential>";
 const newToolId = (name: string) => `<id of new tool ${name}>`;
+const newAssistantId = (name: string) => `<id of new assistant ${name}>`;
+
+/** The squads asked for, checked against the configuration and tools/ before anything is sent. */
+export function checkSquads(def: Pick<SyncDefinition, "assistant" | "tools" | "squads">): void {
+  const names = def.squads ?? [];
+  if (names.length === 0) return;
+  const known = Object.keys(def.assistant.squads ?? {});
+  const problems = names
+    .filter((n) => !known.includes(n))
+    .map((n) => `  --squad ${n}: no such squad in assistant.config.ts (squads: ${known.join(", ") || "none"})`);
+  const subset = {
+    ...def.assistant,
+    squads: Object.fromEntries(Object.entries(def.assistant.squads ?? {}).filter(([n]) => names.includes(n))),
+  };
+  problems.push(
+    ...squadToolProblems(
+      subset,
+      def.tools.map((t) => t.name),
+    ).map((p) => `  ${p}`),
+  );
+  if (problems.length > 0) throw new ConfigError(`Cannot sync the squads:\n${problems.join("\n")}`);
+}
 
 /** Runs the comparison and, with `apply`, the changes. Throws VapiRequestError on API errors (the CLI prints them). */
 export async function syncToVapi(input: SyncInput): Promise<SyncResult> {
+  checkSquads(input);
   const { client, print } = input;
   const host = hostOf(input.http.baseUrl);
   const changes: PlannedChange[] = [];
@@ -150,6 +179,53 @@ export async function syncToVapi(input: SyncInput): Promise<SyncResult> {
     }
   }
 
+  // Squads: each member an assistant (tools by id, a dynamic handoff tool), then the squad naming them.
+  const squadIds: Record<string, string> = {};
+  if ((input.squads ?? []).length > 0) {
+    const remoteAssistants = await viaSdk(host, "GET /assistant", () => client.assistants.list({ limit: 1000 }));
+    const remoteSquads = await viaSdk(host, "GET /squad", () => client.squads.list({ limit: 1000 }));
+    for (const name of input.squads ?? []) {
+      print(`squad ${name}`);
+      const memberIds: string[] = [];
+      for (const member of squadOf(input.assistant, name).members) {
+        const memberName = memberAssistantName(input.assistant, member);
+        const body = memberBody(input, name, member.name, target, (t) => toolIds.get(t) ?? newToolId(t));
+        const remote = remoteAssistants.find((a) => a.name === memberName);
+        const fields = remote ? serverAwareDifferences(body, remote) : [];
+        const action: ChangeAction = !remote ? "create" : fields.length > 0 ? "update" : "unchanged";
+        changes.push({ kind: "assistant", name: memberName, action, fields, ...(remote ? { id: remote.id } : {}) });
+        print(line(action, remote ? `${memberName} (${remote.id})` : memberName, fields));
+        let id = remote?.id ?? newAssistantId(memberName);
+        if (input.apply && action !== "unchanged") {
+          if (remote) {
+            await viaSdk(host, `PATCH /assistant/${remote.id}`, () =>
+              client.assistants.update({ id: remote.id, ...(body as Omit<Vapi.UpdateAssistantDto, "id">) }),
+            );
+          } else {
+            id = (await viaSdk(host, "POST /assistant", () => client.assistants.create(body))).id;
+          }
+        }
+        memberIds.push(id);
+      }
+      const fullName = squadName(input.assistant, name);
+      const body = squadBody(fullName, memberIds);
+      const remote = remoteSquads.find((q) => q.name === fullName);
+      const fields = remote ? differences(body, remote) : [];
+      const action: ChangeAction = !remote ? "create" : fields.length > 0 ? "update" : "unchanged";
+      changes.push({ kind: "squad", name: fullName, action, fields, ...(remote ? { id: remote.id } : {}) });
+      print(line(action, remote ? `${fullName} (${remote.id})` : fullName, fields));
+      let squadId = remote?.id;
+      if (input.apply && action !== "unchanged") {
+        if (remote) {
+          await viaSdk(host, `PATCH /squad/${remote.id}`, () => client.squads.update({ id: remote.id, ...body }));
+        } else {
+          squadId = (await viaSdk(host, "POST /squad", () => client.squads.create(body))).id;
+        }
+      }
+      if (squadId) squadIds[name] = squadId;
+    }
+  }
+
   // The phone number's server: where Vapi sends assistant-request for inbound calls.
   if (input.phoneNumberId) {
     const phoneId = input.phoneNumberId;
@@ -182,7 +258,20 @@ export async function syncToVapi(input: SyncInput): Promise<SyncResult> {
   if (input.apply) print(pending === 0 ? "Everything was already in sync." : `Applied ${pending} change(s).`);
   else print(pending === 0 ? "Everything is in sync." : `Dry run: ${pending} change(s) pending. Run again with --apply to make them.`);
   if (input.apply && assistantId) print(`Assistant id: ${assistantId} (set VAPI_ASSISTANT_ID to serve it by id)`);
-  return { changes, applied: input.apply, warnings, ...(credentialId ? { credentialId } : {}) };
+  for (const [name, id] of Object.entries(squadIds)) {
+    if (input.apply) {
+      print(
+        `Squad ${name} id: ${id} (Switchboard serves it on assistant-request by a routing rule; a phone number given this squad directly skips screening and routing)`,
+      );
+    }
+  }
+  return {
+    changes,
+    applied: input.apply,
+    warnings,
+    ...(credentialId ? { credentialId } : {}),
+    ...(Object.keys(squadIds).length > 0 ? { squadIds } : {}),
+  };
 }
 
 /**
@@ -288,6 +377,36 @@ function assistantBody(def: SyncDefinition, target: ServerTarget, toolId: (name:
   );
 }
 
+/** A squad member's assistant as `POST /assistant` takes it: its own tools by id, Liquid placeholders for the caller. */
+function memberBody(
+  def: SyncDefinition,
+  squad: string,
+  member: string,
+  target: ServerTarget,
+  toolId: (name: string) => string,
+): Vapi.CreateAssistantDto {
+  const config = squadOf(def.assistant, squad).members.find((m) => m.name === member)!;
+  return buildMember(
+    {
+      config: def.assistant,
+      squad,
+      tools: def.tools,
+      target,
+      businessName: def.businessName,
+      timeZone: def.timeZone,
+      defaultBudgetMs: def.defaultBudgetMs,
+    },
+    config,
+    { kind: "placeholders" },
+    config.tools.filter((t) => def.tools.some((d) => d.name === t)).map(toolId),
+  );
+}
+
+/** A squad as `POST /squad` takes it: its members' assistants by id, the first one answering. */
+function squadBody(name: string, memberIds: readonly string[]): Vapi.CreateSquadDto {
+  return { name, members: memberIds.map((assistantId) => ({ assistantId })) };
+}
+
 function phoneNumberServer(target: ServerTarget): Vapi.Server {
   return serverFor(target, { kind: "phone-number" });
 }
@@ -297,6 +416,7 @@ function phoneNumberServer(target: ServerTarget): Vapi.Server {
  * Vapi: ids Vapi has not given are shown as placeholders, secrets are masked.
  */
 export function printRequests(def: SyncDefinition): { method: string; path: string; body: unknown }[] {
+  checkSquads(def);
   const credentialId = def.auth.kind === "credential" ? (def.auth.credentialId ?? NEW_CREDENTIAL) : undefined;
   const auth: ServerAuth =
     def.auth.kind === "header" ? { kind: "header", secret: def.auth.secret } : { kind: "credential", credentialId: credentialId! };
@@ -311,6 +431,14 @@ export function printRequests(def: SyncDefinition): { method: string; path: stri
   }
   for (const tool of def.tools) requests.push({ method: "POST", path: "/tool", body: toolBody(tool, target, def.defaultBudgetMs) });
   requests.push({ method: "POST", path: "/assistant", body: assistantBody(def, target, newToolId) });
+  for (const name of def.squads ?? []) {
+    const members = squadOf(def.assistant, name).members;
+    for (const member of members) {
+      requests.push({ method: "POST", path: "/assistant", body: memberBody(def, name, member.name, target, newToolId) });
+    }
+    const ids = members.map((m) => newAssistantId(memberAssistantName(def.assistant, m)));
+    requests.push({ method: "POST", path: "/squad", body: squadBody(squadName(def.assistant, name), ids) });
+  }
   if (def.phoneNumberId) {
     requests.push({
       method: "PATCH",

@@ -8,5 +8,7 @@ export * from "./billing.ts";
 export * from "./calls.ts";
 export * from "./customers.ts";
 export * from "./outbox.ts";
+export * from "./screening.ts";
 export * from "./shipments.ts";
+export * from "./squads.ts";
 export * from "./tool-calls.ts";
