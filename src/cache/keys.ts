@@ -1,17 +1,7 @@
 /**
- * Every cache key and generation key the business lookups use, in one place, so a write can name
- * exactly what it changed. Versioned (`v1`) so a change of the cached shape never reads old entries.
+ * The generation keys writes bump to invalidate what they changed (the cached entries themselves
+ * are declared in ./namespaces.ts, each with the generation it depends on).
  */
-export const cacheKeys = {
-  shipment: (trackingNumber: string) => `v1:shipment:${trackingNumber}`,
-  shipmentsOfCaller: (phone: string) => `v1:shipments-of:${phone}`,
-  openShipmentsOfCaller: (phone: string) => `v1:open-shipments-of:${phone}`,
-  appointmentsOfCaller: (phone: string) => `v1:appointments-of:${phone}`,
-  customerByPhone: (phone: string) => `v1:customer:${phone}`,
-  balanceOfCaller: (phone: string) => `v1:balance-of:${phone}`,
-  availability: (service: string, day: string) => `v1:availability:${service}:${day}`,
-};
-
 export const genKeys = {
   /** One shipment's status. */
   shipment: (trackingNumber: string) => `gen:shipment:${trackingNumber}`,
@@ -22,6 +12,8 @@ export const genKeys = {
   phone: (phone: string) => `gen:phone:${phone}`,
   /** Every availability list: any booking, cancellation or new slot changes them. */
   availability: () => "gen:availability",
+  /** The blocklist snapshot: any change to the list. */
+  blocklist: () => "gen:blocklist",
   /**
    * Part of every entry's generation: bumping it turns everything cached into a miss. Bumped when
    * a process's connection to Redis comes back after it was lost (Redis may have come back with
@@ -42,12 +34,26 @@ export const GENERATION_TTL_MS = 24 * 60 * 60 * 1000;
  */
 export const MIRRORED_PREFIXES = ["v1:", "gen:"] as const;
 
-/** How long each kind of lookup is served fresh, then stale while refreshing. Short: invalidation does the real work. */
-export const cacheTtl = {
-  shipment: { ttlMs: 60_000, staleMs: 60_000 },
-  shipmentsOfCaller: { ttlMs: 60_000, staleMs: 60_000 },
-  appointmentsOfCaller: { ttlMs: 60_000, staleMs: 60_000 },
-  customerByPhone: { ttlMs: 300_000, staleMs: 300_000 },
-  balance: { ttlMs: 60_000, staleMs: 60_000 },
-  availability: { ttlMs: 15_000, staleMs: 15_000 },
+/**
+ * Every other key, in one place. None is mirrored on Node (./mirrored-cache.ts mirrors only the
+ * `MIRRORED_PREFIXES`): they are per-call state, counters and locks, which must be read from Redis
+ * every time, and two per-caller entries with invalidation of their own.
+ */
+export const keys = {
+  /** State shared by the tool calls of one call (ctx.callState). */
+  callState: (callId: string, name: string) => `call:${callId}:${name}`,
+  /** What the business remembers about a caller (Postgres, read through here; dropped on change). */
+  callerMemory: (phone: string) => `caller-memory:v1:${phone}`,
+  /** The caller's personalization profile; v2: the entry carries the generations of its sources. */
+  callerProfile: (phone: string) => `caller-profile:v2:${phone}`,
+  /** Side-effecting tool calls a caller started in one minute, and the deliveries already counted. */
+  sideEffectCount: (who: string, minute: number) => `ratelimit:${who}:${minute}`,
+  sideEffectSeen: (callId: string, toolCallId: string) => `ratelimit:seen:${callId}:${toolCallId}`,
+  /** Calls from one number in a screening window, and the calls already counted. */
+  callsFromNumber: (number: string, window: number) => `screen:calls:${number}:${window}`,
+  callCounted: (callId: string) => `screen:counted:${callId}`,
+  /** The blocklist snapshot (`v1:`, mirrored) and its generation. */
+  blocklistSnapshot: () => "v1:blocklist",
+  /** A lock so transcript retention runs at most once an hour across all instances. */
+  retentionLock: () => "retention:transcripts",
 };

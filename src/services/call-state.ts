@@ -5,7 +5,9 @@
  * is unreachable reads come back empty and writes are dropped, so a tool must treat a missing
  * value as "not known yet", never as an answer.
  */
+
 import type { Cache } from "../cache/cache.ts";
+import { keys } from "../cache/keys.ts";
 import type { Logger } from "../lib/logger.ts";
 
 export interface CallState {
@@ -26,7 +28,7 @@ export const CALL_STATE_KEYS = {
 } as const;
 
 export function callStateKey(callId: string, key: string): string {
-  return `call:${callId}:${key}`;
+  return keys.callState(callId, key);
 }
 
 /** The state of one call. Without a call id (a test request, a malformed message) nothing is kept. */

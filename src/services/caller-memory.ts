@@ -3,8 +3,10 @@
  * through the cache. The end-of-call report keeps the call count and last summary current;
  * tools add a name or small facts through `ctx.callerMemory.remember(...)`.
  */
+
 import { eq, sql } from "drizzle-orm";
 import type { Cache } from "../cache/cache.ts";
+import { keys } from "../cache/keys.ts";
 import type { Database } from "../db/client.ts";
 import { callerMemory } from "../db/schema/index.ts";
 import type { Logger } from "../lib/logger.ts";
@@ -29,11 +31,7 @@ export interface CallerMemoryDeps {
 }
 
 /** Cache keys derived from a caller's number; invalidated together when the memory changes. */
-export const callerKeys = {
-  memory: (number: string) => `caller-memory:v1:${number}`,
-  // v2: the entry carries the generations of its sources.
-  profile: (number: string) => `caller-profile:v2:${number}`,
-};
+export const callerKeys = { memory: keys.callerMemory, profile: keys.callerProfile };
 
 const NONE = "none";
 

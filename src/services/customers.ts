@@ -1,7 +1,8 @@
 /** Customers by phone number: the caller identity every caller-scoped lookup starts from. */
 import { eq, sql } from "drizzle-orm";
-import { cacheKeys, cacheTtl, genKeys } from "../cache/keys.ts";
-import { invalidate, readThrough } from "../cache/read-through.ts";
+import { genKeys } from "../cache/keys.ts";
+import { namespaces } from "../cache/namespaces.ts";
+import { invalidate } from "../cache/read-through.ts";
 import { customers } from "../db/schema/index.ts";
 import { E164_MESSAGE, isE164 } from "../lib/patterns.ts";
 import { fail, MATCHES_NOTHING, ok, type Result, type ServiceContext } from "./context.ts";
@@ -17,16 +18,7 @@ export function findCustomerByPhone(
   ctx: Pick<ServiceContext, "db" | "cache" | "logger" | "metrics" | "defer">,
   phone: string,
 ): Promise<CustomerView | null> {
-  return readThrough(ctx.cache, {
-    key: cacheKeys.customerByPhone(phone),
-    genKey: genKeys.phone(phone),
-    ...cacheTtl.customerByPhone,
-    logger: ctx.logger,
-    area: "customer",
-    metrics: ctx.metrics,
-    defer: ctx.defer,
-    load: () => queryCustomerByPhone(ctx, phone),
-  });
+  return namespaces.customerByPhone.read(ctx, phone, () => queryCustomerByPhone(ctx, phone));
 }
 
 async function queryCustomerByPhone(ctx: Pick<ServiceContext, "db">, phone: string): Promise<CustomerView | null> {

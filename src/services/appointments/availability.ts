@@ -1,7 +1,7 @@
 /** Open slots, read through the cache (invalidated by every booking, cancellation and new slot). */
+
 import { and, asc, eq, gt, gte, ilike, lt, ne, or, type SQL, sql } from "drizzle-orm";
-import { cacheKeys, cacheTtl, genKeys } from "../../cache/keys.ts";
-import { readThrough } from "../../cache/read-through.ts";
+import { namespaces } from "../../cache/namespaces.ts";
 import { preparedFor } from "../../db/prepared.ts";
 import { appointments, services, slots } from "../../db/schema/index.ts";
 import { localDate, localDayBounds, resolveDay, speakDay, speakDayTime, zonedTime } from "../../lib/speak.ts";
@@ -121,17 +121,8 @@ export function openSlots(
   part: PartOfDay | undefined,
   from?: Date,
 ): Promise<CachedSlot[]> {
-  const key = cacheKeys.availability(service?.code ?? "*", `${day ?? "next"}:${part ?? "all"}:${from?.toISOString() ?? ""}`);
-  return readThrough(ctx.cache, {
-    key,
-    genKey: genKeys.availability(),
-    ...cacheTtl.availability,
-    logger: ctx.logger,
-    area: "availability",
-    metrics: ctx.metrics,
-    defer: ctx.defer,
-    load: () => queryOpenSlots(ctx, service?.id, day, part, from),
-  });
+  const query = `${service?.code ?? "*"}:${day ?? "next"}:${part ?? "all"}:${from?.toISOString() ?? ""}`;
+  return namespaces.availability.read(ctx, query, () => queryOpenSlots(ctx, service?.id, day, part, from));
 }
 
 async function queryOpenSlots(

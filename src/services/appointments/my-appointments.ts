@@ -1,7 +1,6 @@
 /** A caller's own appointments: the upcoming list, and the next one for personalization. */
 import { and, asc, eq, gt, type SQL } from "drizzle-orm";
-import { cacheKeys, cacheTtl, genKeys } from "../../cache/keys.ts";
-import { readThrough } from "../../cache/read-through.ts";
+import { namespaces } from "../../cache/namespaces.ts";
 import { appointments, customers, services, slots } from "../../db/schema/index.ts";
 import { speakDayTime, spellOut } from "../../lib/speak.ts";
 import { MATCHES_NOTHING, type ReadContext, type ServiceContext, type WarmQueryContext } from "../context.ts";
@@ -43,19 +42,10 @@ interface CachedUpcoming {
  * ones dropped at read time, so an entry never offers an appointment that has begun.
  */
 export async function findNextAppointment(ctx: ReadContext, callerNumber: string): Promise<NextAppointment | undefined> {
-  const upcoming = await readThrough<CachedUpcoming[]>(ctx.cache, {
-    key: cacheKeys.appointmentsOfCaller(callerNumber),
-    genKey: genKeys.phone(callerNumber),
-    ...cacheTtl.appointmentsOfCaller,
-    logger: ctx.logger,
-    area: "next-appointment",
-    metrics: ctx.metrics,
-    defer: ctx.defer,
-    load: async () => {
-      if (!(await findCustomerByPhone(ctx, callerNumber))) return [];
-      const rows = await upcomingOf(ctx, callerNumber);
-      return rows.slice(0, 3).map((r) => ({ service: r.service, startsAt: r.startsAt.toISOString() }));
-    },
+  const upcoming = await namespaces.appointmentsOfCaller.read<CachedUpcoming[]>(ctx, callerNumber, async () => {
+    if (!(await findCustomerByPhone(ctx, callerNumber))) return [];
+    const rows = await upcomingOf(ctx, callerNumber);
+    return rows.slice(0, 3).map((r) => ({ service: r.service, startsAt: r.startsAt.toISOString() }));
   });
   const now = ctx.clock.now().getTime();
   const next = upcoming.find((a) => Date.parse(a.startsAt) > now);

@@ -1,7 +1,6 @@
 /** The caller's balance: accounts and open invoices, read through the cache. */
 import { and, asc, eq } from "drizzle-orm";
-import { cacheKeys, cacheTtl, genKeys } from "../../cache/keys.ts";
-import { readThrough } from "../../cache/read-through.ts";
+import { namespaces } from "../../cache/namespaces.ts";
 import { accounts, customers, invoices } from "../../db/schema/index.ts";
 import { normalizeReference } from "../../lib/patterns.ts";
 import { formatMoney, localDate, speakDay } from "../../lib/speak.ts";
@@ -27,16 +26,7 @@ const speakCalendarDate = (date: string, today: string) => speakDay(new Date(`${
 
 /** The caller's accounts with their open invoices, read through the cache. */
 function callerAccounts(ctx: ServiceContext, phone: string): Promise<CachedAccount[]> {
-  return readThrough(ctx.cache, {
-    key: cacheKeys.balanceOfCaller(phone),
-    genKey: genKeys.phone(phone),
-    ...cacheTtl.balance,
-    logger: ctx.logger,
-    area: "balance",
-    metrics: ctx.metrics,
-    defer: ctx.defer,
-    load: () => queryCallerAccounts(ctx, phone),
-  });
+  return namespaces.balanceOfCaller.read(ctx, phone, () => queryCallerAccounts(ctx, phone));
 }
 
 async function queryCallerAccounts(ctx: Pick<ServiceContext, "db">, phone: string): Promise<CachedAccount[]> {

@@ -2,7 +2,9 @@
  * Storing a call record and what follows a first commit (the caller's cached profile dropped,
  * the transcript retention run). Used by the webhook and by the spool's replay alike.
  */
+
 import type { Cache } from "../../cache/cache.ts";
+import { keys } from "../../cache/keys.ts";
 import type { Database } from "../../db/client.ts";
 import type { Clock } from "../../lib/clock.ts";
 import type { Defer } from "../../lib/defer.ts";
@@ -76,7 +78,7 @@ const RETENTION_INTERVAL_MS = 60 * 60 * 1000;
 async function purgeTranscriptsNowAndThen(ctx: CallRecordContext): Promise<void> {
   try {
     if (ctx.retentionDays <= 0) return;
-    if (!(await ctx.cache.setIfAbsent("retention:transcripts", "1", RETENTION_INTERVAL_MS))) return;
+    if (!(await ctx.cache.setIfAbsent(keys.retentionLock(), "1", RETENTION_INTERVAL_MS))) return;
     const purged = await purgeOldTranscripts(ctx.db, ctx.clock.now(), ctx.retentionDays);
     if (purged > 0) ctx.logger.info("old transcripts deleted", { purged, retentionDays: ctx.retentionDays });
   } catch (err) {

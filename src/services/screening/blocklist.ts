@@ -4,17 +4,16 @@
  * number that is not blocked, costs no database round trip. Each change bumps the snapshot's
  * generation once it has committed, so a block or an unblock holds from the next call on.
  */
+
 import { asc, eq, sql } from "drizzle-orm";
+import { genKeys, keys } from "../../cache/keys.ts";
 import { invalidate } from "../../cache/read-through.ts";
 import type { Database } from "../../db/client.ts";
 import { blockedNumbers } from "../../db/schema/index.ts";
 import { fail, ok, type ReadContext, type Result, type ServiceContext } from "../context.ts";
 
-/**
- * The snapshot's cache keys. They follow src/cache/keys.ts's conventions (`v1:` entries with a
- * `gen:` generation, both mirrored locally on Node) and live here because only this file reads them.
- */
-export const blocklistKeys = { snapshot: "v1:blocklist", generation: "gen:blocklist" } as const;
+/** The snapshot's cache keys (src/cache/keys.ts): a `v1:` entry with a `gen:` generation, both mirrored on Node. */
+export const blocklistKeys = { snapshot: keys.blocklistSnapshot(), generation: genKeys.blocklist() } as const;
 
 /** Long: a change invalidates the snapshot at once; the TTL only bounds a missed invalidation. */
 const SNAPSHOT_TTL_MS = 10 * 60_000;

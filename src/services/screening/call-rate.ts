@@ -4,7 +4,9 @@
  * worthless once the window has passed. Windows are fixed (the clock divided into `windowSeconds`
  * slots), so the limit is "at most N calls per slot", simple to reason about and to explain.
  */
+
 import type { Cache } from "../../cache/cache.ts";
+import { keys } from "../../cache/keys.ts";
 
 export interface CallRateInput {
   callerNumber: string;
@@ -22,9 +24,9 @@ export interface CallRateInput {
 export async function countCallInWindow(cache: Cache, input: CallRateInput): Promise<number> {
   const windowMs = input.windowSeconds * 1000;
   const slot = Math.floor(input.nowMs / windowMs);
-  const key = `screen:calls:${input.callerNumber}:${slot}`;
+  const key = keys.callsFromNumber(input.callerNumber, slot);
   if (!input.callId) return Number((await cache.get(key)) ?? 0) + 1;
-  const firstDelivery = await cache.setIfAbsent(`screen:counted:${input.callId}`, "1", windowMs);
+  const firstDelivery = await cache.setIfAbsent(keys.callCounted(input.callId), "1", windowMs);
   if (!firstDelivery) return Math.max(1, Number((await cache.get(key)) ?? 0));
   return cache.incr(key, windowMs);
 }

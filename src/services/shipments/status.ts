@@ -1,7 +1,6 @@
 /** Shipment status lookups for callers, read through the cache. */
 import { and, desc, eq, notInArray, sql } from "drizzle-orm";
-import { cacheKeys, cacheTtl, genKeys } from "../../cache/keys.ts";
-import { readThrough } from "../../cache/read-through.ts";
+import { namespaces } from "../../cache/namespaces.ts";
 import { preparedFor } from "../../db/prepared.ts";
 import { customers, type ShipmentStatus, shipmentEvents, shipments } from "../../db/schema/index.ts";
 import { normalizeReference } from "../../lib/patterns.ts";
@@ -53,16 +52,7 @@ export const normalizeTrackingNumber = normalizeReference;
 export async function getShipmentStatus(ctx: ReadContext, trackingNumber: string): Promise<Result<ShipmentStatusView>> {
   const normalized = normalizeTrackingNumber(trackingNumber);
   if (normalized.length < 4) return fail("invalid", "That tracking number looks too short. Could you read it again?");
-  const snapshot = await readThrough(ctx.cache, {
-    key: cacheKeys.shipment(normalized),
-    genKey: genKeys.shipment(normalized),
-    ...cacheTtl.shipment,
-    logger: ctx.logger,
-    area: "shipment",
-    metrics: ctx.metrics,
-    defer: ctx.defer,
-    load: () => loadSnapshot(ctx, normalized),
-  });
+  const snapshot = await namespaces.shipment.read(ctx, normalized, () => loadSnapshot(ctx, normalized));
   if (!snapshot) {
     return fail(
       "not_found",
@@ -74,16 +64,7 @@ export async function getShipmentStatus(ctx: ReadContext, trackingNumber: string
 
 /** The caller's most recent shipments (at most three), newest first. */
 export async function listCallerShipments(ctx: ReadContext, phone: string): Promise<ShipmentStatusView[]> {
-  const snapshots = await readThrough(ctx.cache, {
-    key: cacheKeys.shipmentsOfCaller(phone),
-    genKey: genKeys.phone(phone),
-    ...cacheTtl.shipmentsOfCaller,
-    logger: ctx.logger,
-    area: "shipments-of-caller",
-    metrics: ctx.metrics,
-    defer: ctx.defer,
-    load: () => loadCallerSnapshots(ctx, phone, false),
-  });
+  const snapshots = await namespaces.shipmentsOfCaller.read(ctx, phone, () => loadCallerSnapshots(ctx, phone, false));
   const now = ctx.clock.now();
   return snapshots.map((s) => describeShipment(s, now, ctx.timeZone));
 }
@@ -94,16 +75,7 @@ export async function listCallerShipments(ctx: ReadContext, phone: string): Prom
  * shipment write for this caller is seen at once.
  */
 export async function listOpenShipments(ctx: ReadContext, phone: string): Promise<ShipmentStatusView[]> {
-  const snapshots = await readThrough(ctx.cache, {
-    key: cacheKeys.openShipmentsOfCaller(phone),
-    genKey: genKeys.phone(phone),
-    ...cacheTtl.shipmentsOfCaller,
-    logger: ctx.logger,
-    area: "open-shipments-of-caller",
-    metrics: ctx.metrics,
-    defer: ctx.defer,
-    load: () => loadCallerSnapshots(ctx, phone, true),
-  });
+  const snapshots = await namespaces.openShipmentsOfCaller.read(ctx, phone, () => loadCallerSnapshots(ctx, phone, true));
   const now = ctx.clock.now();
   return snapshots.map((s) => describeShipment(s, now, ctx.timeZone));
 }

@@ -1,4 +1,5 @@
 /** Checks a call passes before its handler runs (beside the card guard): the per-caller limit on side effects. */
+import { keys } from "../../cache/keys.ts";
 import type { CallFacts, NormalizedToolCall } from "../../vapi/envelope.ts";
 import type { DispatcherDeps } from "./context.ts";
 
@@ -13,11 +14,11 @@ export async function overRateLimit(deps: DispatcherDeps, facts: CallFacts, call
   const limit = deps.sideEffectLimitPerMinute;
   if (limit <= 0) return false;
   try {
-    const fresh = await deps.cache.setIfAbsent(`ratelimit:seen:${facts.callId ?? ""}:${call.toolCallId}`, "1", 10 * 60_000);
+    const fresh = await deps.cache.setIfAbsent(keys.sideEffectSeen(facts.callId ?? "", call.toolCallId), "1", 10 * 60_000);
     if (!fresh) return false;
     const who = facts.callerNumber ?? facts.callId ?? "anonymous";
     const minute = Math.floor(deps.clock.now().getTime() / 60_000);
-    return (await deps.cache.incr(`ratelimit:${who}:${minute}`, 61_000)) > limit;
+    return (await deps.cache.incr(keys.sideEffectCount(who, minute), 61_000)) > limit;
   } catch {
     return false;
   }
