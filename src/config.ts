@@ -106,6 +106,9 @@ export const configSchema = z.object({
   TOOL_BUDGET_MS: intFrom(200, 10, 60_000).describe(
     "Default server-side budget of a tool call, in ms; past it the caller hears the timeout sentence and writes roll back.",
   ),
+  TOOL_COLD_BUDGET_MS: intFrom(1_000, 1, 60_000).describe(
+    "Workers only: the least budget any tool gets in a cold isolate, until it has served its first Vapi request (deferred work included). The first calls compile their code and open the first connections: 110-670 ms under `wrangler dev` (get_business_hours, no I/O, 60 ms against its 50 ms budget), 35-45 ms warm. 1 turns the allowance off.",
+  ),
   BUSINESS_NAME: z.string().default("Switchboard Demo Co.").describe("The business's name, used in the greeting and the prompt."),
   BUSINESS_TIMEZONE: z
     .string()
@@ -139,6 +142,9 @@ export const configSchema = z.object({
   ),
   SCREENING_BUDGET_MS: intFrom(250, 1, 5_000).describe(
     "How long assistant-request waits for screening's lookups (the blocklist, the rate-limit counter) before letting the call through unscreened, in ms: a screening outage must not turn callers away.",
+  ),
+  PERSONALIZATION_COLD_BUDGET_MS: intFrom(500, 1, 5_000).describe(
+    "Workers only: the personalization budget of a cold isolate, until it has served its first Vapi request (deferred work included). A new isolate compiles the code of its first lookup and opens its first connections: 270-470 ms under `wrangler dev` against 40-110 ms warm. Never below PERSONALIZATION_BUDGET_MS.",
   ),
   CALLER_PROFILE_TTL_SECONDS: intFrom(300, 1, 86_400).describe("How long a caller's profile and memory stay cached."),
   CALL_STATE_TTL_SECONDS: intFrom(7_200, 60, 7 * 86_400).describe("How long per-call state (ctx.callState) lives in the cache."),

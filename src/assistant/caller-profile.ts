@@ -7,6 +7,7 @@
 import type { Cache } from "../cache/cache.ts";
 import type { Database } from "../db/client.ts";
 import type { Clock } from "../lib/clock.ts";
+import { boundedBy, type Defer } from "../lib/defer.ts";
 import type { Logger } from "../lib/logger.ts";
 import { callerKeys } from "../services/caller-memory.ts";
 
@@ -66,6 +67,11 @@ export interface ProfileOptions {
   budgetMs: number;
   ttlMs: number;
   contributors: readonly CallerProfileContributor[];
+  /**
+   * Keeps a lookup that overran its budget alive until it has filled the cache. Required where
+   * un-awaited work is cut when the response goes out (Workers: `ctx.waitUntil`).
+   */
+  defer: Defer;
 }
 
 /**
@@ -90,6 +96,7 @@ export async function loadCallerProfile(
   try {
     const outcome = await Promise.race([lookup, timeout]);
     if (outcome === "timeout") {
+      options.defer(boundedBy(lookup), "caller profile lookup after its budget");
       deps.logger.warn("caller profile over budget; serving the un-personalized assistant", { budgetMs: options.budgetMs });
       return { profile: undefined, source: "timeout", elapsedMs: elapsed() };
     }

@@ -1,8 +1,9 @@
 /**
  * Work the caller does not wait for (call records, cache refreshes, closing connections).
- * Shared code hands it to `defer`; each runtime decides how it is kept alive: Workers passes
- * it to `ctx.waitUntil` (else the runtime may cancel it when the response is sent), Node lets
- * it run and waits for it at shutdown. A failure is logged, never thrown at the caller.
+ * Shared code hands it to `defer`; each runtime decides how it is kept alive: Workers tracks a
+ * request's work and hands it to `ctx.waitUntil` (else the runtime cancels it when the response
+ * is sent) before closing the request's clients, Node lets it run and waits for it at shutdown.
+ * A failure is logged, never thrown at the caller.
  */
 import type { Logger } from "./logger.ts";
 
@@ -17,7 +18,10 @@ export function logFailure(logger: Logger, work: Promise<unknown>, what = "defer
   );
 }
 
-/** Node's `defer`: tracks pending work so shutdown can wait for it. */
+/**
+ * A `defer` that tracks pending work. `settled()` resolves once nothing is pending, including work
+ * deferred while it waited (Node: before shutdown; Workers: before a request's clients close).
+ */
 export function createBackgroundTasks(logger: Logger): { defer: Defer; settled(): Promise<void> } {
   const pending = new Set<Promise<void>>();
   return {
@@ -29,4 +33,19 @@ export function createBackgroundTasks(logger: Logger): { defer: Defer; settled()
       while (pending.size > 0) await Promise.all(pending);
     },
   };
+}
+
+/** How long Workers keep `waitUntil` work alive after the response; Node holds overrun work to the same. */
+export const DEFERRED_WORK_LIMIT_MS = 30_000;
+
+/**
+ * `work`, or a rejection naming the limit once `ms` have passed: for work past its budget that
+ * must not hold a request's end (or Node's shutdown) forever. The work itself is not cancelled.
+ */
+export function boundedBy(work: Promise<unknown>, ms: number = DEFERRED_WORK_LIMIT_MS): Promise<unknown> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const limit = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`still running after ${ms} ms; no longer waited for`)), ms);
+  });
+  return Promise.race([work, limit]).finally(() => clearTimeout(timer));
 }

@@ -26,8 +26,8 @@ const order: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 
 
 export interface LoggerOptions {
   level?: LogLevel;
-  /** Where finished lines go; defaults to stdout. Tests pass an array's push. */
-  sink?: (line: string) => void;
+  /** Where finished lines go, with their level; defaults to stdout. Tests pass an array's push. */
+  sink?: (line: string, level: Exclude<LogLevel, "silent">) => void;
   /** Exact strings (secrets, tokens) to scrub wherever they appear. */
   secrets?: readonly string[];
   now?: () => number;
@@ -230,7 +230,7 @@ export function createLogger(options: LoggerOptions = {}, bindings: LogFields = 
   const write = (level: Exclude<LogLevel, "silent">, msg: string, fields?: LogFields) => {
     if (order[level] < threshold) return;
     const record = redactValue({ ...bindings, ...fields }, secrets, 0) as LogFields;
-    sink(JSON.stringify({ time: new Date(now()).toISOString(), level, msg: redactText(msg, secrets), ...record }));
+    sink(JSON.stringify({ time: new Date(now()).toISOString(), level, msg: redactText(msg, secrets), ...record }), level);
   };
   return {
     debug: (m, f) => write("debug", m, f),

@@ -1,14 +1,19 @@
 /**
  * Builds the app on Cloudflare Workers. Two lifetimes:
  * - per isolate (first request, then reused): the parsed config, the tool registry, the logger
- *   and the first-level cache memory. None of them holds an I/O object.
+ *   and the first-level cache memory. None of them holds an I/O object. Until the isolate has
+ *   served its first Vapi request it is cold: budgets are raised (PERSONALIZATION_COLD_BUDGET_MS,
+ *   TOOL_COLD_BUDGET_MS) for the code compiled and connections opened on first use.
  * - per request: the Postgres client (through Hyperdrive) and the Redis client, because workerd
- *   forbids using a socket opened by one request from another. Both connect on first use only;
- *   Redis is closed through `ctx.waitUntil` once the response is out, Postgres by the runtime.
+ *   forbids using a socket opened by one request from another. Both connect on first use only.
+ *   Work deferred by the request (cache fills and refreshes, a lookup or tool that overran its
+ *   budget) runs under one `ctx.waitUntil`; Redis is closed only after all of it has settled,
+ *   Postgres by the runtime once the request and its waitUntil work end.
  * No file system here: tools come from the build-time index (`src/generated/tools.ts`).
  */
 
 import { createApp } from "../app.ts";
+import type { CallerProfileContributor } from "../assistant/caller-profile.ts";
 import type { Cache } from "../cache/cache.ts";
 import { createLayeredCache, createLocalMemory, type LocalMemory } from "../cache/layered-cache.ts";
 import { createMemoryCache } from "../cache/memory-cache.ts";
@@ -18,10 +23,10 @@ import { createDatabase, type Database } from "../db/client.ts";
 import type { AppDeps } from "../deps.ts";
 import { type BodyBudgets, bodyBudgetBytes, createBodyBudgets } from "../lib/byte-budget.ts";
 import { systemClock } from "../lib/clock.ts";
-import { type Defer, logFailure } from "../lib/defer.ts";
-import { createLogger, type Logger } from "../lib/logger.ts";
+import { createBackgroundTasks, type Defer, logFailure } from "../lib/defer.ts";
+import { createLogger, type Logger, type LogLevel } from "../lib/logger.ts";
 import { noopMetrics } from "../telemetry/metrics.ts";
-import type { ToolServices } from "../tools/define-tool.ts";
+import type { ToolDefinition, ToolServices } from "../tools/define-tool.ts";
 import { createRegistry, type LoadedTool, ToolDefinitionError, type ToolRegistry } from "../tools/registry.ts";
 import { type AuthSettings, authSettings } from "../vapi/auth.ts";
 
@@ -30,10 +35,13 @@ export interface HyperdriveBinding {
   connectionString: string;
 }
 
-/** What the Worker is given: vars and secrets as strings, plus the Hyperdrive binding. */
+/**
+ * What the Worker is given: vars and secrets as strings, plus the Hyperdrive binding. The entry
+ * passes wrangler's generated `Env` (src/worker.ts); only the binding is read by name here, every
+ * string goes through the config parser.
+ */
 export interface WorkerEnv {
   HYPERDRIVE?: HyperdriveBinding;
-  [name: string]: unknown;
 }
 
 export interface WorkerExecutionContext {
@@ -58,10 +66,21 @@ export interface WorkerOptions {
   tools: readonly LoadedTool[];
   /** Services for one request's tools (payments, SMS), built over that request's clients. */
   services: (scope: RequestScope) => ToolServices | Promise<ToolServices>;
+  /** Sources of the caller profile; defaults to the project's (`src/assistant/contributors/`). */
+  profileContributors?: readonly CallerProfileContributor[];
 }
 
 interface Isolate {
   config: Config;
+  /**
+   * The config and tools while the isolate is cold: the personalization budget raised to
+   * PERSONALIZATION_COLD_BUDGET_MS and every tool's to at least TOOL_COLD_BUDGET_MS, because the
+   * first lookups and calls pay for compiling their code and opening the first connections.
+   */
+  coldConfig: Config;
+  coldRegistry: ToolRegistry;
+  /** Set once the isolate has served a Vapi request to the end, deferred work included. */
+  warm: boolean;
   logger: Logger;
   registry: ToolRegistry;
   auth: AuthSettings;
@@ -75,6 +94,13 @@ interface Isolate {
 
 /** A Workers isolate's memory limit (128 MB, code and runtime included). */
 const ISOLATE_HEAP_BYTES = 128 * 1024 * 1024;
+/** The console method per log level: Workers Logs records it as the line's level (console.log would make every line "log"). */
+const consoleByLevel: Record<Exclude<LogLevel, "silent">, (line: string) => void> = {
+  debug: (line) => console.debug(line),
+  info: (line) => console.info(line),
+  warn: (line) => console.warn(line),
+  error: (line) => console.error(line),
+};
 
 type IsolateState = { ok: true; isolate: Isolate } | { ok: false; message: string };
 
@@ -103,8 +129,8 @@ function buildIsolate(env: WorkerEnv, tools: readonly LoadedTool[]): Isolate {
   }
   const logger = createLogger({
     level: config.LOG_LEVEL,
-    // console.log is what Workers Logs and `wrangler tail` collect; JSON lines arrive as fields.
-    sink: (line) => console.log(line),
+    // Workers Logs and `wrangler tail` take the level from the console method (JSON lines arrive as fields).
+    sink: (line, level) => consoleByLevel[level](line),
     secrets: [config.VAPI_SECRET, config.VAPI_HMAC_SECRET ?? "", config.PAYMENT_LINK_SECRET ?? ""],
   });
   if (!config.REDIS_URL) logger.warn("REDIS_URL is not set: each isolate caches in its own memory only");
@@ -113,10 +139,15 @@ function buildIsolate(env: WorkerEnv, tools: readonly LoadedTool[]): Isolate {
       "VAPI_CREDENTIAL_ID is not set: the served assistant names no server, so Vapi uses the phone number's Server URL and its secret (see docs/vapi.md)",
     );
   }
+  const coldBudgetMs = Math.max(config.PERSONALIZATION_COLD_BUDGET_MS, config.PERSONALIZATION_BUDGET_MS);
+  const registry = createRegistry(tools);
   return {
     config,
+    coldConfig: { ...config, PERSONALIZATION_BUDGET_MS: coldBudgetMs },
+    coldRegistry: withLeastBudget(registry, config.TOOL_COLD_BUDGET_MS, config.TOOL_BUDGET_MS),
+    warm: false,
     logger,
-    registry: createRegistry(tools),
+    registry,
     auth: authSettings(config, config.VAPI_SECRET),
     memory: createLocalMemory(),
     fallbackCache: config.REDIS_URL ? undefined : createMemoryCache({ maxEntries: Math.min(config.MEMORY_CACHE_MAX_ENTRIES, 10_000) }),
@@ -154,11 +185,16 @@ export function createWorker(options: WorkerOptions) {
         return Response.json({ error: { code: "misconfigured", message: "The server is misconfigured; see its logs." } }, { status: 503 });
       }
       const { isolate } = state;
-      const defer: Defer = (work, what) => ctx.waitUntil(logFailure(isolate.logger, work, what));
+      // Tracked so the request's clients close only once every piece of deferred work has settled,
+      // including work deferred by deferred work (a refresh that fills the cache).
+      const background = createBackgroundTasks(isolate.logger);
+      const defer = background.defer;
       const clients = openClients(isolate, env);
+      const vapiRequest = new URL(request.url).pathname.startsWith("/vapi/");
+      const config = isolate.warm ? isolate.config : isolate.coldConfig;
       try {
         const scope: RequestScope = {
-          config: isolate.config,
+          config,
           db: clients.db,
           cache: clients.cache,
           logger: isolate.logger,
@@ -166,11 +202,11 @@ export function createWorker(options: WorkerOptions) {
           defer,
         };
         const deps: AppDeps = {
-          config: isolate.config,
+          config,
           db: clients.db,
           databaseKind: "postgres",
           cache: clients.cache,
-          registry: isolate.registry,
+          registry: isolate.warm ? isolate.registry : isolate.coldRegistry,
           logger: isolate.logger,
           // Prometheus scraping needs a long-lived process; Workers export through their own observability.
           metrics: noopMetrics,
@@ -181,6 +217,7 @@ export function createWorker(options: WorkerOptions) {
           bodyBudgets: isolate.bodyBudgets,
           // No callRecordSpool: Workers have no disk. A call record not committed within the wait
           // is answered 503 and Vapi delivers it again (docs/adr/0003-call-records-acknowledged-after-commit.md).
+          ...(options.profileContributors ? { profileContributors: options.profileContributors } : {}),
         };
         // createApp per request costs tens of microseconds (docs/adr/0006-workers-runtime.md) and
         // keeps every request's clients out of any shared object.
@@ -190,8 +227,35 @@ export function createWorker(options: WorkerOptions) {
         isolate.logger.error("worker request failed", { path: new URL(request.url).pathname, err });
         return Response.json({ error: { code: "internal", message: "Internal error." } }, { status: 500 });
       } finally {
-        defer(clients.close(), "closing request clients");
+        // One waitUntil for all of it: closing Redis at once failed the deferred cache reads and
+        // writes ("Connection is closed"), and an overrun profile lookup never filled the cache.
+        const closeAfterWork = background.settled().then(() => {
+          if (vapiRequest) isolate.warm = true;
+          return clients.close();
+        });
+        ctx.waitUntil(logFailure(isolate.logger, closeAfterWork, "closing request clients"));
       }
+    },
+  };
+}
+
+/**
+ * The registry as a cold isolate dispatches it: each tool's budget at least `leastMs`. Only `get`
+ * (what the dispatcher runs) changes; `list` (what the assistant tells Vapi) stays as defined.
+ */
+function withLeastBudget(registry: ToolRegistry, leastMs: number, defaultBudgetMs: number): ToolRegistry {
+  const raised = new Map<string, ToolDefinition>();
+  return {
+    list: () => registry.list(),
+    get(name) {
+      const tool = registry.get(name);
+      if (!tool) return undefined;
+      let cold = raised.get(name);
+      if (!cold) {
+        cold = { ...tool, budgetMs: Math.max(tool.budgetMs ?? defaultBudgetMs, leastMs) };
+        raised.set(name, cold);
+      }
+      return cold;
     },
   };
 }

@@ -77,7 +77,7 @@ export async function answerAssistantRequest(
       memoryTtlMs: c.CALLER_PROFILE_TTL_SECONDS * 1000,
     },
     call.callerNumber,
-    { budgetMs: c.PERSONALIZATION_BUDGET_MS, ttlMs: c.CALLER_PROFILE_TTL_SECONDS * 1000, contributors },
+    { budgetMs: c.PERSONALIZATION_BUDGET_MS, ttlMs: c.CALLER_PROFILE_TTL_SECONDS * 1000, contributors, defer: deps.defer },
   );
   const { profile, ...rest } = lookup;
   const personalization = { ...rest, personalized: profile !== undefined && Object.keys(profile).length > 0 };

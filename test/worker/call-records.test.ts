@@ -12,7 +12,8 @@ import { BASE, SECRET, testEnv } from "./support.ts";
 
 const worker = createWorker({
   tools: bundledTools,
-  services: (scope) => createBusinessServices(scope.config, { db: scope.db, logger: scope.logger, paymentLinkSecret: scope.config.PAYMENT_LINK_SECRET }),
+  services: (scope) =>
+    createBusinessServices(scope.config, { db: scope.db, logger: scope.logger, paymentLinkSecret: scope.config.PAYMENT_LINK_SECRET }),
 });
 
 async function send(env: WorkerEnv, body: unknown): Promise<Response> {

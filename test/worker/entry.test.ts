@@ -13,13 +13,16 @@ const post = (body: unknown, secret = SECRET) =>
   new Request(`${BASE}/vapi/webhook`, { method: "POST", headers: { "x-vapi-secret": secret }, body: JSON.stringify(body) });
 
 describe("configuration", () => {
-  it("answers 503 without a Vapi secret, naming nothing secret in the body", async () => {
-    const env: WorkerEnv = { HYPERDRIVE: testEnv.HYPERDRIVE, LOG_LEVEL: "silent" };
+  it("answers 503 without a Vapi secret, naming nothing secret in the body and the reason in the log", async () => {
+    const env = { HYPERDRIVE: testEnv.HYPERDRIVE, LOG_LEVEL: "silent" } as unknown as Env;
+    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
     const ctx = createExecutionContext();
     const res = await worker.fetch(post(toolCallsMessage([{ name: "get_business_hours" }])), env, ctx);
     await waitOnExecutionContext(ctx);
     expect(res.status).toBe(503);
     expect(await res.json()).toEqual({ error: { code: "misconfigured", message: "The server is misconfigured; see its logs." } });
+    expect(logged).toHaveBeenCalledWith(expect.stringContaining("VAPI_SECRET: required on Workers"));
+    logged.mockRestore();
   });
 });
 
@@ -27,7 +30,7 @@ describe("payment link secret", () => {
   it("answers 503 with signed payment links but no PAYMENT_LINK_SECRET, and names the variable in the log", async () => {
     const logged = vi.spyOn(console, "error").mockImplementation(() => {});
     try {
-      const env: WorkerEnv = { HYPERDRIVE: testEnv.HYPERDRIVE, VAPI_SECRET: SECRET, LOG_LEVEL: "silent" };
+      const env = { HYPERDRIVE: testEnv.HYPERDRIVE, VAPI_SECRET: SECRET, LOG_LEVEL: "silent" } as unknown as Env;
       const ctx = createExecutionContext();
       const res = await worker.fetch(post(toolCallsMessage([{ name: "get_business_hours" }])), env, ctx);
       await waitOnExecutionContext(ctx);
@@ -39,13 +42,13 @@ describe("payment link secret", () => {
   });
 
   it("needs none when Stripe takes the payments", async () => {
-    const env: WorkerEnv = {
+    const env = {
       ...testEnv,
       PAYMENT_LINK_SECRET: undefined,
       PAYMENT_PROVIDER: "stripe",
       STRIPE_SECRET_KEY: "sk_test_123",
       STRIPE_SUCCESS_URL: "https://example.com/thanks",
-    } as WorkerEnv;
+    } as unknown as Env;
     const ctx = createExecutionContext();
     const res = await worker.fetch(post(toolCallsMessage([{ id: "stripe_only", name: "get_business_hours" }])), env, ctx);
     await waitOnExecutionContext(ctx);
@@ -98,5 +101,30 @@ describe("per-request services and deferred work", () => {
     await waitOnExecutionContext(ctx);
     expect(res.status).toBe(500);
     expect(await res.json()).toEqual({ error: { code: "internal", message: "Internal error." } });
+  });
+});
+
+describe("logs", () => {
+  it("writes each record through the console method of its level, which Workers Logs records as the level", async () => {
+    const calls: { method: string; level: string; msg: string }[] = [];
+    const spies = (["log", "debug", "info", "warn", "error"] as const).map((method) =>
+      vi.spyOn(console, method).mockImplementation((line: string) => {
+        const record = JSON.parse(line) as { level: string; msg: string };
+        calls.push({ method, level: record.level, msg: record.msg });
+      }),
+    );
+    try {
+      const ctx = createExecutionContext();
+      // A fresh env object: an isolate of its own, logging at info.
+      const env = { ...testEnv, LOG_LEVEL: "info" } as unknown as Env;
+      const res = await worker.fetch(post(toolCallsMessage([{ id: "boom", name: "explode", args: { how: "bug" } }])), env, ctx);
+      await waitOnExecutionContext(ctx);
+      expect(res.status).toBe(200);
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+    expect(calls.length).toBeGreaterThan(1);
+    for (const call of calls) expect(call.method).toBe(call.level);
+    expect(calls.map((c) => c.level)).toEqual(expect.arrayContaining(["info", "error"]));
   });
 });

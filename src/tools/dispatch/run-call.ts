@@ -1,5 +1,6 @@
 /** Runs one tool call: lookup, guards, validation, then the handler against its budget, traced and counted. */
 import { SpanStatusCode } from "@opentelemetry/api";
+import { boundedBy } from "../../lib/defer.ts";
 import type { CallState } from "../../services/call-state.ts";
 import { tracer } from "../../telemetry/tracing.ts";
 import type { CallFacts, NormalizedToolCall } from "../../vapi/envelope.ts";
@@ -94,7 +95,12 @@ async function runWithBudget(
       : runPlain(deps, facts, call, tool, input, controller, callState)
   ).catch((err: unknown) => answerThrown(deps, facts, call, tool, err));
   try {
-    return await Promise.race([work, timeout]);
+    const answered = await Promise.race([work, timeout]);
+    // The handler goes on past its budget (a side-effecting one to roll back): keep it alive until it
+    // settles. On Workers, work outside waitUntil is cut when the response goes out, closing its
+    // sockets mid-query, which also crashes `wrangler dev`'s Hyperdrive proxy (workers-sdk#15768).
+    if (state.phase === "timed-out") deps.defer(boundedBy(work), `tool ${tool.name} after its budget`);
+    return answered;
   } finally {
     clearTimeout(timer);
   }
