@@ -227,7 +227,20 @@ const checkedConfigSchema = configSchema.superRefine((c, ctx) => {
   }
 });
 
-export type Config = z.infer<typeof configSchema>;
+/**
+ * The environment parsed into the units the code uses: each duration variable stays as written
+ * (for messages and docs) and is also given once, converted, under `durations`.
+ */
+const parsedConfigSchema = checkedConfigSchema.transform((c) => ({
+  ...c,
+  durations: {
+    callStateTtlMs: c.CALL_STATE_TTL_SECONDS * 1000,
+    callerProfileTtlMs: c.CALLER_PROFILE_TTL_SECONDS * 1000,
+    paymentLinkTtlMs: c.PAYMENT_LINK_TTL_MINUTES * 60_000,
+  },
+}));
+
+export type Config = z.output<typeof parsedConfigSchema>;
 export type Env = Record<string, string | undefined>;
 
 /** Raised when the environment is invalid; the message names every bad variable. */
@@ -237,7 +250,7 @@ export class ConfigError extends Error {
 
 /** Parses the environment once, at start-up. Throws a ConfigError naming each bad variable. */
 export function parseConfig(env: Env): Config {
-  const result = checkedConfigSchema.safeParse(env);
+  const result = parsedConfigSchema.safeParse(env);
   if (result.success) return result.data;
   const lines = result.error.issues.map((issue) => `  ${issue.path.join(".") || "(env)"}: ${issue.message}`);
   throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);

@@ -71,7 +71,7 @@ export async function createBusinessServices(
     payments,
     outbox: createOutboxRelay({ db: deps.db, logger: deps.logger, messenger, showKeptMessages: deps.showKeptMessages ?? false }),
     businessName: config.BUSINESS_NAME,
-    linkTtlMinutes: config.PAYMENT_LINK_TTL_MINUTES,
+    linkTtlMs: config.durations.paymentLinkTtlMs,
   };
 }
 
