@@ -9,7 +9,7 @@ import type { Defer } from "./lib/defer.ts";
 import type { Logger } from "./lib/logger.ts";
 import type { CallRecordSpool } from "./services/calls/store.ts";
 import type { Metrics } from "./telemetry/metrics.ts";
-import type { ToolServices } from "./tools/define-tool.ts";
+import type { BusinessServices } from "./tools/define-tool.ts";
 import type { ToolRegistry } from "./tools/registry.ts";
 import type { AuthSettings } from "./vapi/auth.ts";
 
@@ -25,7 +25,7 @@ export interface AppDeps {
   metrics: Metrics;
   clock: Clock;
   auth: AuthSettings;
-  services: ToolServices;
+  services: BusinessServices;
   /** The assistant configuration; defaults to the project's `assistant.config.ts`. */
   assistant?: AssistantConfig;
   /** Sources of the caller profile; defaults to `src/assistant/contributors/index.ts`. */

@@ -15,7 +15,7 @@ import type { PaymentServices } from "../services/billing/payment-links.ts";
 import { createOutboxRelay } from "../services/outbox.ts";
 
 declare module "../tools/define-tool.ts" {
-  interface ToolServices extends PaymentServices {}
+  interface BusinessServices extends PaymentServices {}
 }
 
 export interface ProviderOverrides {

@@ -30,7 +30,7 @@ interface MessageHandler {
 const NO_RESPONSE: MessageHandler = { answer: () => ({}), fallback: () => ({}) };
 
 /** Answers `message` with the handler for its type. */
-export function answer(deps: AppDeps, message: VapiMessage, target: () => ServerTarget): Promise<Body> | Body {
+export function answerMessage(deps: AppDeps, message: VapiMessage, target: () => ServerTarget): Promise<Body> | Body {
   return handlerFor(message.type).answer(deps, message, target);
 }
 

@@ -45,7 +45,7 @@ export interface ToolContext {
   /** The business's opening hours (from assistant.config.ts), in `timeZone`. */
   businessHours: WeeklyHours;
   /** Extra services the app was built with (payment, SMS, ...), by name. */
-  services: ToolServices;
+  services: BusinessServices;
   /** State shared by this call's tool calls while the call lasts (kept in the cache with a TTL). */
   callState: CallState;
   /** What the business remembers about this caller across calls (no-op without a caller number). */
@@ -70,7 +70,7 @@ export interface ToolContext {
 
 /** Services registered through `createApp({ services })`; tools declare what they expect by augmentation. */
 // biome-ignore lint/suspicious/noEmptyInterface: extended by declaration merging in tool modules
-export interface ToolServices {}
+export interface BusinessServices {}
 
 /**
  * Words Vapi speaks for a tool: a sentence, or a variant with per-language texts and conditions

@@ -8,7 +8,7 @@ import { failure, type ToolContext, type ToolFailure, toolFailure } from "./defi
  * A service's result as a tool's answer: the value (mapped), or the same spoken failure, heard by
  * its kind (`unavailable`: the tool's fixed `failed` words; any other: the model acts on it).
  */
-export function answer<T>(
+export function fromResult<T>(
   result: Result<T>,
   map?: (value: T) => Record<string, unknown> | readonly unknown[],
 ): Record<string, unknown> | readonly unknown[] | ToolFailure {
