@@ -136,7 +136,7 @@ export const DEFAULT_SILENCE_GOODBYE = "I haven't heard from you for a while, so
  * Silence handling as `customer.speech.timeout` hooks, staggered on one clock that starts when
  * the assistant stops speaking: the nudge after `idleNudge.afterSeconds` (at most twice, counted
  * afresh once the caller speaks), then Vapi's endCall, after speaking the goodbye, at
- * `silenceTimeoutSeconds`. This is what `silenceTimeoutSeconds` on the assistant used to do.
+ * `silenceTimeoutSeconds` (the preset's setting; Vapi's assistant has no such property).
  */
 export function silenceHooks(preset: Preset): Vapi.CreateAssistantDtoHooksItem[] {
   const nudge: Vapi.CreateAssistantDtoHooksItem[] = preset.idleNudge

@@ -22,7 +22,7 @@ import { jsonError } from "./errors.ts";
 
 type Vars = { Variables: { rawBody: Uint8Array } };
 
-/** Strict UTF-8 (invalid bytes are refused, not replaced); one decoder, reused: building one per request showed in profiles. */
+/** Strict UTF-8 (invalid bytes are refused, not replaced); one decoder, reused rather than built per request. */
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 /** The webhook URL Vapi should call: PUBLIC_URL when set, else what the request itself came to. */
