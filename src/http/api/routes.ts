@@ -9,7 +9,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
-import type { AppDeps } from "../../deps.ts";
+import { type AppDeps, serviceContext } from "../../deps.ts";
 import { timingSafeEqualStrings } from "../../lib/timing-safe.ts";
 import { createSlots, upsertService } from "../../services/appointments/catalogue.ts";
 import { upsertAccount, upsertInvoice } from "../../services/billing/accounts.ts";
@@ -83,7 +83,7 @@ export function apiRoutes(deps: AppDeps) {
     return next();
   });
 
-  const base = () => ({ db: deps.db, cache: deps.cache, clock: deps.clock, logger: deps.logger, timeZone: deps.config.BUSINESS_TIMEZONE });
+  const base = () => serviceContext(deps);
   const write = <T>(fn: (ctx: ServiceContext) => Promise<T>) => inTransaction(base(), fn);
   // Success and error bodies are checked by the route schemas above and by the tests; the casts
   // below only bridge a service Result to the per-status response types OpenAPIHono infers.
