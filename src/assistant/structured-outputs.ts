@@ -133,3 +133,71 @@ export function outputNaming(owner: OutputsOwner): OutputNaming {
   const summaryKey = Object.entries(owner.structuredOutputs ?? {}).find(([, o]) => o.summary)?.[0];
   return { keyOf: (name) => byName.get(name), ...(summaryKey ? { summaryKey } : {}) };
 }
+
+/** A filter on structured outputs: the containment value it means, or what is wrong with it. */
+export type OutputFilter = { ok: true; value: Record<string, unknown> } | { ok: false; message: string };
+
+/**
+ * Query parameters `output.<key>=<value>` (`output.<key>.<field>=` into an object) as one jsonb
+ * containment value, each value read by the output's declared type: `true`/`false` for booleans,
+ * a number for numbers, one of the values for enums; for an array, a value it includes. Every
+ * parameter must hold. Parameters not starting with `output.` are ignored.
+ */
+export function outputFilter(owner: OutputsOwner, params: Readonly<Record<string, readonly string[]>>): OutputFilter {
+  const value: Record<string, unknown> = {};
+  const keys = structuredOutputKeys(owner);
+  for (const [param, values] of Object.entries(params)) {
+    if (!param.startsWith("output.")) continue;
+    const [key = "", ...path] = param.slice("output.".length).split(".");
+    const output = Object.hasOwn(owner.structuredOutputs ?? {}, key) ? owner.structuredOutputs?.[key] : undefined;
+    if (!output) return { ok: false, message: `${param}: no structured output "${key}" (declared: ${keys.join(", ") || "none"})` };
+    let node: Record<string, unknown> = resultSchema(output);
+    for (const field of path) {
+      const child = (node.properties as Record<string, Record<string, unknown>> | undefined)?.[field];
+      if (node.type !== "object" || !child || !Object.hasOwn(node.properties as object, field)) {
+        return { ok: false, message: `${param}: "${field}" is not a field of that output` };
+      }
+      node = child;
+    }
+    for (const raw of values) {
+      const read = leafValue(node, raw);
+      if ("error" in read) return { ok: false, message: `${param}: ${read.error}` };
+      if (!merge(value, [key, ...path], read.value)) return { ok: false, message: `${param}: given twice with different values` };
+    }
+  }
+  return { ok: true, value };
+}
+
+function leafValue(node: Record<string, unknown>, raw: string): { value: unknown } | { error: string } {
+  if (node.type === "array") {
+    const item = leafValue((node.items as Record<string, unknown> | undefined) ?? {}, raw);
+    return "error" in item ? item : { value: [item.value] };
+  }
+  if (node.type === "boolean") return raw === "true" || raw === "false" ? { value: raw === "true" } : { error: "must be true or false" };
+  if (node.type === "number" || node.type === "integer") {
+    const n = raw.trim() === "" ? Number.NaN : Number(raw);
+    return Number.isFinite(n) ? { value: n } : { error: "must be a number" };
+  }
+  if (node.type === "string") {
+    const allowed = node.enum as string[] | undefined;
+    return allowed && !allowed.includes(raw) ? { error: `must be one of ${allowed.join(", ")}` } : { value: raw };
+  }
+  return { error: "is an object: filter on one of its fields (output.<key>.<field>=...)" };
+}
+
+/** Puts `leaf` at `path` inside `target`; arrays at the same place collect their values. False: another value is there. */
+function merge(target: Record<string, unknown>, path: readonly string[], leaf: unknown): boolean {
+  let at = target;
+  for (const segment of path.slice(0, -1)) {
+    const next = Object.hasOwn(at, segment) ? at[segment] : undefined;
+    if (typeof next !== "object" || next === null) Object.defineProperty(at, segment, { value: {}, ...PLAIN });
+    at = at[segment] as Record<string, unknown>;
+  }
+  const last = path.at(-1)!;
+  const existing = Object.hasOwn(at, last) ? at[last] : undefined;
+  if (existing !== undefined && !Array.isArray(existing) && existing !== leaf) return false;
+  const value = Array.isArray(existing) && Array.isArray(leaf) ? [...existing, ...leaf] : leaf;
+  Object.defineProperty(at, last, { value, ...PLAIN });
+  return true;
+}
+const PLAIN = { enumerable: true, writable: true, configurable: true } as const;
