@@ -89,8 +89,14 @@ const reportSchema = z.looseObject({
     .looseObject({
       transcript: str,
       recordingUrl: str,
-      // Keyed by the output's id in Vapi: { "<id>": { name, result } }.
-      structuredOutputs: z.record(z.string(), z.unknown()).optional().catch(undefined),
+      // Keyed by the output's id in Vapi: { "<id>": { name, result } }; a list of { id, name, result } is read too.
+      structuredOutputs: z
+        .union([
+          z.record(z.string(), z.unknown()),
+          z.array(z.unknown()).transform((list) => Object.fromEntries(list.map((item, i) => [idOf(item) ?? String(i), item]))),
+        ])
+        .optional()
+        .catch(undefined),
       recording: z
         .looseObject({ url: str, mono: z.looseObject({ combinedUrl: str }).optional().catch(undefined) })
         .optional()
@@ -99,6 +105,11 @@ const reportSchema = z.looseObject({
     .optional()
     .catch(undefined),
 });
+
+function idOf(item: unknown): string | undefined {
+  const id = typeof item === "object" && item !== null ? (item as { id?: unknown }).id : undefined;
+  return typeof id === "string" ? id : undefined;
+}
 
 const text = (value: string | undefined, max: number) => (value === undefined ? undefined : storableText(value, max));
 
