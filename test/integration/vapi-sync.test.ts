@@ -547,12 +547,17 @@ describe("npm run vapi", () => {
     const id = (await readFile(join(dataDir, "vapi-credential-id"), "utf8")).trim();
     expect(api.credentials.has(id)).toBe(true);
     expect(stdout).toContain(`set VAPI_CREDENTIAL_ID=${id}`);
+    // The line to give the server that answers assistant-request, with every output's id.
+    const line = /VAPI_STRUCTURED_OUTPUT_IDS=(\S+)/.exec(stdout)?.[1];
+    expect(Object.keys(parseConfig({ VAPI_STRUCTURED_OUTPUT_IDS: line }).VAPI_STRUCTURED_OUTPUT_IDS)).toEqual(OUTPUT_KEYS);
   });
 
   it("--print needs no API key and shows no secret", async () => {
     const { code, stdout } = await run(["--print"], base);
     expect(code).toBe(0);
     expect(stdout).toContain("POST /credential");
+    expect(stdout).toContain("POST /structured-output");
+    expect(stdout).toContain('"<id of new structured output followUpNeeded>"');
     expect(stdout).toContain("POST /assistant");
     expect(stdout).not.toContain(SECRET);
   });
