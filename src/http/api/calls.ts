@@ -5,7 +5,7 @@
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { outputFilter } from "../../assistant/structured-outputs.ts";
-import type { AppDeps } from "../../deps.ts";
+import { type AppDeps, serviceContext } from "../../deps.ts";
 import { assistantSetup } from "../../server-messages/assistant-request.ts";
 import { listCalls, pageCursor } from "../../services/calls/list.ts";
 import { jsonError } from "../errors.ts";
@@ -98,7 +98,7 @@ export function callsApi(deps: AppDeps) {
     if (!filter.ok) return jsonError(c, "invalid_request", `Invalid request: ${filter.message}`) as never;
     const cursor = after === undefined ? undefined : pageCursor.decode(after);
     if (after !== undefined && !cursor) return jsonError(c, "invalid_request", "Invalid request: after: not a page cursor") as never;
-    const page = await listCalls(deps.db, { outputs: filter.value, after: cursor, limit });
+    const page = await listCalls(serviceContext(deps), { outputs: filter.value, after: cursor, limit });
     return c.json({ calls: page.calls, ...(page.next ? { next: pageCursor.encode(page.next) } : {}) }, 200);
   });
   return app;

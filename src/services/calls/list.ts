@@ -4,8 +4,8 @@
  * containment (`@>`), which the GIN index on `calls.structured_outputs` answers.
  */
 import { and, desc, isNotNull, type SQL, sql } from "drizzle-orm";
-import type { Database } from "../../db/client.ts";
 import { calls } from "../../db/schema/index.ts";
+import type { ReadContext } from "../context.ts";
 
 export interface CallListQuery {
   /** Results the calls' structured outputs must contain, by key (nested objects for fields; arrays: "includes"). */
@@ -49,13 +49,13 @@ export const pageCursor = {
 };
 
 /** The matching ended calls, newest end first, and the cursor of the next page (undefined: no more). */
-export async function listCalls(db: Database, query: CallListQuery): Promise<{ calls: ListedCall[]; next?: PageCursor }> {
+export async function listCalls(ctx: Pick<ReadContext, "db">, query: CallListQuery): Promise<{ calls: ListedCall[]; next?: PageCursor }> {
   const where: SQL[] = [isNotNull(calls.endedAt)];
   if (query.outputs && Object.keys(query.outputs).length > 0) {
     where.push(sql`${calls.structuredOutputs} @> ${JSON.stringify(query.outputs)}::jsonb`);
   }
   if (query.after) where.push(sql`(${calls.endedAt}, ${calls.callId}) < (${query.after.endedAt}::timestamptz, ${query.after.callId})`);
-  const rows = await db
+  const rows = await ctx.db
     .select({
       callId: calls.callId,
       callerNumber: calls.callerNumber,
