@@ -137,6 +137,17 @@ export const configSchema = z.object({
   VAPI_ASSISTANT_ID: optionalString.describe(
     "Answer assistant-request with this stored Vapi assistant (personalized through variableValues) instead of a transient one.",
   ),
+  VAPI_STRUCTURED_OUTPUT_IDS: optionalString
+    .pipe(
+      z
+        .string()
+        .regex(/^\s*[A-Za-z]\w*\s*=\s*[^\s,=]+\s*(,\s*[A-Za-z]\w*\s*=\s*[^\s,=]+\s*)*$/, "must be key=id pairs separated by commas")
+        .optional(),
+    )
+    .transform((v) => (v === undefined ? {} : Object.fromEntries(v.split(",").map((pair) => pair.split("=").map((x) => x.trim())))))
+    .describe(
+      "The structured outputs' ids in Vapi, as key=id pairs separated by commas (`npm run vapi -- apply` prints the line): the transient assistant served on assistant-request references these by id and carries any other output of assistant.config.ts inline.",
+    ),
   PERSONALIZATION_BUDGET_MS: intFrom(35, 1, 5_000).describe(
     "How long assistant-request waits for the caller's profile before answering un-personalized, in ms.",
   ),

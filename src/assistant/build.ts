@@ -10,6 +10,7 @@ import type { ToolDefinition } from "../tools/define-tool.ts";
 import { SERVER_MESSAGES, type ServerTarget, serverFieldFor } from "../vapi/server-target.ts";
 import { type CallerProfile, describeProfile, profileVariables } from "./caller-profile.ts";
 import type { AssistantConfig, AssistantDto, Preset, PresetName } from "./define.ts";
+import { withStructuredOutputs } from "./structured-outputs.ts";
 import { toVapiTool } from "./vapi-tools.ts";
 
 export interface BuildSettings {
@@ -20,6 +21,11 @@ export interface BuildSettings {
   businessName: string;
   timeZone: string;
   defaultBudgetMs: number;
+  /**
+   * Ids in Vapi of the structured outputs, by key: those are referenced by id, the others are
+   * carried inline (transient). Sync passes every one; assistant-request VAPI_STRUCTURED_OUTPUT_IDS.
+   */
+  structuredOutputIds?: Readonly<Record<string, string>> | undefined;
 }
 
 /** Vapi's transferCall without destinations: Vapi then asks this server (transfer-destination-request). */
@@ -122,13 +128,14 @@ export function composeAssistant(
     ...(preset.backgroundSound ? { backgroundSound: preset.backgroundSound } : {}),
     maxDurationSeconds: preset.maxDurationSeconds,
     hooks: silenceHooks(preset),
-    ...(preset.analysisPlan ? { analysisPlan: preset.analysisPlan } : {}),
-    ...(preset.artifactPlan ? { artifactPlan: preset.artifactPlan } : {}),
+    ...optional("artifactPlan", withStructuredOutputs(preset.artifactPlan, config, settings.structuredOutputIds)),
     serverMessages: [...SERVER_MESSAGES, ...(parts.extraServerMessages ?? []).filter((m) => !SERVER_MESSAGES.includes(m))],
     ...serverFieldFor(settings.target, { kind: "assistant" }),
     metadata: { preset: settings.preset, ...parts.metadata },
   };
 }
+
+const optional = <K extends string, V>(key: K, value: V | undefined) => (value === undefined ? {} : ({ [key]: value } as Record<K, V>));
 
 export const DEFAULT_SILENCE_GOODBYE = "I haven't heard from you for a while, so I'll end the call now. Please call back anytime. Goodbye.";
 

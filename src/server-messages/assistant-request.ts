@@ -88,6 +88,7 @@ export async function answerAssistantRequest(
     businessName: c.BUSINESS_NAME,
     timeZone: c.BUSINESS_TIMEZONE,
     defaultBudgetMs: c.TOOL_BUDGET_MS,
+    structuredOutputIds: c.VAPI_STRUCTURED_OUTPUT_IDS,
   };
   const variableValues = variableValuesFor(common, lookup.profile);
 
