@@ -118,7 +118,13 @@ export function statusRecord(identity: CallIdentity, message: Record<string, unk
   const status = typeof message.status === "string" ? message.status : "";
   if (STATUS_RANK[status] === undefined) return undefined;
   const endedReason = typeof message.endedReason === "string" ? message.endedReason : undefined;
-  return { kind: "status", ...identity, status, endedReason: text(endedReason, TEXT_LIMITS.endedReason) };
+  const reason = text(endedReason, TEXT_LIMITS.endedReason);
+  return {
+    kind: "status",
+    ...identity,
+    status,
+    endedReason: reason === undefined ? undefined : redactPersonalData(reason, { callerNumber: identity.callerNumber }),
+  };
 }
 
 /**
@@ -162,26 +168,30 @@ export function reportRecord(identity: CallIdentity, message: Record<string, unk
   const transcript = text(report.artifact?.transcript ?? report.transcript, TEXT_LIMITS.transcript);
   const structured = report.analysis?.structuredData;
   const success = report.analysis?.successEvaluation;
+  // Every free text is redacted: an evaluation written by Vapi's model may quote the caller.
+  const redacted = (value: string | undefined) => (value === undefined ? undefined : redactPersonalData(value, redact));
   return {
     kind: "report",
     ...identity,
-    endedReason: text(report.endedReason, TEXT_LIMITS.endedReason),
+    endedReason: redacted(text(report.endedReason, TEXT_LIMITS.endedReason)),
     cost: report.cost,
     startedAtMs: report.startedAt,
     endedAtMs: report.endedAt,
     durationSeconds: report.durationSeconds,
-    summary: summary === undefined ? undefined : redactPersonalData(summary, redact),
-    successEvaluation: success === undefined ? undefined : text(String(success), TEXT_LIMITS.successEvaluation),
+    summary: redacted(summary),
+    successEvaluation: success === undefined ? undefined : redacted(text(String(success), TEXT_LIMITS.successEvaluation)),
     structuredData: structured === undefined ? undefined : redactDeep(storableJson(structured), redact),
     structuredOutputs: Object.keys(outputs).length === 0 ? undefined : redactDeep(storableJson(outputs), redact),
-    recordingUrl: text(
-      report.artifact?.recordingUrl ??
-        report.artifact?.recording?.mono?.combinedUrl ??
-        report.artifact?.recording?.url ??
-        report.recordingUrl,
-      TEXT_LIMITS.recordingUrl,
+    recordingUrl: redacted(
+      text(
+        report.artifact?.recordingUrl ??
+          report.artifact?.recording?.mono?.combinedUrl ??
+          report.artifact?.recording?.url ??
+          report.recordingUrl,
+        TEXT_LIMITS.recordingUrl,
+      ),
     ),
-    transcript: transcript === undefined ? undefined : redactPersonalData(transcript, redact),
+    transcript: redacted(transcript),
   };
 }
 
