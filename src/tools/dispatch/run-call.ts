@@ -5,7 +5,7 @@ import type { CallState } from "../../services/call-state.ts";
 import { tracer } from "../../telemetry/tracing.ts";
 import type { CallFacts, NormalizedToolCall } from "../../vapi/envelope.ts";
 import type { ToolDefinition } from "../define-tool.ts";
-import { type Answered, answerError, answerThrown, describeIssues, timedOut, toAnswer } from "./answers.ts";
+import { type Answered, answerError, answerThrown, describeIssues, offeringAPerson, timedOut, toAnswer } from "./answers.ts";
 import { argumentsContainCard, CARD_REFUSAL } from "./card-guard.ts";
 import { type DispatcherDeps, type Hook, type LazyAbort, lazyAbortController, makeContext, type RunState, runHooks } from "./context.ts";
 import { overRateLimit } from "./guards.ts";
@@ -32,7 +32,7 @@ export async function runOne(deps: DispatcherDeps, facts: CallFacts, call: Norma
   if (tool.sideEffect && (await overRateLimit(deps, facts, call))) {
     return answerError(
       call,
-      "That's a lot of changes in a short time. Please wait a minute and try again, or I can connect you with a person.",
+      offeringAPerson("That's a lot of changes in a short time. Please wait a minute and try again.", deps.transfersAvailable),
       "rejected",
     );
   }
@@ -86,7 +86,7 @@ async function runWithBudget(
       controller.abort(new Error(`budget of ${budgetMs} ms exceeded`));
       deps.metrics.budgetExceeded(tool.name);
       deps.logger.warn("tool budget exceeded", { tool: tool.name, callId: facts.callId, toolCallId: call.toolCallId, budgetMs });
-      resolve(timedOut(call, tool));
+      resolve(timedOut(call, tool, deps.transfersAvailable));
     }, budgetMs);
   });
   const work = (
