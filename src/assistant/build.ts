@@ -8,7 +8,7 @@
 import type { Vapi } from "@vapi-ai/server-sdk";
 import type { ToolDefinition } from "../tools/define-tool.ts";
 import { SERVER_MESSAGES, type ServerTarget, serverFieldFor } from "../vapi/server-target.ts";
-import { type CallerProfile, describeProfile, profileVariables } from "./caller-profile.ts";
+import { type CallerProfile, callerNameOf, describeProfile, profileVariables } from "./caller-profile.ts";
 import type { AssistantConfig, AssistantDto, Preset, PresetName } from "./define.ts";
 import { withStructuredOutputs } from "./structured-outputs.ts";
 import { toVapiTool } from "./vapi-tools.ts";
@@ -38,7 +38,8 @@ export function assistantName(config: AssistantConfig, preset: PresetName): stri
 
 /** The first sentence of the call for this caller. */
 export function firstMessageFor(settings: Pick<BuildSettings, "config" | "businessName">, profile: CallerProfile | undefined): string {
-  return settings.config.firstMessage({ businessName: settings.businessName, ...(profile?.name ? { callerName: profile.name } : {}) });
+  const callerName = callerNameOf(profile);
+  return settings.config.firstMessage({ businessName: settings.businessName, ...(callerName ? { callerName } : {}) });
 }
 
 export type Personalization = { kind: "profile"; profile: CallerProfile | undefined } | { kind: "placeholders" };
