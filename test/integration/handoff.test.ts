@@ -112,7 +112,6 @@ describe("transfer-destination-request", () => {
     expect(status).toBe(200);
     expect(json).toEqual({
       destination: { type: "sip", sipUri: "sip:dispatch@pbx.example.com", message: "Dispatch, one moment." },
-      message: { type: "request-start", content: "Dispatch, one moment." },
     });
   });
 
