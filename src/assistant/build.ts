@@ -116,7 +116,7 @@ export function composeAssistant(
     transcriber: preset.transcriber,
     model,
     voice: preset.voice,
-    startSpeakingPlan: preset.startSpeakingPlan,
+    startSpeakingPlan: startSpeakingPlanFor(preset, settings.target),
     stopSpeakingPlan: preset.stopSpeakingPlan,
     backgroundSpeechDenoisingPlan: preset.backgroundSpeechDenoisingPlan,
     ...(preset.backgroundSound ? { backgroundSound: preset.backgroundSound } : {}),
@@ -128,6 +128,19 @@ export function composeAssistant(
     ...serverFieldFor(settings.target, { kind: "assistant" }),
     metadata: { preset: settings.preset, ...parts.metadata },
   };
+}
+
+/**
+ * The preset's start-speaking plan; with adaptive endpointing, Vapi asks this server each turn
+ * (`call.endpointing.request`). That needs a server Vapi can authenticate to: without a credential
+ * (auth `none`) the plan is left as written, on the preset's transcription plan (ADR 18).
+ */
+export function startSpeakingPlanFor(preset: Preset, target: ServerTarget): Vapi.StartSpeakingPlan {
+  if (!preset.adaptiveEndpointing || target.auth.kind === "none") return preset.startSpeakingPlan;
+  // `smartEndpointingEnabled` is the deprecated switch; the plan replaces it.
+  const { smartEndpointingEnabled: _, ...plan } = preset.startSpeakingPlan;
+  const smartEndpointingPlan = { provider: "custom-endpointing-model", ...serverFieldFor(target, { kind: "endpointing" }) };
+  return { ...plan, smartEndpointingPlan: smartEndpointingPlan as Vapi.StartSpeakingPlanSmartEndpointingPlan };
 }
 
 export const DEFAULT_SILENCE_GOODBYE = "I haven't heard from you for a while, so I'll end the call now. Please call back anytime. Goodbye.";

@@ -6,6 +6,7 @@
 import type { Vapi } from "@vapi-ai/server-sdk";
 import { E164 } from "../lib/patterns.ts";
 import type { Weekday, WeeklyHours } from "../services/business-hours.ts";
+import { type EndpointingBounds, type EndpointingConfig, endpointingProblems } from "./endpointing.ts";
 
 export type { Weekday, WeeklyHours };
 
@@ -30,6 +31,8 @@ export interface Preset {
   voice: Vapi.CreateAssistantDtoVoice;
   /** When the assistant starts talking after the caller stops: the main turn-taking latency. */
   startSpeakingPlan: Vapi.StartSpeakingPlan;
+  /** Present: Switchboard decides each turn's wait by `endpointing.rules`, within these bounds (ADR 18). */
+  adaptiveEndpointing?: EndpointingBounds;
   /** Barge-in: how much caller speech makes the assistant stop talking. */
   stopSpeakingPlan: Vapi.StopSpeakingPlan;
   backgroundSpeechDenoisingPlan: Vapi.BackgroundSpeechDenoisingPlan;
@@ -212,6 +215,8 @@ export interface AssistantConfig {
   screening?: ScreeningConfig;
   /** Rules tried in order after screening; none matches: `presetByPhoneNumberId`, ASSISTANT_PRESET, `defaultPreset`. */
   routing?: readonly RoutingRule[];
+  /** Adaptive endpointing's rules, for presets with `adaptiveEndpointing` (src/assistant/endpointing.ts). */
+  endpointing?: EndpointingConfig;
 }
 
 /** Identity function that gives `assistant.config.ts` its types, and refuses a configuration that cannot work. */
@@ -240,7 +245,7 @@ export const MAX_ASSISTANT_NAME = 40;
  * known once tools/ is loaded.
  */
 export function assistantConfigProblems(config: AssistantConfig): string[] {
-  const problems: string[] = [];
+  const problems: string[] = endpointingProblems(config.endpointing, config.presets);
   for (const [squadName, squad] of Object.entries(config.squads ?? {})) {
     const where = `squads.${squadName}`;
     if (squad.members.length < 2) problems.push(`${where}: a squad needs at least two members`);

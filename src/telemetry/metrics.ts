@@ -20,6 +20,11 @@ export interface Metrics {
    * assistant configuration: bounded). Optional: implementations without it count nothing.
    */
   routingDecision?(message: "assistant-request" | "handoff-destination-request", outcome: string, rule: string): void;
+  /**
+   * An adaptive endpointing decision: the call's preset, the rule that decided (a rule name from
+   * the assistant configuration or `plan:*`: bounded) and the wait chosen.
+   */
+  endpointingDecision?(preset: string, rule: string, seconds: number): void;
   /** Prometheus text exposition, when this implementation has one. */
   render?(): Promise<{ contentType: string; body: string }>;
 }

@@ -17,6 +17,7 @@ const KNOWN_TYPES = new Set([
   "model-output",
   "transfer-update",
   "handoff-destination-request",
+  "call.endpointing.request",
 ]);
 
 export function createPrometheusMetrics(options: { defaultMetrics?: boolean; maxTrackedCalls?: number } = {}): Metrics {
@@ -71,6 +72,19 @@ export function createPrometheusMetrics(options: { defaultMetrics?: boolean; max
     labelNames: ["message", "outcome", "rule"] as const,
     registers: [registry],
   });
+  const endpointing = new Counter({
+    name: "switchboard_endpointing_decisions_total",
+    help: "Adaptive endpointing decisions (call.endpointing.request), by preset and the rule that decided",
+    labelNames: ["preset", "rule"] as const,
+    registers: [registry],
+  });
+  const endpointingWait = new Histogram({
+    name: "switchboard_endpointing_timeout_seconds",
+    help: "The end-of-turn wait decided for the caller's silence, by preset",
+    labelNames: ["preset"] as const,
+    buckets: [0.1, 0.2, 0.3, 0.5, 0.8, 1, 1.2, 1.5, 2, 3],
+    registers: [registry],
+  });
   const inProgress = new Gauge({
     name: "switchboard_calls_in_progress",
     help: "Calls seen in progress by this instance",
@@ -99,6 +113,10 @@ export function createPrometheusMetrics(options: { defaultMetrics?: boolean; max
       messageCounts.set(label, (messageCounts.get(label) ?? 0) + 1);
     },
     routingDecision: (message, outcome, rule) => routing.inc({ message, outcome, rule }),
+    endpointingDecision(preset, rule, seconds) {
+      endpointing.inc({ preset, rule });
+      endpointingWait.observe({ preset }, seconds);
+    },
     callStatus(callId, status) {
       if (status === "in-progress" && !active.has(callId) && active.size < maxTracked) active.add(callId);
       else if (status === "ended") active.delete(callId);
