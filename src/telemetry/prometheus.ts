@@ -85,6 +85,26 @@ export function createPrometheusMetrics(options: { defaultMetrics?: boolean; max
     buckets: [0.1, 0.2, 0.3, 0.5, 0.8, 1, 1.2, 1.5, 2, 3],
     registers: [registry],
   });
+  const stageLatency = new Histogram({
+    name: "switchboard_turn_latency_seconds",
+    help: "Per-turn latency by stage (transcriber, endpointing, model, voice, turn) from end-of-call reports, by preset",
+    labelNames: ["preset", "stage"] as const,
+    // 0.15, 0.2 and 0.5 are the stage budgets (docs/latency.md): the alert rules read those buckets.
+    buckets: [0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 1.5, 2, 3, 5],
+    registers: [registry],
+  });
+  const interruptions = new Counter({
+    name: "switchboard_interruptions_total",
+    help: "Interruptions from end-of-call reports: who (user: the assistant talked over the caller; assistant: the caller talked over the assistant), by preset",
+    labelNames: ["preset", "who"] as const,
+    registers: [registry],
+  });
+  const reportedCalls = new Counter({
+    name: "switchboard_latency_reported_calls_total",
+    help: "Calls whose end-of-call report carried performance metrics, by preset",
+    labelNames: ["preset"] as const,
+    registers: [registry],
+  });
   const inProgress = new Gauge({
     name: "switchboard_calls_in_progress",
     help: "Calls seen in progress by this instance",
@@ -116,6 +136,14 @@ export function createPrometheusMetrics(options: { defaultMetrics?: boolean; max
     endpointingDecision(preset, rule, seconds) {
       endpointing.inc({ preset, rule });
       endpointingWait.observe({ preset }, seconds);
+    },
+    turnLatencies(preset, turns, counts) {
+      for (const turn of turns) {
+        for (const [stage, ms] of Object.entries(turn)) if (ms !== undefined) stageLatency.observe({ preset, stage }, ms / 1000);
+      }
+      interruptions.inc({ preset, who: "user" }, counts.user);
+      interruptions.inc({ preset, who: "assistant" }, counts.assistant);
+      reportedCalls.inc({ preset });
     },
     callStatus(callId, status) {
       if (status === "in-progress" && !active.has(callId) && active.size < maxTracked) active.add(callId);

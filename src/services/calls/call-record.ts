@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { redactDeep, redactPersonalData } from "../../lib/redaction.ts";
+import type { LatencyRecord } from "./latency-record.ts";
 import { storableJson, storableText, TEXT_LIMITS } from "./sanitize.ts";
 
 /** The order of a call's statuses; a message with a lower rank than the stored one changes nothing. */
@@ -50,6 +51,8 @@ export interface ReportRecord extends CallIdentity {
   structuredData?: Record<string, unknown> | undefined;
   recordingUrl?: string | undefined;
   transcript?: string | undefined;
+  /** Vapi's performance metrics (numbers and labels: kept by `essentials` too). */
+  latency?: LatencyRecord | undefined;
 }
 
 const isoDate = z
@@ -107,7 +110,7 @@ export function statusRecord(identity: CallIdentity, message: Record<string, unk
 }
 
 /** The stored record of an end-of-call report: storable, redacted, without what is not stored. Never throws. */
-export function reportRecord(identity: CallIdentity, message: Record<string, unknown>): ReportRecord {
+export function reportRecord(identity: CallIdentity, message: Record<string, unknown>, latency?: LatencyRecord): ReportRecord {
   const parsed = reportSchema.safeParse(message);
   const report = parsed.success ? parsed.data : ({} as z.output<typeof reportSchema>);
   const redact = { callerNumber: identity.callerNumber };
@@ -135,6 +138,7 @@ export function reportRecord(identity: CallIdentity, message: Record<string, unk
       TEXT_LIMITS.recordingUrl,
     ),
     transcript: transcript === undefined ? undefined : redactPersonalData(transcript, redact),
+    latency,
   };
 }
 
@@ -144,8 +148,8 @@ export function reportRecord(identity: CallIdentity, message: Record<string, unk
  */
 export function essentials(record: CallRecord): CallRecord {
   if (record.kind === "status") return { ...record, endedReason: undefined };
-  const { kind, callId, callerNumber, phoneNumberId, atMs, cost, startedAtMs, endedAtMs, durationSeconds } = record;
-  return { kind, callId, callerNumber, phoneNumberId, atMs, cost, startedAtMs, endedAtMs, durationSeconds };
+  const { kind, callId, callerNumber, phoneNumberId, atMs, cost, startedAtMs, endedAtMs, durationSeconds, latency } = record;
+  return { kind, callId, callerNumber, phoneNumberId, atMs, cost, startedAtMs, endedAtMs, durationSeconds, latency };
 }
 
 /** Reads a record back from its JSON form (the spool); undefined when it is not one. */
