@@ -10,9 +10,17 @@ export const TURNS = [
 /** An end-of-call report of `callId` with `artifact.performanceMetrics` (TURNS unless given), labelled by the served assistant when `preset` is given. */
 export function reportWithMetrics(
   callId: string,
-  options: { preset?: string; provider?: string; endedReason?: string; turns?: unknown } = {},
+  options: {
+    preset?: string;
+    provider?: string;
+    endedReason?: string;
+    turns?: unknown;
+    endedAt?: Date;
+    metadata?: Record<string, string>;
+    interrupted?: { user: number; assistant: number };
+  } = {},
 ) {
-  const ended = new Date();
+  const ended = options.endedAt ?? new Date();
   return {
     message: {
       type: "end-of-call-report",
@@ -22,7 +30,7 @@ export function reportWithMetrics(
       ...(options.preset
         ? {
             assistant: {
-              metadata: { preset: options.preset },
+              metadata: { preset: options.preset, ...options.metadata },
               startSpeakingPlan: options.provider ? { smartEndpointingPlan: { provider: options.provider } } : {},
             },
           }
@@ -34,8 +42,8 @@ export function reportWithMetrics(
         performanceMetrics: {
           turnLatencies: options.turns ?? TURNS,
           turnLatencyAverage: 1140,
-          numUserInterrupted: 1,
-          numAssistantInterrupted: 2,
+          numUserInterrupted: options.interrupted?.user ?? 1,
+          numAssistantInterrupted: options.interrupted?.assistant ?? 2,
         },
       },
     },

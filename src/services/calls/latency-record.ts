@@ -43,15 +43,13 @@ const label = z.string().max(MAX_LABEL).optional().catch(undefined);
 const metricsSchema = z.looseObject({
   turnLatencies: z
     .array(
-      z
-        .looseObject({ transcriberLatency: ms, endpointingLatency: ms, modelLatency: ms, voiceLatency: ms, turnLatency: ms })
-        .catch({
-          transcriberLatency: undefined,
-          endpointingLatency: undefined,
-          modelLatency: undefined,
-          voiceLatency: undefined,
-          turnLatency: undefined,
-        }),
+      z.looseObject({ transcriberLatency: ms, endpointingLatency: ms, modelLatency: ms, voiceLatency: ms, turnLatency: ms }).catch({
+        transcriberLatency: undefined,
+        endpointingLatency: undefined,
+        modelLatency: undefined,
+        voiceLatency: undefined,
+        turnLatency: undefined,
+      }),
     )
     .optional()
     .catch(undefined),
