@@ -284,6 +284,13 @@ export default defineAssistantConfig({
   },
 
   /**
+   * Experiments: calls routed to `control` are split with `treatment` by `treatmentPercent`, sticky
+   * per caller (a hash of their number). `npm run latency` compares the arms: turn latency,
+   * interruptions, call duration, transfers, and says when a difference is not yet significant.
+   */
+  // experiments: [{ name: "adaptive-endpointing", control: "dispatch", treatment: "scheduling", treatmentPercent: 50 }],
+
+  /**
    * Squads: specialised assistants that hand the caller to each other (served by a routing rule
    * below; `npm run vapi -- apply --squad frontDesk` stores one in Vapi). The first member answers.
    * A handoff asks this server, which picks the member by the desk the model named, the call's

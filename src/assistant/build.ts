@@ -20,6 +20,8 @@ export interface BuildSettings {
   businessName: string;
   timeZone: string;
   defaultBudgetMs: number;
+  /** Added to the assistant's metadata (an experiment and its arm). */
+  metadata?: Record<string, string>;
 }
 
 /** Vapi's transferCall without destinations: Vapi then asks this server (transfer-destination-request). */
@@ -126,7 +128,7 @@ export function composeAssistant(
     ...(preset.artifactPlan ? { artifactPlan: preset.artifactPlan } : {}),
     serverMessages: [...SERVER_MESSAGES, ...(parts.extraServerMessages ?? []).filter((m) => !SERVER_MESSAGES.includes(m))],
     ...serverFieldFor(settings.target, { kind: "assistant" }),
-    metadata: { preset: settings.preset, ...parts.metadata },
+    metadata: { preset: settings.preset, ...settings.metadata, ...parts.metadata },
   };
 }
 

@@ -7,6 +7,7 @@ import type { Vapi } from "@vapi-ai/server-sdk";
 import { E164 } from "../lib/patterns.ts";
 import type { Weekday, WeeklyHours } from "../services/business-hours.ts";
 import { type EndpointingBounds, type EndpointingConfig, endpointingProblems } from "./endpointing.ts";
+import { type ExperimentConfig, experimentProblems } from "./experiments.ts";
 
 export type { Weekday, WeeklyHours };
 
@@ -217,6 +218,8 @@ export interface AssistantConfig {
   routing?: readonly RoutingRule[];
   /** Adaptive endpointing's rules, for presets with `adaptiveEndpointing` (src/assistant/endpointing.ts). */
   endpointing?: EndpointingConfig;
+  /** Inbound calls split between two presets, sticky per caller (src/assistant/experiments.ts). */
+  experiments?: readonly ExperimentConfig[];
 }
 
 /** Identity function that gives `assistant.config.ts` its types, and refuses a configuration that cannot work. */
@@ -245,7 +248,10 @@ export const MAX_ASSISTANT_NAME = 40;
  * known once tools/ is loaded.
  */
 export function assistantConfigProblems(config: AssistantConfig): string[] {
-  const problems: string[] = endpointingProblems(config.endpointing, config.presets);
+  const problems = [
+    ...endpointingProblems(config.endpointing, config.presets),
+    ...experimentProblems(config.experiments, Object.keys(config.presets)),
+  ];
   for (const [squadName, squad] of Object.entries(config.squads ?? {})) {
     const where = `squads.${squadName}`;
     if (squad.members.length < 2) problems.push(`${where}: a squad needs at least two members`);

@@ -99,6 +99,7 @@ const handlers: Record<string, MessageHandler> = {
         callId: call.callId,
         action: served.route.action,
         preset: served.preset,
+        ...(served.experiment ? { experiment: served.experiment.experiment } : {}),
         ...served.personalization,
       });
       return served.response as Body;
