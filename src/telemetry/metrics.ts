@@ -28,6 +28,8 @@ export interface Metrics {
    * the assistant configuration or `plan:*`: bounded) and the wait chosen.
    */
   endpointingDecision?(preset: string, rule: string, seconds: number): void;
+  /** Server-side time to answer one `call.endpointing.request`, from its parsed body to its answer (seconds). */
+  endpointingAnswered?(elapsedSeconds: number): void;
   /**
    * One call's turns as its end-of-call report measured them (milliseconds per stage), observed once
    * per call, with its interruptions. `preset` comes from the configuration (bounded).

@@ -85,6 +85,12 @@ export function createPrometheusMetrics(options: { defaultMetrics?: boolean; max
     buckets: [0.1, 0.2, 0.3, 0.5, 0.8, 1, 1.2, 1.5, 2, 3],
     registers: [registry],
   });
+  const endpointingTime = new Histogram({
+    name: "switchboard_endpointing_answer_seconds",
+    help: "Server-side time to answer call.endpointing.request, from the request's body to the answer (the budget: p99 under 5 ms)",
+    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025],
+    registers: [registry],
+  });
   const stageLatency = new Histogram({
     name: "switchboard_turn_latency_seconds",
     help: "Per-turn latency by stage (transcriber, endpointing, model, voice, turn) from end-of-call reports, by preset",
@@ -137,6 +143,7 @@ export function createPrometheusMetrics(options: { defaultMetrics?: boolean; max
       endpointing.inc({ preset, rule });
       endpointingWait.observe({ preset }, seconds);
     },
+    endpointingAnswered: (elapsed) => endpointingTime.observe(elapsed),
     turnLatencies(preset, turns, counts) {
       for (const turn of turns) {
         for (const [stage, ms] of Object.entries(turn)) if (ms !== undefined) stageLatency.observe({ preset, stage }, ms / 1000);
