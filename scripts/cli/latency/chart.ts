@@ -51,7 +51,8 @@ export function latencyChart(report: LatencyReport): string {
   }
   parts.push(`<text x="${WIDTH - RIGHT}" y="${axisY + 32}" font-size="10" text-anchor="end" fill="#555">ms</text>`);
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" role="img">`,
+    `<title>${escapeXml(title)}</title>`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
     ...parts,
     "</svg>",
