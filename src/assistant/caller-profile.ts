@@ -88,7 +88,7 @@ export async function loadCallerProfile(
   const elapsed = () => Math.round((performance.now() - started) * 10) / 10;
   if (!callerNumber) return { profile: undefined, source: "none", elapsedMs: 0 };
 
-  const lookup = readThrough(deps, callerNumber, options);
+  const lookup = lookUpProfile(deps, callerNumber, options);
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<"timeout">((resolve) => {
     timer = setTimeout(() => resolve("timeout"), options.budgetMs);
@@ -112,7 +112,7 @@ interface CachedProfile {
   g: (string | null)[];
 }
 
-async function readThrough(
+async function lookUpProfile(
   deps: ProfileDeps,
   callerNumber: string,
   options: ProfileOptions,

@@ -6,8 +6,8 @@
 import type { Vapi } from "@vapi-ai/server-sdk";
 import { E164 } from "../lib/patterns.ts";
 import type { Weekday, WeeklyHours } from "../services/business-hours.ts";
-import { type EndpointingBounds, type EndpointingConfig, endpointingProblems } from "./endpointing.ts";
-import { type ExperimentConfig, experimentProblems } from "./experiments.ts";
+import { type EndpointingBounds, type EndpointingConfig, type ExperimentConfig, turnTakingProblems } from "./experiments.ts";
+import { type StructuredOutputs, structuredOutputProblems } from "./structured-outputs.ts";
 
 export type { Weekday, WeeklyHours };
 
@@ -50,8 +50,8 @@ export interface Preset {
   idleNudge?: { afterSeconds: number; message: string };
   /** Hard limit on the call's length. */
   maxDurationSeconds: number;
-  analysisPlan?: Vapi.AnalysisPlan;
-  artifactPlan?: Vapi.ArtifactPlan;
+  /** Recording and transcript; the structured outputs (`AssistantConfig.structuredOutputs`) are added to it. */
+  artifactPlan?: Omit<Vapi.ArtifactPlan, "structuredOutputIds" | "structuredOutputs">;
   /** Added to the system prompt: how to talk in this use case. */
   style: string;
 }
@@ -216,10 +216,11 @@ export interface AssistantConfig {
   screening?: ScreeningConfig;
   /** Rules tried in order after screening; none matches: `presetByPhoneNumberId`, ASSISTANT_PRESET, `defaultPreset`. */
   routing?: readonly RoutingRule[];
-  /** Adaptive endpointing's rules, for presets with `adaptiveEndpointing` (src/assistant/endpointing.ts). */
+  /** Adaptive endpointing's rules (endpointing.ts) and experiments splitting calls between presets (experiments.ts). */
   endpointing?: EndpointingConfig;
-  /** Inbound calls split between two presets, sticky per caller (src/assistant/experiments.ts). */
   experiments?: readonly ExperimentConfig[];
+  /** What Vapi extracts from every call once it ends, stored with the call record (docs/structured-outputs.md). */
+  structuredOutputs?: StructuredOutputs;
 }
 
 /** Identity function that gives `assistant.config.ts` its types, and refuses a configuration that cannot work. */
@@ -248,10 +249,7 @@ export const MAX_ASSISTANT_NAME = 40;
  * known once tools/ is loaded.
  */
 export function assistantConfigProblems(config: AssistantConfig): string[] {
-  const problems = [
-    ...endpointingProblems(config.endpointing, config.presets),
-    ...experimentProblems(config.experiments, Object.keys(config.presets)),
-  ];
+  const problems = turnTakingProblems(config);
   for (const [squadName, squad] of Object.entries(config.squads ?? {})) {
     const where = `squads.${squadName}`;
     if (squad.members.length < 2) problems.push(`${where}: a squad needs at least two members`);
@@ -277,6 +275,7 @@ export function assistantConfigProblems(config: AssistantConfig): string[] {
       }
     }
   }
+  problems.push(...structuredOutputProblems(config));
   const screening = config.screening;
   for (const number of screening?.trustedCallers ?? []) {
     if (!E164.test(number)) problems.push(`screening.trustedCallers: "${number}" is not an E.164 number`);

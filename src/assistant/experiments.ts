@@ -5,6 +5,9 @@
  * The served assistant's metadata names the experiment and the arm, and the end-of-call report
  * brings them back to `call_latencies`, where the latency report compares the arms.
  */
+import { type EndpointingBounds, type EndpointingConfig, endpointingProblems } from "./endpointing.ts";
+
+export type { EndpointingBounds, EndpointingConfig };
 
 /** One experiment between two presets (names checked against `presets`). */
 export interface ExperimentConfig {
@@ -63,4 +66,16 @@ export function experimentProblems(experiments: readonly ExperimentConfig[] | un
     if (!(e.treatmentPercent >= 0 && e.treatmentPercent <= 100)) problems.push(`${at}: treatmentPercent must be from 0 to 100`);
   }
   return problems;
+}
+
+/** What is wrong with adaptive endpointing's rules and bounds and with the experiments, one sentence each. */
+export function turnTakingProblems(config: {
+  endpointing?: EndpointingConfig | undefined;
+  experiments?: readonly ExperimentConfig[] | undefined;
+  presets: Record<string, { adaptiveEndpointing?: EndpointingBounds | undefined }>;
+}): string[] {
+  return [
+    ...endpointingProblems(config.endpointing, config.presets),
+    ...experimentProblems(config.experiments, Object.keys(config.presets)),
+  ];
 }

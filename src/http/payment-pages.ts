@@ -7,7 +7,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { html } from "hono/html";
 import { z } from "zod";
-import type { AppDeps } from "../deps.ts";
+import { type AppDeps, serviceContext } from "../deps.ts";
 import type { SignedLinkProvider } from "../integrations/payment-providers/signed-link.ts";
 import type { StripePaymentProvider } from "../integrations/payment-providers/stripe.ts";
 import { formatMoney, speakDateTime } from "../lib/speak.ts";
@@ -31,11 +31,7 @@ export function paymentRoutes(deps: AppDeps) {
   const stripe = provider.name === "stripe" ? (provider as StripePaymentProvider) : undefined;
   const now = () => deps.clock.now().getTime();
 
-  const apply = (confirmation: PaymentConfirmation) =>
-    inTransaction(
-      { db: deps.db, cache: deps.cache, clock: deps.clock, logger: deps.logger, timeZone: deps.config.BUSINESS_TIMEZONE },
-      (ctx) => recordPayment(ctx, confirmation),
-    );
+  const apply = (confirmation: PaymentConfirmation) => inTransaction(serviceContext(deps), (ctx) => recordPayment(ctx, confirmation));
 
   app.use("/payments/*", bodyLimit({ maxSize: 256 * 1024, onError: (c) => jsonError(c, "payload_too_large", "Body too large.") }));
 

@@ -3,6 +3,7 @@
  * and acknowledged only once that record is committed, or (Node) kept in the spool on disk.
  * Otherwise it is not acknowledged and Vapi delivers it again (see the ADR on call records).
  */
+import { outputNaming } from "../assistant/structured-outputs.ts";
 import type { AppDeps } from "../deps.ts";
 import { type CallIdentity, type CallRecord, reportRecord, statusRecord } from "../services/calls/call-record.ts";
 import { type LatencyLabels, latencyRecord, modeOf } from "../services/calls/latency-record.ts";
@@ -47,7 +48,7 @@ export async function recordLifecycle(deps: AppDeps, message: VapiMessage, unset
   const record: CallRecord | undefined =
     message.type === "status-update"
       ? statusRecord(identity, message)
-      : reportRecord(identity, message, reportLatency(deps, message, facts.phoneNumberId));
+      : reportRecord(identity, message, outputNaming(assistantSetup(deps).config), reportLatency(deps, message, facts.phoneNumberId));
   if (!record) return "ignored";
   const fields = { type: message.type, callId: record.callId };
   const spool = deps.callRecordSpool;

@@ -104,14 +104,14 @@ export function answerThrown(
   tool: ToolDefinition,
   err: unknown,
 ): Answered {
-  if (err instanceof SpokenError) return answerError(call, withDetails(err.message, err.details), "failure", deps.maxResultChars);
+  if (err instanceof SpokenError) return toAnswer(call, err.failure, deps.maxResultChars);
   deps.logger.error("tool failed", { tool: tool.name, callId: facts.callId, toolCallId: call.toolCallId, err });
   return answerError(call, APOLOGY, "internal");
 }
 
 export function toAnswer(call: NormalizedToolCall, value: ToolReturn, maxChars: number): Answered {
   if (isFailure(value)) {
-    return answerError(call, withDetails(value.message, value.details), value.kind === "outcome" ? "failure" : "internal", maxChars);
+    return answerError(call, withDetails(value.message, value.details), value.kind === "unavailable" ? "internal" : "failure", maxChars);
   }
   if (isExactWords(value)) {
     const answered = toAnswer(call, value.result, maxChars);
