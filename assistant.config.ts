@@ -91,6 +91,9 @@ const scheduling: Preset = {
     smartEndpointingEnabled: false,
     transcriptionEndpointingPlan: { onPunctuationSeconds: 0.3, onNoPunctuationSeconds: 0.8, onNumberSeconds: 1.2 },
   },
+  // Each turn's wait decided by `endpointing.rules` below (the plan above when none matches), never
+  // under 0.3 s nor over 2 s: a quick "yes" ends the turn at once, a date or a name read out does not.
+  adaptiveEndpointing: { floorSeconds: 0.3, ceilingSeconds: 2 },
   stopSpeakingPlan: { numWords: 1, voiceSeconds: 0.3, backoffSeconds: 1, acknowledgementPhrases: backchannels },
   backgroundSpeechDenoisingPlan: { smartDenoisingPlan: { enabled: true } },
   backgroundSound: "off",
@@ -220,6 +223,51 @@ export default defineAssistantConfig({
     // Heard when the rule has no destination and TRANSFER_NUMBER is not set: true at any hour.
     unavailableMessage: "I'm sorry, I can't connect you with a person from this line, but I'm happy to keep helping you myself.",
   },
+
+  /**
+   * Adaptive endpointing, for presets with `adaptiveEndpointing`: how long the caller's silence
+   * must last before their turn ends, decided turn by turn. The first rule whose patterns match
+   * the caller's words so far (`caller`) and the assistant's last words (`assistant`) decides;
+   * none: the preset's `transcriptionEndpointingPlan`. Patterns see at most the last 300 characters.
+   */
+  endpointing: {
+    rules: [
+      // A complete short answer to a yes/no or either-or question (not one asking for a number, an address
+      // or a spelling, where "sure" comes before the real answer): answer at once.
+      {
+        name: "complete-answer",
+        assistant:
+          /(?:(?:^|[.!?]\s+)(?:do|does|did|is|are|was|were|can|could|would|will|shall|should|have|has)\b[^.!?]*|\bor\b[^.!?]*)\?\s*$/i,
+        notAssistant: /\b(?:spell|number|address)\b/i,
+        caller:
+          /^(?:yes|yeah|yep|no|nope|sure|okay|ok|correct|right|that's right|exactly|the (?:first|second|third|last)(?: one)?|(?:mon|tues|wednes|thurs|fri|satur|sun)day|morning|afternoon|evening)(?:,? (?:please|thanks|thank you))?[.!]?$/i,
+        seconds: "floor",
+      },
+      // Reading something out: digits or number words last ("4 4 1 1", "four one"), letters spelled out ("J O R").
+      { name: "reading-digits", caller: /(?:\d|\b(?:zero|oh|one|two|three|four|five|six|seven|eight|nine))[\s,-]*$/i, seconds: 1.6 },
+      { name: "spelling", caller: /(?:^|\s)(?:[a-z][\s.,-]{1,3}){2,}[a-z][.,-]?$/i, seconds: 1.6 },
+      // A house number and a street name without its end yet ("221 Baker").
+      { name: "reading-address", caller: /\b\d{1,6}\s+[a-z]+(?:\s+[a-z]+)?$/i, seconds: 1.4 },
+      // The sentence is plainly not over.
+      {
+        name: "trailing-conjunction",
+        caller: /\b(?:and|or|but|so|because|then|plus|with|at|to|on|the|it's|is)[\s,]*$/i,
+        seconds: "ceiling",
+      },
+      { name: "filler", caller: /\b(?:um+|uh+|er+m?|hmm+|like|you know|let me see|let me check)[\s,.]*$/i, seconds: "ceiling" },
+      // Just asked to read out or spell something: callers pause to find a number or to start.
+      { name: "asked-to-spell", assistant: /\bspell\b/i, seconds: 1.5 },
+      { name: "asked-for-number", assistant: /\b(?:number|digits|zip|postcode|code|tracking|account)\b/i, seconds: 1.2 },
+      { name: "asked-for-address", assistant: /\baddress\b/i, seconds: 1.4 },
+    ],
+  },
+
+  /**
+   * Experiments: calls routed to `control` are split with `treatment` by `treatmentPercent`, sticky
+   * per caller (a hash of their number). `npm run latency` compares the arms: turn latency,
+   * interruptions, call duration, transfers, and says when a difference is not yet significant.
+   */
+  // experiments: [{ name: "adaptive-endpointing", control: "dispatch", treatment: "scheduling", treatmentPercent: 50 }],
 
   /**
    * Squads: specialised assistants that hand the caller to each other (served by a routing rule

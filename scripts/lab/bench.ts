@@ -240,6 +240,7 @@ async function runScenario(server: Pick<ServerProcess, "base" | "child">, scenar
     // A fixed rotation of prepared bodies, which autocannon cycles through by itself.
     requests = Array.from({ length: 100 }, (_, i) => ({ ...base, body: scenario.body!(i, ctx), ...(onResponse ? { onResponse } : {}) }));
   }
+  const histogramBefore = scenario.serverHistogram ? await histogram(server.base, scenario.serverHistogram, ctx.secret) : undefined;
   const cpuBefore = await cpuMicros(server.child.pid!);
   const instance = autocannon({
     url: server.base,
@@ -251,7 +252,13 @@ async function runScenario(server: Pick<ServerProcess, "base" | "child">, scenar
   const result = await instance;
   const cpuUsed = (await cpuMicros(server.child.pid!)) - cpuBefore;
   clearInterval(sampler);
+  const serverP99 =
+    scenario.serverHistogram && histogramBefore
+      ? p99Of(histogramBefore, await histogram(server.base, scenario.serverHistogram, ctx.secret))
+      : undefined;
+  if (serverP99 !== undefined) log(`  server-side p99: ≤ ${serverP99} ms (histogram bucket)`);
   return {
+    ...(serverP99 !== undefined ? { serverP99 } : {}),
     name: scenario.name,
     description: scenario.description,
     requestsPerSecond: result.requests.average,
@@ -262,6 +269,28 @@ async function runScenario(server: Pick<ServerProcess, "base" | "child">, scenar
     maxRssMiB: rss.length > 0 ? Math.max(...rss) : Number.NaN,
     serverCpuMicros: cpuUsed / Math.max(1, result.requests.total),
   };
+}
+
+/** A histogram's cumulative bucket counts (le in seconds → count) from the server's /metrics. */
+async function histogram(base: string, name: string, secret: string): Promise<Map<number, number>> {
+  const res = await fetch(new URL("/metrics", base), { headers: { "x-vapi-secret": secret } });
+  const buckets = new Map<number, number>();
+  for (const line of (await res.text()).split("\n")) {
+    const m = new RegExp(`^${name}_bucket\\{le="([^"]+)"\\} (\\d+)`).exec(line);
+    if (m) buckets.set(m[1] === "+Inf" ? Number.POSITIVE_INFINITY : Number(m[1]), Number(m[2]));
+  }
+  return buckets;
+}
+
+/** The upper bound (ms) of the bucket holding the 99th percentile of what was observed between two readings. */
+function p99Of(before: Map<number, number>, after: Map<number, number>): number | undefined {
+  const les = [...after.keys()].sort((a, b) => a - b);
+  const total = (after.get(Number.POSITIVE_INFINITY) ?? 0) - (before.get(Number.POSITIVE_INFINITY) ?? 0);
+  if (total <= 0) return undefined;
+  for (const le of les) {
+    if ((after.get(le) ?? 0) - (before.get(le) ?? 0) >= 0.99 * total) return le * 1000;
+  }
+  return undefined;
 }
 
 /**

@@ -21,6 +21,8 @@ export interface BuildSettings {
   businessName: string;
   timeZone: string;
   defaultBudgetMs: number;
+  /** Added to the assistant's metadata (an experiment and its arm). */
+  metadata?: Record<string, string>;
   /**
    * Ids in Vapi of the structured outputs, by key: those are referenced by id, the others are
    * carried inline (transient). Sync passes every one; assistant-request VAPI_STRUCTURED_OUTPUT_IDS.
@@ -123,7 +125,7 @@ export function composeAssistant(
     transcriber: preset.transcriber,
     model,
     voice: preset.voice,
-    startSpeakingPlan: preset.startSpeakingPlan,
+    startSpeakingPlan: startSpeakingPlanFor(preset, settings.target),
     stopSpeakingPlan: preset.stopSpeakingPlan,
     backgroundSpeechDenoisingPlan: preset.backgroundSpeechDenoisingPlan,
     ...(preset.backgroundSound ? { backgroundSound: preset.backgroundSound } : {}),
@@ -132,11 +134,23 @@ export function composeAssistant(
     ...optional("artifactPlan", withStructuredOutputs(preset.artifactPlan, config, settings.structuredOutputIds)),
     serverMessages: [...SERVER_MESSAGES, ...(parts.extraServerMessages ?? []).filter((m) => !SERVER_MESSAGES.includes(m))],
     ...serverFieldFor(settings.target, { kind: "assistant" }),
-    metadata: { preset: settings.preset, ...parts.metadata },
+    metadata: { preset: settings.preset, ...settings.metadata, ...parts.metadata },
   };
 }
 
 const optional = <K extends string, V>(key: K, value: V | undefined) => (value === undefined ? {} : ({ [key]: value } as Record<K, V>));
+/**
+ * The preset's start-speaking plan; with adaptive endpointing, Vapi asks this server each turn
+ * (`call.endpointing.request`). That needs a server Vapi can authenticate to: without a credential
+ * (auth `none`) the plan is left as written, on the preset's transcription plan (ADR 18).
+ */
+export function startSpeakingPlanFor(preset: Preset, target: ServerTarget): Vapi.StartSpeakingPlan {
+  if (!preset.adaptiveEndpointing || target.auth.kind === "none") return preset.startSpeakingPlan;
+  // `smartEndpointingEnabled` is the deprecated switch; the plan replaces it.
+  const { smartEndpointingEnabled: _, ...plan } = preset.startSpeakingPlan;
+  const smartEndpointingPlan = { provider: "custom-endpointing-model", ...serverFieldFor(target, { kind: "endpointing" }) };
+  return { ...plan, smartEndpointingPlan: smartEndpointingPlan as Vapi.StartSpeakingPlanSmartEndpointingPlan };
+}
 
 export const DEFAULT_SILENCE_GOODBYE = "I haven't heard from you for a while, so I'll end the call now. Please call back anytime. Goodbye.";
 

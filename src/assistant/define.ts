@@ -6,6 +6,7 @@
 import type { Vapi } from "@vapi-ai/server-sdk";
 import { E164 } from "../lib/patterns.ts";
 import type { Weekday, WeeklyHours } from "../services/business-hours.ts";
+import { type EndpointingBounds, type EndpointingConfig, type ExperimentConfig, turnTakingProblems } from "./experiments.ts";
 import { type StructuredOutputs, structuredOutputProblems } from "./structured-outputs.ts";
 
 export type { Weekday, WeeklyHours };
@@ -31,6 +32,8 @@ export interface Preset {
   voice: Vapi.CreateAssistantDtoVoice;
   /** When the assistant starts talking after the caller stops: the main turn-taking latency. */
   startSpeakingPlan: Vapi.StartSpeakingPlan;
+  /** Present: Switchboard decides each turn's wait by `endpointing.rules`, within these bounds (ADR 18). */
+  adaptiveEndpointing?: EndpointingBounds;
   /** Barge-in: how much caller speech makes the assistant stop talking. */
   stopSpeakingPlan: Vapi.StopSpeakingPlan;
   backgroundSpeechDenoisingPlan: Vapi.BackgroundSpeechDenoisingPlan;
@@ -213,6 +216,9 @@ export interface AssistantConfig {
   screening?: ScreeningConfig;
   /** Rules tried in order after screening; none matches: `presetByPhoneNumberId`, ASSISTANT_PRESET, `defaultPreset`. */
   routing?: readonly RoutingRule[];
+  /** Adaptive endpointing's rules (endpointing.ts) and experiments splitting calls between presets (experiments.ts). */
+  endpointing?: EndpointingConfig;
+  experiments?: readonly ExperimentConfig[];
   /** What Vapi extracts from every call once it ends, stored with the call record (docs/structured-outputs.md). */
   structuredOutputs?: StructuredOutputs;
 }
@@ -243,7 +249,7 @@ export const MAX_ASSISTANT_NAME = 40;
  * known once tools/ is loaded.
  */
 export function assistantConfigProblems(config: AssistantConfig): string[] {
-  const problems: string[] = [];
+  const problems = turnTakingProblems(config);
   for (const [squadName, squad] of Object.entries(config.squads ?? {})) {
     const where = `squads.${squadName}`;
     if (squad.members.length < 2) problems.push(`${where}: a squad needs at least two members`);

@@ -96,6 +96,7 @@ export function vapiRoutes(deps: AppDeps) {
   });
 
   app.post("/webhook", async (c) => {
+    const started = performance.now();
     let json: unknown;
     try {
       json = JSON.parse(utf8.decode(c.get("rawBody")));
@@ -136,6 +137,7 @@ export function vapiRoutes(deps: AppDeps) {
         }
       },
     );
+    if (message.type === "call.endpointing.request") deps.metrics.endpointingAnswered?.((performance.now() - started) / 1000);
     return c.json(body);
   });
 

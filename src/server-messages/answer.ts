@@ -14,7 +14,8 @@ import type { DispatcherDeps } from "../tools/dispatch/context.ts";
 import { dispatchToolCalls } from "../tools/dispatch/dispatch-calls.ts";
 import { callFacts, readToolCalls, type VapiMessage } from "../vapi/envelope.ts";
 import type { ServerTarget } from "../vapi/server-target.ts";
-import { answerAssistantRequest, assistantSetup, incomingCall, presetFor } from "./assistant-request.ts";
+import { answerAssistantRequest, assistantSetup, incomingCall } from "./assistant-request.ts";
+import { answerEndpointingRequest, ENDPOINTING_FALLBACK } from "./endpointing-request.ts";
 import { answerHandoffDestinationRequest, HANDOFF_FALLBACK, recordTransferUpdate } from "./handoff-destination-request.ts";
 
 type Body = Record<string, unknown>;
@@ -76,6 +77,7 @@ const handlers: Record<string, MessageHandler> = {
         callId: call.callId,
         action: served.route.action,
         preset: served.preset,
+        ...(served.experiment ? { experiment: served.experiment.experiment } : {}),
         ...served.personalization,
       });
       return served.response as Body;
@@ -98,11 +100,10 @@ const handlers: Record<string, MessageHandler> = {
   // Sent only for a custom knowledge base pointed at this server: there are no documents here.
   "knowledge-base-request": { answer: () => ({ documents: [] }), fallback: () => ({ documents: [] }) },
 
-  // Sent only with `smartEndpointingPlan: { provider: "custom-endpointing-model" }` (no preset uses
-  // it): the preset's own transcription endpointing rule, applied to the caller's last words.
+  // Sent to presets with adaptive endpointing: each turn's wait (./endpointing-request.ts).
   "call.endpointing.request": {
-    answer: (deps, message) => ({ timeoutSeconds: endpointingTimeout(deps, message) }),
-    fallback: () => ({ timeoutSeconds: VAPI_ENDPOINTING_DEFAULTS.onNoPunctuationSeconds }),
+    answer: (deps, message) => ({ ...answerEndpointingRequest(deps, message) }),
+    fallback: () => ({ ...ENDPOINTING_FALLBACK }),
   },
 
   // Sent only for a campaign whose `predialPlan` points at this server. The rule until campaigns
@@ -190,39 +191,6 @@ async function transfer(deps: AppDeps, message: VapiMessage) {
   );
   deps.logger.info("transfer decided", { callId: facts.callId, rule: decision.rule, matchedBy: decision.matchedBy, open: decision.open });
   return decision.response;
-}
-
-/** Vapi's defaults for `transcriptionEndpointingPlan` (its API documentation). */
-const VAPI_ENDPOINTING_DEFAULTS = { onPunctuationSeconds: 0.1, onNoPunctuationSeconds: 1.5, onNumberSeconds: 0.5 };
-
-/**
- * Seconds to wait before the caller's turn counts as finished: the call's preset's
- * `transcriptionEndpointingPlan`, chosen by how the last words end (a digit, punctuation, neither).
- */
-function endpointingTimeout(deps: AppDeps, message: VapiMessage): number {
-  const { config } = assistantSetup(deps);
-  const named = record(record(message.assistant)?.metadata)?.preset;
-  const preset =
-    typeof named === "string" && named in config.presets
-      ? (named as keyof typeof config.presets)
-      : presetFor(deps, message.call?.phoneNumberId);
-  const plan = { ...VAPI_ENDPOINTING_DEFAULTS, ...config.presets[preset].startSpeakingPlan.transcriptionEndpointingPlan };
-  const text = lastCallerWords(message).trimEnd();
-  const seconds = /\d$/.test(text) ? plan.onNumberSeconds : /[.!?]$/.test(text) ? plan.onPunctuationSeconds : plan.onNoPunctuationSeconds;
-  return Math.min(15, Math.max(0, seconds));
-}
-
-function lastCallerWords(message: VapiMessage): string {
-  for (const list of [message.messages, message.messagesOpenAIFormatted]) {
-    if (!Array.isArray(list)) continue;
-    for (let i = list.length - 1; i >= 0; i--) {
-      const m = record(list[i]);
-      if (m?.role !== "user") continue;
-      const words = m.message ?? m.content;
-      if (typeof words === "string") return words;
-    }
-  }
-  return "";
 }
 
 function record(value: unknown): Record<string, unknown> | undefined {

@@ -10,6 +10,7 @@ import { buildAssistant, variableValuesFor } from "../assistant/build.ts";
 import { type CallerProfileContributor, loadCallerProfile, type ProfileLookup } from "../assistant/caller-profile.ts";
 import { callerProfileContributors } from "../assistant/contributors/index.ts";
 import { type AssistantConfig, type PresetName, squadToolProblems } from "../assistant/define.ts";
+import { experimentArm } from "../assistant/experiments.ts";
 import { transferTo } from "../assistant/handoff.ts";
 import type { RouteDecision } from "../assistant/routing.ts";
 import { buildSquad, squadOf } from "../assistant/squad.ts";
@@ -42,6 +43,8 @@ export interface AssistantAnswer {
   /** What routing decided and by which rule (`explicit` for a preview of a named preset). */
   route: RouteDecision;
   personalization: Omit<ProfileLookup, "profile"> & { personalized: boolean };
+  /** The experiment and arm the call was served in, when it is in one. */
+  experiment?: { experiment: string; preset: string };
 }
 
 const NOT_LOOKED_UP = { source: "none", elapsedMs: 0, personalized: false } as const;
@@ -101,11 +104,21 @@ export async function answerAssistantRequest(
     return { response: { squad, squadOverrides: { variableValues } }, preset: entry.preset, route, personalization };
   }
 
-  const settings = { ...common, preset: route.preset };
-  const response: Vapi.ServerMessageResponseAssistantRequest = c.VAPI_ASSISTANT_ID
-    ? { assistantId: c.VAPI_ASSISTANT_ID, assistantOverrides: { variableValues } }
-    : { assistant: buildAssistant(settings, { kind: "profile", profile: lookup.profile }), assistantOverrides: { variableValues } };
-  return { response, preset: route.preset, route, personalization };
+  if (c.VAPI_ASSISTANT_ID) {
+    // One stored assistant: its preset is fixed in Vapi, so no experiment can split it.
+    const response = { assistantId: c.VAPI_ASSISTANT_ID, assistantOverrides: { variableValues } };
+    return { response, preset: route.preset, route, personalization };
+  }
+  // A preview of a named preset is that preset; a call may be in an experiment's arm.
+  const arm = route.rule === "explicit" ? undefined : experimentArm(config.experiments, route.preset, call.callerNumber);
+  const preset = (arm?.preset ?? route.preset) as PresetName;
+  const metadata = arm ? { experiment: arm.experiment, arm: arm.preset } : undefined;
+  const settings = { ...common, preset, ...(metadata ? { metadata } : {}) };
+  const response = {
+    assistant: buildAssistant(settings, { kind: "profile", profile: lookup.profile }),
+    assistantOverrides: { variableValues },
+  };
+  return { response, preset, route, personalization, ...(arm ? { experiment: arm } : {}) };
 }
 
 /** Apps (by their tool registry) whose squads were checked against their tools: one error per app, not one per call. */

@@ -6,9 +6,10 @@
 import { outputNaming } from "../assistant/structured-outputs.ts";
 import type { AppDeps } from "../deps.ts";
 import { type CallIdentity, type CallRecord, reportRecord, statusRecord } from "../services/calls/call-record.ts";
+import { type LatencyLabels, latencyRecord, modeOf } from "../services/calls/latency-record.ts";
 import { type CallRecordContext, storeCallRecord } from "../services/calls/store.ts";
 import { callFacts, type VapiMessage } from "../vapi/envelope.ts";
-import { assistantSetup } from "./assistant-request.ts";
+import { assistantSetup, presetFor } from "./assistant-request.ts";
 
 /**
  * - `stored`: committed; `kept`: in the spool, fsync'd (Node); `ignored`: nothing to store (no
@@ -47,7 +48,7 @@ export async function recordLifecycle(deps: AppDeps, message: VapiMessage, unset
   const record: CallRecord | undefined =
     message.type === "status-update"
       ? statusRecord(identity, message)
-      : reportRecord(identity, message, outputNaming(assistantSetup(deps).config));
+      : reportRecord(identity, message, outputNaming(assistantSetup(deps).config), reportLatency(deps, message, facts.phoneNumberId));
   if (!record) return "ignored";
   const fields = { type: message.type, callId: record.callId };
   const spool = deps.callRecordSpool;
@@ -92,6 +93,24 @@ async function keep(deps: AppDeps, record: CallRecord, fields: Record<string, un
   return "refused";
 }
 
+/** The report's latency record; a preset the configuration does not know (a label from the payload) reads as the number's. */
+function reportLatency(deps: AppDeps, message: VapiMessage, phoneNumberId: string | undefined) {
+  const fallback = servedLabels(deps, phoneNumberId);
+  const latency = latencyRecord(message, fallback);
+  if (latency?.preset !== undefined && !Object.hasOwn(assistantSetup(deps).config.presets, latency.preset))
+    latency.preset = fallback.preset;
+  return latency;
+}
+
+/** The preset a call on this number is served, and its endpointing mode: labels for a report whose assistant is not in it. */
+function servedLabels(deps: AppDeps, phoneNumberId: string | undefined): LatencyLabels {
+  const preset = presetFor(deps, phoneNumberId);
+  const p = assistantSetup(deps).config.presets[preset];
+  const adaptive =
+    p.adaptiveEndpointing !== undefined && (deps.config.VAPI_CREDENTIAL_ID !== undefined || deps.config.VAPI_SERVER_AUTH === "header");
+  return { preset, endpointingMode: adaptive ? "adaptive" : modeOf(p.startSpeakingPlan.smartEndpointingPlan?.provider) };
+}
+
 /** What storing a record needs, from the app's dependencies. */
 export function recordContext(deps: AppDeps): CallRecordContext {
   return {
@@ -100,6 +119,7 @@ export function recordContext(deps: AppDeps): CallRecordContext {
     logger: deps.logger,
     clock: deps.clock,
     defer: deps.defer,
+    metrics: deps.metrics,
     retentionDays: deps.config.TRANSCRIPT_RETENTION_DAYS,
   };
 }

@@ -17,6 +17,7 @@ import { createSlots, upsertService } from "./appointments/catalogue.ts";
 import { upsertAccount, upsertInvoice } from "./billing/accounts.ts";
 import { inTransaction, type ServiceContext } from "./context.ts";
 import { ensureCustomer } from "./customers.ts";
+import { seedDemoCallReports } from "./latency/demo-calls.ts";
 import { addShipmentEvent, type ShipmentEventInput, type UpsertShipmentInput, upsertShipment } from "./shipments/updates.ts";
 
 /** What the start-up banner suggests trying. */
@@ -45,6 +46,8 @@ export async function seedDemoData(deps: SeedDeps): Promise<typeof DEMO> {
     const [existing] = await ctx.db.select({ id: customers.id }).from(customers).where(eq(customers.phone, DEMO.callerNumber));
     await seedWeekOfSlots(ctx);
     if (!existing) await seedRecords(ctx);
+    // A week of call reports for `npm run latency`; days already there are kept.
+    await seedDemoCallReports(ctx.db, ctx.clock.now(), deps.timeZone);
   });
   return DEMO;
 }

@@ -7,6 +7,9 @@
 export type ToolErrorKind = "validation" | "unknown_tool" | "failure" | "timeout" | "internal" | "rejected";
 export type CacheOutcome = "hit" | "miss" | "stale" | "error";
 
+/** The stages of a voice turn Vapi measures (milliseconds in its reports). */
+export type TurnStage = "transcriber" | "endpointing" | "model" | "voice" | "turn";
+
 export interface Metrics {
   toolCall(tool: string, seconds: number, outcome: "result" | "error", errorKind?: ToolErrorKind): void;
   budgetExceeded(tool: string): void;
@@ -20,6 +23,22 @@ export interface Metrics {
    * assistant configuration: bounded). Optional: implementations without it count nothing.
    */
   routingDecision?(message: "assistant-request" | "handoff-destination-request", outcome: string, rule: string): void;
+  /**
+   * An adaptive endpointing decision: the call's preset, the rule that decided (a rule name from
+   * the assistant configuration or `plan:*`: bounded) and the wait chosen.
+   */
+  endpointingDecision?(preset: string, rule: string, seconds: number): void;
+  /** Server-side time to answer one `call.endpointing.request`, from its parsed body to its answer (seconds). */
+  endpointingAnswered?(elapsedSeconds: number): void;
+  /**
+   * One call's turns as its end-of-call report measured them (milliseconds per stage), observed once
+   * per call, with its interruptions. `preset` comes from the configuration (bounded).
+   */
+  turnLatencies?(
+    preset: string,
+    turns: readonly Partial<Record<TurnStage, number>>[],
+    interruptions: { user: number; assistant: number },
+  ): void;
   /** Prometheus text exposition, when this implementation has one. */
   render?(): Promise<{ contentType: string; body: string }>;
 }

@@ -17,6 +17,7 @@ const KNOWN_TYPES = new Set([
   "model-output",
   "transfer-update",
   "handoff-destination-request",
+  "call.endpointing.request",
 ]);
 
 export function createPrometheusMetrics(options: { defaultMetrics?: boolean; maxTrackedCalls?: number } = {}): Metrics {
@@ -71,6 +72,45 @@ export function createPrometheusMetrics(options: { defaultMetrics?: boolean; max
     labelNames: ["message", "outcome", "rule"] as const,
     registers: [registry],
   });
+  const endpointing = new Counter({
+    name: "switchboard_endpointing_decisions_total",
+    help: "Adaptive endpointing decisions (call.endpointing.request), by preset and the rule that decided",
+    labelNames: ["preset", "rule"] as const,
+    registers: [registry],
+  });
+  const endpointingWait = new Histogram({
+    name: "switchboard_endpointing_timeout_seconds",
+    help: "The end-of-turn wait decided for the caller's silence, by preset",
+    labelNames: ["preset"] as const,
+    buckets: [0.1, 0.2, 0.3, 0.5, 0.8, 1, 1.2, 1.5, 2, 3],
+    registers: [registry],
+  });
+  const endpointingTime = new Histogram({
+    name: "switchboard_endpointing_answer_seconds",
+    help: "Server-side time to answer call.endpointing.request, from the request's body to the answer (the budget: p99 under 5 ms)",
+    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025],
+    registers: [registry],
+  });
+  const stageLatency = new Histogram({
+    name: "switchboard_turn_latency_seconds",
+    help: "Per-turn latency by stage (transcriber, endpointing, model, voice, turn) from end-of-call reports, by preset",
+    labelNames: ["preset", "stage"] as const,
+    // 0.15, 0.2 and 0.5 are the stage budgets (docs/latency.md): the alert rules read those buckets.
+    buckets: [0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 1.5, 2, 3, 5],
+    registers: [registry],
+  });
+  const interruptions = new Counter({
+    name: "switchboard_interruptions_total",
+    help: "Interruptions from end-of-call reports: who (user: the assistant talked over the caller; assistant: the caller talked over the assistant), by preset",
+    labelNames: ["preset", "who"] as const,
+    registers: [registry],
+  });
+  const reportedCalls = new Counter({
+    name: "switchboard_latency_reported_calls_total",
+    help: "Calls whose end-of-call report carried performance metrics, by preset",
+    labelNames: ["preset"] as const,
+    registers: [registry],
+  });
   const inProgress = new Gauge({
     name: "switchboard_calls_in_progress",
     help: "Calls seen in progress by this instance",
@@ -99,6 +139,19 @@ export function createPrometheusMetrics(options: { defaultMetrics?: boolean; max
       messageCounts.set(label, (messageCounts.get(label) ?? 0) + 1);
     },
     routingDecision: (message, outcome, rule) => routing.inc({ message, outcome, rule }),
+    endpointingDecision(preset, rule, seconds) {
+      endpointing.inc({ preset, rule });
+      endpointingWait.observe({ preset }, seconds);
+    },
+    endpointingAnswered: (elapsed) => endpointingTime.observe(elapsed),
+    turnLatencies(preset, turns, counts) {
+      for (const turn of turns) {
+        for (const [stage, ms] of Object.entries(turn)) if (ms !== undefined) stageLatency.observe({ preset, stage }, ms / 1000);
+      }
+      interruptions.inc({ preset, who: "user" }, counts.user);
+      interruptions.inc({ preset, who: "assistant" }, counts.assistant);
+      reportedCalls.inc({ preset });
+    },
     callStatus(callId, status) {
       if (status === "in-progress" && !active.has(callId) && active.size < maxTracked) active.add(callId);
       else if (status === "ended") active.delete(callId);

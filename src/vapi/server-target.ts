@@ -32,7 +32,9 @@ export type ServerRole =
   /** An assistant's server: status updates, the end-of-call report, transfer destinations. */
   | { kind: "assistant" }
   /** A phone number's server: assistant-request, which Vapi gives 7.5 s end to end. */
-  | { kind: "phone-number" };
+  | { kind: "phone-number" }
+  /** Adaptive endpointing's server: asked inside every turn, where a late answer is worth nothing. */
+  | { kind: "endpointing" };
 
 /**
  * Vapi's BackoffPlan as the API takes it. The SDK types `type` and the status codes as objects
@@ -63,6 +65,8 @@ export const ASSISTANT_REQUEST_LIMIT_SECONDS = 7.5;
 export const TOOL_RETRY_WINDOW_SECONDS = 7;
 /** Vapi's timeout for the phone number's server (assistant-request answers take milliseconds). */
 export const PHONE_NUMBER_TIMEOUT_SECONDS = 3;
+/** Vapi's shortest timeout, for adaptive endpointing (answered in about a millisecond). */
+export const ENDPOINTING_TIMEOUT_SECONDS = 1;
 /** Vapi's timeout for the assistant's server (its default, stated). */
 export const ASSISTANT_TIMEOUT_SECONDS = 20;
 
@@ -102,6 +106,7 @@ function authFields(auth: ServerAuth): { credentialId: string } | { headers: Rec
 
 function timeoutFor(role: ServerRole): number {
   if (role.kind === "tool") return timeoutSecondsFor(role.budgetMs);
+  if (role.kind === "endpointing") return ENDPOINTING_TIMEOUT_SECONDS;
   return role.kind === "phone-number" ? PHONE_NUMBER_TIMEOUT_SECONDS : ASSISTANT_TIMEOUT_SECONDS;
 }
 
@@ -118,6 +123,8 @@ function timeoutFor(role: ServerRole): number {
  */
 export function backoffPlanFor(role: ServerRole, timeoutSeconds = timeoutFor(role)): BackoffPlan {
   const excludedStatusCodes = [...NOT_RETRIED_STATUS_CODES];
+  // The turn has moved on by the time a retry could answer; Vapi then waits by its own plan.
+  if (role.kind === "endpointing") return { type: "fixed", maxRetries: 0, baseDelaySeconds: 1, excludedStatusCodes };
   if (role.kind === "assistant") return { type: "exponential", maxRetries: 8, baseDelaySeconds: 1, excludedStatusCodes };
   const window = role.kind === "tool" ? TOOL_RETRY_WINDOW_SECONDS : ASSISTANT_REQUEST_LIMIT_SECONDS;
   return { type: "fixed", maxRetries: retriesWithin(window, timeoutSeconds, 1), baseDelaySeconds: 1, excludedStatusCodes };

@@ -3,6 +3,9 @@ import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { localDate } from "../../src/lib/speak.ts";
 import { DEMO, seedDemoData } from "../../src/services/demo-seed.ts";
+import { DEMO_EXPERIMENT } from "../../src/services/latency/demo-calls.ts";
+import { compareExperiments } from "../../src/services/latency/experiments.ts";
+import { latencyReport } from "../../src/services/latency/report.ts";
 import { callTool } from "../support/business.ts";
 import { createTestApp, type TestApp, testDatabase } from "../support/harness.ts";
 
@@ -17,7 +20,9 @@ const counts = async () =>
       (select count(*)::int from shipment_events e join shipments s on s.id = e.shipment_id where s.tracking_number like '1ZDEMO%') as events,
       (select count(*)::int from slots s join services v on v.id = s.service_id where v.code in ('consultation', 'fitting')) as slots,
       (select count(*)::int from invoices where number like 'INV-_00_') as invoices,
-      (select count(*)::int from appointments a join customers c on c.id = a.customer_id where c.phone = ${DEMO.callerNumber}) as appointments`)
+      (select count(*)::int from appointments a join customers c on c.id = a.customer_id where c.phone = ${DEMO.callerNumber}) as appointments,
+      (select count(*)::int from call_latencies where call_id like 'demo-call-%') as "reportedCalls",
+      (select count(*)::int from call_turn_latencies where call_id like 'demo-call-%') as "reportedTurns"`)
   )[0]!;
 
 beforeAll(async () => {
@@ -32,6 +37,21 @@ describe("demo seed", () => {
     expect(await counts()).toEqual(first);
     expect(first).toMatchObject({ customers: 2, shipments: 6, invoices: 4, appointments: 1 });
     expect(first.slots).toBeGreaterThan(40);
+    expect(first.reportedCalls).toBe(7 * 14);
+    expect(first.reportedTurns).toBeGreaterThan(first.reportedCalls! * 4);
+  });
+
+  it("gives `npm run latency` a week of calls on every preset, and an experiment to compare", async () => {
+    const now = t.deps.clock.now();
+    const report = await latencyReport(t.deps.db, { since: new Date(now.getTime() - 8 * 86_400_000), until: now });
+    expect(report.calls).toBeGreaterThanOrEqual(7 * 14);
+    for (const stage of report.stages) expect(stage.p95Ms, stage.stage).toBeGreaterThan(0);
+    expect(report.turnsOver500msShare).toBeGreaterThan(0);
+    expect(report.turnsOver500msShare).toBeLessThan(1);
+    const [experiment] = (await compareExperiments(t.deps.db, { since: new Date(now.getTime() - 8 * 86_400_000), until: now })).filter(
+      (e) => e.experiment === DEMO_EXPERIMENT,
+    );
+    expect(experiment?.arms.map((a) => a.arm)).toEqual(["dispatch", "scheduling"]);
   });
 
   it("has shipments in every state, one of them delayed", async () => {

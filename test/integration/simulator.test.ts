@@ -182,11 +182,40 @@ describe("runScenario", () => {
     expect(failed.failures).toEqual(["step 1 (assistant-request): expected an assistant, got a rejection"]);
   });
 
+  it("plays the endpointing scenario: each decision's wait and the rule that made it", async () => {
+    const lines: string[] = [];
+    const report = await runScenario(await scenarioFile("../../scenarios/endpointing.json"), {
+      url: builtIn.url,
+      auth: { secret: TEST_SECRET },
+      print: (l) => lines.push(l),
+    });
+    expect(report.failures).toEqual([]);
+    expect(report.steps.map((s) => s.notes[0]?.match(/rule ([\w:-]+)/)?.[1])).toEqual([
+      "trailing-conjunction",
+      "reading-digits",
+      "spelling",
+      "filler",
+      "complete-answer",
+      "plan:punctuation",
+      "plan:punctuation",
+    ]);
+    expect(lines.join("\n")).toContain("waits 1.6 s of silence before the turn ends (rule reading-digits, preset scheduling)");
+    // A wrong expectation is reported, not passed over.
+    const wrong = await scenarioFile("../../scenarios/endpointing.json");
+    wrong.steps = [{ type: "call.endpointing.request", preset: "scheduling", say: "Yes.", expectSeconds: 5, expectRule: "filler" }];
+    const failed = await runScenario(wrong, { url: builtIn.url, auth: { secret: TEST_SECRET } });
+    expect(failed.failures).toEqual([
+      "step 1 (call.endpointing.request): expected a wait of 5 s, got 0.3",
+      "step 1 (call.endpointing.request): expected rule filler, got plan:punctuation",
+    ]);
+  });
+
   it("ships valid scenarios for shipment status, booking, payment, a squad handoff and a screened call", async () => {
     const files = (await readdir(new URL("../../scenarios/", import.meta.url))).sort();
     expect(files).toEqual([
       "booking.json",
       "business-hours.json",
+      "endpointing.json",
       "payment.json",
       "screened-call.json",
       "shipment-status.json",

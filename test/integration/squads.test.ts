@@ -163,7 +163,15 @@ describe("assistant-request for a squad's number", () => {
       metadata: { preset: "scheduling" },
     });
     expect(bookings).not.toHaveProperty("firstMessage");
-    expect(bookings!.startSpeakingPlan).toEqual(assistantConfig.presets.scheduling.startSpeakingPlan);
+    // Scheduling decides its turns by adaptive endpointing: Vapi asks this server through the credential.
+    const { smartEndpointingEnabled: _, ...plan } = assistantConfig.presets.scheduling.startSpeakingPlan;
+    expect(bookings!.startSpeakingPlan).toEqual({
+      ...plan,
+      smartEndpointingPlan: {
+        provider: "custom-endpointing-model",
+        server: expect.objectContaining({ url: "https://sb.example.com/vapi/webhook", credentialId: "cred-squads" }),
+      },
+    });
 
     const handoffTool = (a: typeof front) => a!.model.tools.find((x) => x.type === "handoff")!;
     expect(handoffTool(front)).toMatchObject({

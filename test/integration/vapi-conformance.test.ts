@@ -193,7 +193,7 @@ describe("every server message type", () => {
     expect((await withNumber("0800 FLOWERS")).json).toEqual({ eligible: false });
   });
 
-  it("answers call.endpointing.request with the preset's own endpointing wait for how the caller's words end", async () => {
+  it("answers call.endpointing.request with the preset's own endpointing wait for how the caller's words end, or its adaptive rules", async () => {
     const endpointing = payloads["call.endpointing.request"] as Vapi.ServerMessageCallEndpointingRequest;
     const ask = async (preset: PresetName, words: string) =>
       (
@@ -208,7 +208,9 @@ describe("every server message type", () => {
     const plan = (p: PresetName) => assistantConfig.presets[p].startSpeakingPlan.transcriptionEndpointingPlan!;
     expect(await ask("dispatch", "Load 4411")).toBe(plan("dispatch").onNumberSeconds);
     expect(await ask("dispatch", "Where is it?")).toBe(plan("dispatch").onPunctuationSeconds);
-    expect(await ask("scheduling", "Tuesday at um")).toBe(plan("scheduling").onNoPunctuationSeconds);
+    expect(await ask("support", "Tuesday at um")).toBe(plan("support").onNoPunctuationSeconds);
+    // Scheduling decides by its adaptive rules (test/integration/adaptive-endpointing.test.ts): a filler waits the ceiling.
+    expect(await ask("scheduling", "Tuesday at um")).toBe(assistantConfig.presets.scheduling.adaptiveEndpointing!.ceilingSeconds);
     // No preset named in the message: the call's preset (the default, support).
     expect((await t.webhook({ message: endpointing })).json.timeoutSeconds).toBe(plan("support").onNumberSeconds);
   });

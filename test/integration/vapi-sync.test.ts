@@ -254,6 +254,32 @@ describe("syncToVapi, other credentials and forms", () => {
     }
   });
 
+  it("stores a preset with adaptive endpointing asking this server each turn, through the credential, without retries", async () => {
+    const fresh = await startFakeVapiApi({ validate: issuesOf });
+    try {
+      await syncToVapi({
+        ...input(true, { preset: "scheduling", phoneNumberId: undefined }),
+        client: new VapiClient({ token: "test-vapi-key", baseUrl: fresh.url, maxRetries: 0 }),
+        http: { baseUrl: fresh.url, token: "test-vapi-key" },
+      });
+      const [credential] = [...fresh.credentials.values()];
+      const [assistant] = [...fresh.assistants.values()] as unknown as { startSpeakingPlan: Record<string, unknown> }[];
+      expect(assistant?.startSpeakingPlan.smartEndpointingPlan).toEqual({
+        provider: "custom-endpointing-model",
+        server: expect.objectContaining({
+          url: URL_,
+          credentialId: credential!.id,
+          timeoutSeconds: 1,
+          backoffPlan: expect.objectContaining({ maxRetries: 0 }),
+        }),
+      });
+      expect(assistant?.startSpeakingPlan).not.toHaveProperty("smartEndpointingEnabled");
+      expect(fresh.requests.filter((r) => r.method === "POST" && r.path === "/assistant")).toHaveLength(1);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it("writes the secret into every server only with the explicit header form, and says so", async () => {
     const fresh = await startFakeVapiApi({ validate: issuesOf });
     try {

@@ -7,6 +7,9 @@
  * follows the member speaking: tool calls come from that member (and must be among its tools),
  * and a handoff moves the call to the member the server names.
  */
+import defaultAssistantConfig from "../../../assistant.config.ts";
+import type { AssistantConfig, PresetName } from "../../../src/assistant/define.ts";
+import { endpointingFor } from "../../../src/server-messages/endpointing-request.ts";
 import { type HmacSettings, signHmac } from "../../../src/vapi/auth.ts";
 import type { Scenario, ScenarioStep } from "./scenario.ts";
 import {
@@ -41,6 +44,8 @@ export interface SimulatorOptions {
   fetch?: typeof fetch;
   /** Per-request limit; Vapi gives assistant-request 7.5 s in total. */
   timeoutMs?: number;
+  /** Names the rule behind each endpointing decision; default: this checkout's assistant.config.ts. */
+  assistantConfig?: AssistantConfig;
 }
 
 export interface StepReport {
@@ -89,9 +94,12 @@ export async function runScenario(scenario: Scenario, options: SimulatorOptions)
   /** The squad's members as served (name, metadata, function tool names), and who is speaking now. */
   let members: SquadMember[] = [];
   let speaking: SquadMember | undefined;
+  /** The served assistant's metadata (its preset), for call.endpointing.request. */
+  let servedMetadata: Record<string, string> = {};
 
   print(`Simulating "${scenario.name}" (call ${callId}) against ${options.url}`);
   for (const [i, step] of scenario.steps.entries()) {
+    if (step.type === "call.endpointing.request" && step.assistantSays) conversation.push({ role: "bot", message: step.assistantSays });
     if (step.say) conversation.push({ role: "user", message: step.say });
     const base = { timestamp: Date.now(), call, customer: call.customer };
     let message: Record<string, unknown>;
@@ -138,6 +146,14 @@ export async function runScenario(scenario: Scenario, options: SimulatorOptions)
           ...(speaking ? { assistant: { name: speaking.name, metadata: speaking.metadata } } : {}),
           parameters: { destination: "dynamic", ...pickDefined({ desk: step.desk, reason: step.reason, summary: step.summary }) },
           artifact: { messages: [...conversation] },
+        };
+        break;
+      case "call.endpointing.request":
+        message = {
+          type: "call.endpointing.request",
+          ...base,
+          assistant: { metadata: step.preset ? { preset: step.preset } : (speaking?.metadata ?? servedMetadata) },
+          messages: conversation.map((m, n) => ({ ...m, time: base.timestamp, secondsFromStart: n })),
         };
         break;
       case "end-of-call-report":
@@ -220,6 +236,7 @@ export async function runScenario(scenario: Scenario, options: SimulatorOptions)
           notes.push(`squad ${squad.name ?? "?"}: ${members.map((m) => m.name).join(", ")}; ${speaking?.name ?? "?"} answers`);
         } else {
           const assistant = served[0];
+          servedMetadata = assistant?.metadata ?? {};
           notes.push(assistant?.name ? `assistant ${assistant.name}` : `assistant id ${String(json.assistantId ?? "?")}`);
         }
         notes.push(variables.callerName ? `personalized for ${variables.callerName}` : "not personalized");
@@ -297,10 +314,29 @@ export async function runScenario(scenario: Scenario, options: SimulatorOptions)
         failures.push(`expected transfer to ${step.expect}, got ${target ?? "a refusal"}`);
     }
 
+    if (step.type === "call.endpointing.request" && httpStatus === 200) {
+      const seconds = json.timeoutSeconds;
+      const config = options.assistantConfig ?? defaultAssistantConfig;
+      const preset = (message.assistant as { metadata?: { preset?: string } }).metadata?.preset;
+      // The server does not say which rule decided (Vapi's answer has no room for it): this checkout's rules name it.
+      const rule =
+        preset && Object.hasOwn(config.presets, preset) ? endpointingFor(config, preset as PresetName, message as never) : undefined;
+      notes.push(
+        `waits ${String(seconds)} s of silence before the turn ends (${rule ? `rule ${rule.rule}` : "rule unknown"}${preset ? `, preset ${preset}` : ""})`,
+      );
+      if (typeof seconds !== "number") failures.push("no timeoutSeconds in the answer");
+      if (rule && rule.timeoutSeconds !== seconds)
+        notes.push(`this checkout's rules would wait ${rule.timeoutSeconds} s: the server runs other rules`);
+      if (step.expectSeconds !== undefined && seconds !== step.expectSeconds)
+        failures.push(`expected a wait of ${step.expectSeconds} s, got ${String(seconds)}`);
+      if (step.expectRule && rule?.rule !== step.expectRule) failures.push(`expected rule ${step.expectRule}, got ${rule?.rule ?? "none"}`);
+    }
+
     const report: StepReport = { index: i + 1, type: step.type, httpStatus, latencyMs, heard, notes, spoken, failures };
     steps.push(report);
     const label = step.type === "tool-calls" ? `tool-calls ${calls.map((c) => c.name).join(", ")}` : step.type;
     print(`${String(i + 1).padStart(2)}. ${label.padEnd(44)} HTTP ${httpStatus || "---"} ${latencyMs.toFixed(1).padStart(8)} ms`);
+    if (step.type === "call.endpointing.request" && step.assistantSays) print(`   assistant said: "${step.assistantSays}"`);
     if (step.say) print(`   caller says: "${step.say}"`);
     for (const h of heard) print(`   hears: "${h}"`);
     for (const n of notes) print(`   ${n}`);

@@ -46,6 +46,18 @@ export const stepSchema = z.discriminatedUnion("type", [
     expect: z.string().optional(),
   }),
   z.object({
+    type: z.literal("call.endpointing.request"),
+    /** What the assistant said just before the caller's words (`say`), added to the conversation. */
+    assistantSays: z.string().optional(),
+    say,
+    /** The preset whose rules decide; omitted: the served assistant's (or the squad member's). */
+    preset: z.string().optional(),
+    /** The wait the server must answer, in seconds. */
+    expectSeconds: z.number().optional(),
+    /** The rule that must decide (named by this checkout's assistant.config.ts). */
+    expectRule: z.string().optional(),
+  }),
+  z.object({
     type: z.literal("end-of-call-report"),
     endedReason: z.string().default("customer-ended-call"),
     summary: z.string().optional(),

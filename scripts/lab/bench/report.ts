@@ -12,9 +12,14 @@ export interface ScenarioResult {
   maxRssMiB: number;
   /** The server process's CPU time (user + system) per request: what a request costs, whatever the machine's contention. */
   serverCpuMicros: number;
+  /** The server's own p99 (ms) from its histogram, for scenarios that have one (`Scenario.serverHistogram`). */
+  serverP99?: number;
   target?: string;
   verdict?: "met" | "missed" | "n/a";
 }
+
+/** The server's own p99, where a scenario measures it. */
+const serverSide = (r: ScenarioResult) => (r.serverP99 === undefined ? "" : ` (server p99 ≤ ${r.serverP99} ms)`);
 
 const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : "–");
 
@@ -28,7 +33,7 @@ export function table(results: readonly ScenarioResult[], bare: ScenarioResult |
     fmt(r.serverCpuMicros, 0),
     String(r.errors + r.failedAnswers),
     fmt(r.maxRssMiB, 0),
-    r.target ? `${r.target} ${r.verdict === "met" ? "✔" : r.verdict === "missed" ? "✘" : ""}` : "",
+    r.target ? `${r.target} ${r.verdict === "met" ? "✔" : r.verdict === "missed" ? "✘" : ""}${serverSide(r)}` : "",
   ]);
   const head = ["scenario", "req/s", "vs bare", "p50 ms", "p99 ms", "CPU µs/req", "errors", "RSS MiB", "target"];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
@@ -39,7 +44,7 @@ export function table(results: readonly ScenarioResult[], bare: ScenarioResult |
 export function markdown(results: readonly ScenarioResult[], bare: ScenarioResult | undefined, extra: string): string {
   const rows = results.map(
     (r) =>
-      `| ${r.name} | ${fmt(r.requestsPerSecond, 0)} | ${bare ? `${fmt((100 * r.requestsPerSecond) / bare.requestsPerSecond, 0)}%` : "–"} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.serverCpuMicros, 0)} | ${r.errors + r.failedAnswers} | ${fmt(r.maxRssMiB, 0)} | ${r.target ?? ""} ${r.verdict === "met" ? "met" : r.verdict === "missed" ? "**missed**" : ""} |`,
+      `| ${r.name} | ${fmt(r.requestsPerSecond, 0)} | ${bare ? `${fmt((100 * r.requestsPerSecond) / bare.requestsPerSecond, 0)}%` : "–"} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.serverCpuMicros, 0)} | ${r.errors + r.failedAnswers} | ${fmt(r.maxRssMiB, 0)} | ${r.target ?? ""} ${r.verdict === "met" ? "met" : r.verdict === "missed" ? "**missed**" : ""}${serverSide(r)} |`,
   );
   return [
     "| scenario | req/s | vs bare | p50 ms | p99 ms | server CPU µs/req | errors | max RSS MiB | target |",

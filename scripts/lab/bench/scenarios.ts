@@ -29,6 +29,8 @@ export interface Scenario {
   /** Runs once before measuring (priming a cache, for instance). */
   prime?: (send: (body: string) => Promise<string>, ctx: BenchContext) => Promise<void>;
   target?: { text: string; met: (r: ScenarioResult, bare: ScenarioResult) => boolean };
+  /** A histogram in /metrics timing this scenario inside the server: its p99 is read after the run. */
+  serverHistogram?: string;
 }
 
 let seq = 0;
@@ -181,7 +183,52 @@ export const scenarios: Scenario[] = [
     body: (i) => assistantRequestBody(hotCaller(i % 200)),
     target: { text: "p99 ≤ 50 ms", met: (r) => r.p99 <= 50 && r.errors === 0 },
   },
+  {
+    name: "call.endpointing.request",
+    description: "adaptive endpointing inside every turn: the conversation so far, the rules of assistant.config.ts (no I/O)",
+    method: "POST",
+    path: "/vapi/webhook",
+    prime: async (send) => {
+      // The second turn: the caller is reading out digits, which the reading-digits rule holds for 1.6 s.
+      const answer = await send(endpointingRequestBody(1));
+      if (JSON.parse(answer).timeoutSeconds !== 1.6) throw new Error(`unexpected endpointing answer: ${answer}`);
+    },
+    body: (i) => endpointingRequestBody(i),
+    serverHistogram: "switchboard_endpointing_answer_seconds",
+    // p99 inside the server (its histogram); the load generator's p99 adds the queue of 50 connections.
+    target: {
+      text: "server-side p99 ≤ 5 ms",
+      met: (r) => r.serverP99 !== undefined && r.serverP99 <= 5 && r.errors === 0,
+    },
+  },
 ];
+
+/** Turns a scheduling call goes through: each request carries the conversation so far, as Vapi sends it. */
+const ENDPOINTING_TURNS: [string, string][] = [
+  ["Thanks for calling. How can I help?", "Hi, I need to move my appointment and"],
+  ["Sure. Can I have your account number?", "Yes, it's 4 4 1 9"],
+  ["How do you spell your last name?", "P A T E"],
+  ["Which day works best?", "Thursday at, um,"],
+  ["Would you like Thursday at three?", "Yes."],
+  ["Anything else I can help with?", "No, that's all, thanks."],
+];
+
+function endpointingRequestBody(i: number): string {
+  const upTo = (i % ENDPOINTING_TURNS.length) + 1;
+  const messages = ENDPOINTING_TURNS.slice(0, upTo).flatMap(([bot, user], n) => [
+    { role: "bot", message: bot, time: 1_700_000_000_000 + n * 4000, secondsFromStart: n * 4 },
+    { role: "user", message: user, time: 1_700_000_002_000 + n * 4000, secondsFromStart: n * 4 + 2 },
+  ]);
+  return JSON.stringify({
+    message: {
+      type: "call.endpointing.request",
+      timestamp: Date.now(),
+      call: { id: id("bench-call"), phoneNumberId: "bench-line" },
+      assistant: { metadata: { preset: "scheduling" } },
+      messages: [{ role: "system", message: "You are the phone assistant.", time: 1_700_000_000_000, secondsFromStart: 0 }, ...messages],
+    },
+  });
+}
 
 function assistantRequestBody(caller: string): string {
   return JSON.stringify({

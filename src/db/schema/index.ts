@@ -7,6 +7,7 @@ export * from "./appointments.ts";
 export * from "./billing.ts";
 export * from "./calls.ts";
 export * from "./customers.ts";
+export * from "./latency.ts";
 export * from "./outbox.ts";
 export * from "./screening.ts";
 export * from "./shipments.ts";

@@ -20,6 +20,7 @@ import { addShipmentEvent, upsertShipment } from "../../services/shipments/updat
 import { jsonError } from "../errors.ts";
 import { callRoutingApi } from "./call-routing.ts";
 import { callsApi } from "./calls.ts";
+import { latencyApi } from "./latency.ts";
 import { routes } from "./schemas.ts";
 
 /** Routes under `/api`. */
@@ -107,6 +108,7 @@ export function apiRoutes(deps: AppDeps) {
   app.openapi(routes.upsertInvoice, async (c) => reply(c, await write((ctx) => upsertInvoice(ctx, c.req.valid("json")))) as never);
   app.route("/", callRoutingApi(deps)); // the blocklist and squad members (src/http/api/call-routing.ts)
   app.route("/", callsApi(deps)); // ended calls by their structured outputs (src/http/api/calls.ts)
+  app.route("/", latencyApi(deps)); // the latency report (src/http/api/latency.ts)
 
   return app;
 }

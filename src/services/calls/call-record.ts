@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { redactDeep, redactPersonalData } from "../../lib/redaction.ts";
+import type { LatencyRecord } from "./latency-record.ts";
 import { storableJson, storableText, TEXT_LIMITS } from "./sanitize.ts";
 
 /** The order of a call's statuses; a message with a lower rank than the stored one changes nothing. */
@@ -52,6 +53,8 @@ export interface ReportRecord extends CallIdentity {
   structuredOutputs?: Record<string, unknown> | undefined;
   recordingUrl?: string | undefined;
   transcript?: string | undefined;
+  /** Vapi's performance metrics (numbers and labels: kept by `essentials` too). */
+  latency?: LatencyRecord | undefined;
 }
 
 const isoDate = z
@@ -154,7 +157,12 @@ export function outputResults(raw: Record<string, unknown> | undefined, naming: 
 }
 
 /** The stored record of an end-of-call report: storable, redacted, without what is not stored. Never throws. */
-export function reportRecord(identity: CallIdentity, message: Record<string, unknown>, naming?: OutputNaming): ReportRecord {
+export function reportRecord(
+  identity: CallIdentity,
+  message: Record<string, unknown>,
+  naming?: OutputNaming,
+  latency?: LatencyRecord,
+): ReportRecord {
   const parsed = reportSchema.safeParse(message);
   const report = parsed.success ? parsed.data : ({} as z.output<typeof reportSchema>);
   const redact = { callerNumber: identity.callerNumber };
@@ -192,6 +200,7 @@ export function reportRecord(identity: CallIdentity, message: Record<string, unk
       ),
     ),
     transcript: redacted(transcript),
+    latency,
   };
 }
 
@@ -201,8 +210,8 @@ export function reportRecord(identity: CallIdentity, message: Record<string, unk
  */
 export function essentials(record: CallRecord): CallRecord {
   if (record.kind === "status") return { ...record, endedReason: undefined };
-  const { kind, callId, callerNumber, phoneNumberId, atMs, cost, startedAtMs, endedAtMs, durationSeconds } = record;
-  return { kind, callId, callerNumber, phoneNumberId, atMs, cost, startedAtMs, endedAtMs, durationSeconds };
+  const { kind, callId, callerNumber, phoneNumberId, atMs, cost, startedAtMs, endedAtMs, durationSeconds, latency } = record;
+  return { kind, callId, callerNumber, phoneNumberId, atMs, cost, startedAtMs, endedAtMs, durationSeconds, latency };
 }
 
 /** Reads a record back from its JSON form (the spool); undefined when it is not one. */

@@ -9,6 +9,7 @@ import { asc, eq, sql } from "drizzle-orm";
 import type { Database } from "../../db/client.ts";
 import { callerMemory, calls, toolCalls } from "../../db/schema/index.ts";
 import { type CallRecord, type ReportRecord, STATUS_RANK, type StatusRecord } from "./call-record.ts";
+import { insertLatencies } from "./latency-store.ts";
 
 export interface RecordedReport {
   /** False when this call's report had already been stored: nothing was changed. */
@@ -119,6 +120,10 @@ async function recordEndOfCallReport(db: Database, report: ReportRecord): Promis
       .returning({ callId: calls.callId, callerNumber: calls.callerNumber });
     const row = applied[0];
     if (!row) return { firstDelivery: false };
+    if (report.latency) {
+      const call = { callId: report.callId, phoneNumberId: report.phoneNumberId, endedAt, durationSeconds: duration };
+      await insertLatencies(tx, call, report.latency);
+    }
     if (row.callerNumber) {
       await tx
         .insert(callerMemory)

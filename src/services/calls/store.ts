@@ -9,6 +9,7 @@ import type { Database } from "../../db/client.ts";
 import type { Clock } from "../../lib/clock.ts";
 import type { Defer } from "../../lib/defer.ts";
 import type { Logger } from "../../lib/logger.ts";
+import type { Metrics } from "../../telemetry/metrics.ts";
 import { forgetCachedCaller } from "../caller-memory.ts";
 import { type CallRecord, essentials } from "./call-record.ts";
 import { purgeOldTranscripts, type RecordedReport, writeCallRecord } from "./records.ts";
@@ -19,6 +20,8 @@ export interface CallRecordContext {
   logger: Logger;
   clock: Clock;
   defer: Defer;
+  /** Observes each report's turn latencies once, on its first delivery. */
+  metrics?: Metrics;
   /** TRANSCRIPT_RETENTION_DAYS (0 keeps transcripts). */
   retentionDays: number;
 }
@@ -43,6 +46,11 @@ export async function storeCallRecord(ctx: CallRecordContext, record: CallRecord
   if (record.kind === "report") {
     ctx.logger.info("call recorded", { callId: record.callId, firstDelivery: stored.firstDelivery });
     if (stored.firstDelivery) {
+      const latency = record.latency;
+      if (latency) {
+        const interruptions = { user: latency.userInterrupted, assistant: latency.assistantInterrupted };
+        ctx.metrics?.turnLatencies?.(latency.preset ?? "unknown", latency.turns, interruptions);
+      }
       if (record.callerNumber) await forgetCachedCaller(ctx.cache, record.callerNumber, ctx.logger);
       ctx.defer(purgeTranscriptsNowAndThen(ctx), "transcript retention run");
     }
