@@ -3,7 +3,7 @@
  * blocklist (numbers rejected at assistant-request before any AI answers) and which squad members
  * served a call. Writes invalidate the blocklist snapshot screening reads, once they commit.
  */
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { type AppDeps, serviceContext } from "../../deps.ts";
 import { E164_MESSAGE, E164 as E164_PATTERN } from "../../lib/patterns.ts";
@@ -11,6 +11,7 @@ import { membersOfCall } from "../../services/call-members.ts";
 import { inTransaction, type Result } from "../../services/context.ts";
 import { blockNumber, findBlockedNumber, listBlockedNumbers, unblockNumber } from "../../services/screening/blocklist.ts";
 import { jsonError } from "../errors.ts";
+import { restApp } from "./app.ts";
 
 const E164 = z.string().regex(E164_PATTERN, E164_MESSAGE).openapi({ example: "+15551234567" });
 
@@ -109,22 +110,7 @@ export const callRoutingRoutes = {
 
 /** The routes, for `app.route("/", ...)` inside the REST API (which authenticates them). */
 export function callRoutingApi(deps: AppDeps) {
-  const app = new OpenAPIHono({
-    defaultHook: (result, c) => {
-      if (result.success) return;
-      const issues = result.error.issues.slice(0, 20).map((i) => ({ path: i.path.join(".") || "(body)", message: i.message }));
-      return c.json(
-        {
-          error: {
-            code: "invalid_request",
-            message: `Invalid request: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`,
-            issues,
-          },
-        },
-        400,
-      );
-    },
-  });
+  const app = restApp();
   const base = () => serviceContext(deps);
   const reply = <T>(c: Context, result: Result<T>) =>
     result.ok ? c.json(result.value as object, 200) : jsonError(c, result.error.kind, result.error.message);

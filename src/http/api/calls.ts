@@ -3,12 +3,13 @@
  * structured outputs of `assistant.config.ts`), e.g. every call needing a follow-up:
  * `GET /api/calls?output.followUpNeeded=true`. Mounted under `/api` behind its bearer token.
  */
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { createRoute, z } from "@hono/zod-openapi";
 import { outputFilter } from "../../assistant/structured-outputs.ts";
 import { type AppDeps, serviceContext } from "../../deps.ts";
 import { assistantSetup } from "../../server-messages/assistant-request.ts";
 import { listCalls, pageCursor } from "../../services/calls/list.ts";
 import { jsonError } from "../errors.ts";
+import { restApp } from "./app.ts";
 
 const ErrorBody = z.object({
   error: z.object({
@@ -76,22 +77,7 @@ export const callsRoutes = {
 
 /** The routes, for `app.route("/", ...)` inside the REST API (which authenticates them). */
 export function callsApi(deps: AppDeps) {
-  const app = new OpenAPIHono({
-    defaultHook: (result, c) => {
-      if (result.success) return;
-      const issues = result.error.issues.slice(0, 20).map((i) => ({ path: i.path.join(".") || "(query)", message: i.message }));
-      return c.json(
-        {
-          error: {
-            code: "invalid_request",
-            message: `Invalid request: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`,
-            issues,
-          },
-        },
-        400,
-      );
-    },
-  });
+  const app = restApp("query");
   app.openapi(callsRoutes.listCalls, async (c) => {
     const { limit, after } = c.req.valid("query");
     const filter = outputFilter(assistantSetup(deps).config, c.req.queries());

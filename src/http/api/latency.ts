@@ -3,11 +3,12 @@
  * run latency`: per-stage percentiles against the budget, turns over 500 ms, interruptions per
  * call, the slowest calls, and experiment arms compared). Behind the API's bearer token.
  */
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { createRoute, z } from "@hono/zod-openapi";
 import type { AppDeps } from "../../deps.ts";
 import { compareExperiments } from "../../services/latency/experiments.ts";
 import { latencyReport, parseSince } from "../../services/latency/report.ts";
 import { jsonError } from "../errors.ts";
+import { restApp } from "./app.ts";
 
 const ms = z.number().nullable();
 const Stage = z.object({
@@ -77,7 +78,7 @@ const route = createRoute({
 });
 
 export function latencyApi(deps: AppDeps) {
-  const app = new OpenAPIHono();
+  const app = restApp("query");
   app.openapi(route, async (c) => {
     const { since: sinceText = "7d", preset } = c.req.valid("query");
     const now = deps.clock.now();

@@ -5,7 +5,6 @@
  * without API_TOKEN every route answers 503. Writes go through the same services as the tools and
  * invalidate the cache after they commit.
  */
-import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
@@ -18,6 +17,7 @@ import { upsertCustomer } from "../../services/customers.ts";
 import { getShipmentStatus } from "../../services/shipments/status.ts";
 import { addShipmentEvent, upsertShipment } from "../../services/shipments/updates.ts";
 import { jsonError } from "../errors.ts";
+import { restApp } from "./app.ts";
 import { callRoutingApi } from "./call-routing.ts";
 import { callsApi } from "./calls.ts";
 import { latencyApi } from "./latency.ts";
@@ -25,22 +25,7 @@ import { routes } from "./schemas.ts";
 
 /** Routes under `/api`. */
 export function apiRoutes(deps: AppDeps) {
-  const app = new OpenAPIHono({
-    defaultHook: (result, c) => {
-      if (result.success) return;
-      const issues = result.error.issues.slice(0, 20).map((i) => ({ path: i.path.join(".") || "(body)", message: i.message }));
-      return c.json(
-        {
-          error: {
-            code: "invalid_request",
-            message: `Invalid request: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`,
-            issues,
-          },
-        },
-        400,
-      );
-    },
-  });
+  const app = restApp();
   app.onError((err, c) => {
     // Malformed JSON and similar request errors are the client's: say so, as a 4xx.
     if (err instanceof HTTPException && err.status < 500)
