@@ -1,5 +1,5 @@
 /** The REST API's sub-apps share one answer to a request that does not match its route's schema. */
-import { OpenAPIHono } from "@hono/zod-openapi";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
 
 /**
  * An OpenAPIHono app whose validation failures answer 400 `invalid_request`, naming up to 20
@@ -23,3 +23,28 @@ export function restApp(where: "body" | "query" = "body") {
     },
   });
 }
+
+/** The one error body of the REST API, as the OpenAPI document describes it. */
+export const ErrorBody = z
+  .object({
+    error: z.object({
+      code: z.string(),
+      message: z.string(),
+      issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    }),
+  })
+  .openapi("Error");
+
+/** The error answers every route may give. */
+export const errorResponses = {
+  400: { description: "Invalid request", content: { "application/json": { schema: ErrorBody } } },
+  401: { description: "Missing or wrong bearer token", content: { "application/json": { schema: ErrorBody } } },
+  503: { description: "The API is disabled (API_TOKEN not set)", content: { "application/json": { schema: ErrorBody } } },
+} as const;
+export const notFoundResponse = { 404: { description: "Not found", content: { "application/json": { schema: ErrorBody } } } } as const;
+
+export const jsonResponse = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+export const bearerSecurity = [{ bearerAuth: [] }];

@@ -11,25 +11,15 @@ import { membersOfCall } from "../../services/call-members.ts";
 import { inTransaction, type Result } from "../../services/context.ts";
 import { blockNumber, findBlockedNumber, listBlockedNumbers, unblockNumber } from "../../services/screening/blocklist.ts";
 import { jsonError } from "../errors.ts";
-import { restApp } from "./app.ts";
+import {
+  errorResponses as errors,
+  jsonResponse as json,
+  notFoundResponse as notFound,
+  restApp,
+  bearerSecurity as security,
+} from "./app.ts";
 
 const E164 = z.string().regex(E164_PATTERN, E164_MESSAGE).openapi({ example: "+15551234567" });
-
-const ErrorBody = z.object({
-  error: z.object({
-    code: z.string(),
-    message: z.string(),
-    issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-  }),
-});
-const errors = {
-  400: { description: "Invalid request", content: { "application/json": { schema: ErrorBody } } },
-  401: { description: "Missing or wrong bearer token", content: { "application/json": { schema: ErrorBody } } },
-  503: { description: "The API is disabled (API_TOKEN not set)", content: { "application/json": { schema: ErrorBody } } },
-} as const;
-const notFound = { 404: { description: "Not found", content: { "application/json": { schema: ErrorBody } } } } as const;
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
-const security = [{ bearerAuth: [] }];
 
 const BlockIn = z
   .object({

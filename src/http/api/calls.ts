@@ -9,20 +9,7 @@ import { type AppDeps, serviceContext } from "../../deps.ts";
 import { assistantSetup } from "../../server-messages/assistant-request.ts";
 import { listCalls, pageCursor } from "../../services/calls/list.ts";
 import { jsonError } from "../errors.ts";
-import { restApp } from "./app.ts";
-
-const ErrorBody = z.object({
-  error: z.object({
-    code: z.string(),
-    message: z.string(),
-    issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-  }),
-});
-const errors = {
-  400: { description: "Invalid request", content: { "application/json": { schema: ErrorBody } } },
-  401: { description: "Missing or wrong bearer token", content: { "application/json": { schema: ErrorBody } } },
-  503: { description: "The API is disabled (API_TOKEN not set)", content: { "application/json": { schema: ErrorBody } } },
-} as const;
+import { errorResponses as errors, restApp } from "./app.ts";
 
 const ListedCall = z
   .object({

@@ -8,7 +8,7 @@ import type { AppDeps } from "../../deps.ts";
 import { compareExperiments } from "../../services/latency/experiments.ts";
 import { latencyReport, parseSince } from "../../services/latency/report.ts";
 import { jsonError } from "../errors.ts";
-import { restApp } from "./app.ts";
+import { bearerSecurity, errorResponses, jsonResponse, restApp } from "./app.ts";
 
 const ms = z.number().nullable();
 const Stage = z.object({
@@ -56,13 +56,12 @@ const Report = z
     experiments: z.array(Experiment),
   })
   .openapi("LatencyReport");
-const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 
 const route = createRoute({
   method: "get",
   path: "/latency",
   summary: "Per-turn latency from end-of-call reports: stages against their budget, slow turns, interruptions, slowest calls, experiments",
-  security: [{ bearerAuth: [] }],
+  security: bearerSecurity,
   request: {
     query: z.object({
       since: z.string().max(40).optional().describe("7d (default), 24h, 90m (at most a year), or a date."),
@@ -70,10 +69,8 @@ const route = createRoute({
     }),
   },
   responses: {
-    200: { description: "The report", content: { "application/json": { schema: Report } } },
-    400: { description: "Invalid request", content: { "application/json": { schema: ErrorBody } } },
-    401: { description: "Missing or wrong bearer token", content: { "application/json": { schema: ErrorBody } } },
-    503: { description: "The API is disabled (API_TOKEN not set)", content: { "application/json": { schema: ErrorBody } } },
+    200: jsonResponse(Report, "The report"),
+    ...errorResponses,
   },
 });
 

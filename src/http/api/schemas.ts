@@ -2,6 +2,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { SHIPMENT_STATUSES } from "../../db/schema/index.ts";
 import { E164_MESSAGE, E164 as E164_PATTERN } from "../../lib/patterns.ts";
+import { errorResponses as errors, jsonResponse as json, notFoundResponse as notFound, bearerSecurity as security } from "./app.ts";
 
 const Phone = z.string().regex(E164_PATTERN, E164_MESSAGE).openapi({ example: "+15551234567" });
 /**
@@ -30,26 +31,7 @@ const Currency = z
   .openapi({ example: "USD" });
 const text = (max: number) => z.string().trim().min(1).max(max);
 
-const ErrorBody = z
-  .object({
-    error: z.object({
-      code: z.string(),
-      message: z.string(),
-      issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-    }),
-  })
-  .openapi("Error");
-
-const errors = {
-  400: { description: "Invalid request", content: { "application/json": { schema: ErrorBody } } },
-  401: { description: "Missing or wrong bearer token", content: { "application/json": { schema: ErrorBody } } },
-  503: { description: "The API is disabled (API_TOKEN not set)", content: { "application/json": { schema: ErrorBody } } },
-} as const;
-const notFound = { 404: { description: "Not found", content: { "application/json": { schema: ErrorBody } } } } as const;
-
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
 const body = <T extends z.ZodType>(schema: T) => ({ required: true, content: { "application/json": { schema } } });
-const security = [{ bearerAuth: [] }];
 
 const CustomerIn = z.object({ phone: Phone, name: text(120).nullish(), email: z.email().nullish() }).openapi("CustomerUpsert");
 const CustomerOut = z.object({ id: z.string(), phone: z.string(), name: z.string().nullable(), created: z.boolean() }).openapi("Customer");
