@@ -30,6 +30,9 @@ export async function pipelinedTransaction<R extends postgres.Row[], T>(
   body: (tx: Database, opened: R) => Promise<Pipelined<T>>,
 ): Promise<T> {
   const client = (db as unknown as { $client: postgres.Sql<Record<string, never>> }).$client;
+  // postgres.js 3.4 never hands a reserved connection to its caller when the connection opened
+  // without fetching types (Workers turn that off): there, BEGIN is awaited on its own.
+  if (client.options.fetch_types === false) return viaBegin(client, db, opening, body);
   const sql = await client.reserve();
   let open = false;
   try {
@@ -56,6 +59,26 @@ export async function pipelinedTransaction<R extends postgres.Row[], T>(
   } finally {
     sql.release();
   }
+}
+
+/** The same with postgres.js's `begin`: BEGIN in a round trip of its own, the closing statement still sent with COMMIT. */
+async function viaBegin<R extends postgres.Row[], T>(
+  client: postgres.Sql<Record<string, never>>,
+  db: Database,
+  opening: (sql: ReservedSql) => postgres.PendingQuery<R>,
+  body: (tx: Database, opened: R) => Promise<Pipelined<T>>,
+): Promise<T> {
+  let last: Promise<unknown> | undefined;
+  const value = await client.begin(async (scoped) => {
+    const sql = scoped as unknown as ReservedSql;
+    const { value, closing } = await body(transactionOver(db, sql), await opening(sql));
+    // Sent now, so it precedes the COMMIT that begin() sends once this returns.
+    last = closing?.(sql).execute();
+    last?.catch(noop);
+    return value;
+  });
+  if (last) await last;
+  return value as T;
 }
 
 /**

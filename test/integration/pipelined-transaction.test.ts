@@ -1,18 +1,29 @@
 // Protects the pipelined transaction that side-effecting tools run in: its first statement, body and last statement commit together or not at all, nested transactions stay savepoints, and the connection always returns to the pool.
 import { sql } from "drizzle-orm";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createDatabase, type Database } from "../../src/db/client.ts";
 import { pipelinedTransaction } from "../../src/db/pipelined-transaction.ts";
 import { testDatabase } from "../support/harness.ts";
 
-const db = () => testDatabase().db;
+// As on Workers: connections that open without fetching types (postgres.js then takes another path).
+const workerStyle = createDatabase(inject("databaseUrl"), { max: inject("databaseKind") === "embedded" ? 1 : 2, fetchTypes: false });
+afterAll(() => workerStyle.close());
+let db: () => Database = () => testDatabase().db;
 const table = `pipelined_${process.pid}_${Date.now().toString(36)}`;
 const rows = async () => (await db().execute<{ v: string }>(sql.raw(`select v from ${table} order by v`))).map((r) => r.v);
 
 beforeAll(async () => {
-  await db().execute(sql.raw(`create table ${table} (v text primary key)`));
+  await testDatabase().db.execute(sql.raw(`create table ${table} (v text primary key)`));
 });
 
-describe("pipelinedTransaction", () => {
+describe.each([
+  ["a pool that fetches types (Node)", () => testDatabase().db],
+  ["connections without type fetching (Workers)", () => workerStyle.db],
+])("pipelinedTransaction on %s", (_name, handle) => {
+  beforeAll(async () => {
+    db = handle;
+    await db().execute(sql.raw(`delete from ${table}`));
+  });
   it("commits the opening statement, the body and the closing statement together", async () => {
     const value = await pipelinedTransaction(
       db(),
