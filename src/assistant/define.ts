@@ -6,6 +6,7 @@
 import type { Vapi } from "@vapi-ai/server-sdk";
 import { E164 } from "../lib/patterns.ts";
 import type { Weekday, WeeklyHours } from "../services/business-hours.ts";
+import { type StructuredOutputs, structuredOutputProblems } from "./structured-outputs.ts";
 
 export type { Weekday, WeeklyHours };
 
@@ -46,8 +47,8 @@ export interface Preset {
   idleNudge?: { afterSeconds: number; message: string };
   /** Hard limit on the call's length. */
   maxDurationSeconds: number;
-  analysisPlan?: Vapi.AnalysisPlan;
-  artifactPlan?: Vapi.ArtifactPlan;
+  /** Recording and transcript; the structured outputs (`AssistantConfig.structuredOutputs`) are added to it. */
+  artifactPlan?: Omit<Vapi.ArtifactPlan, "structuredOutputIds" | "structuredOutputs">;
   /** Added to the system prompt: how to talk in this use case. */
   style: string;
 }
@@ -212,6 +213,8 @@ export interface AssistantConfig {
   screening?: ScreeningConfig;
   /** Rules tried in order after screening; none matches: `presetByPhoneNumberId`, ASSISTANT_PRESET, `defaultPreset`. */
   routing?: readonly RoutingRule[];
+  /** What Vapi extracts from every call once it ends, stored with the call record (docs/structured-outputs.md). */
+  structuredOutputs?: StructuredOutputs;
 }
 
 /** Identity function that gives `assistant.config.ts` its types, and refuses a configuration that cannot work. */
@@ -266,6 +269,7 @@ export function assistantConfigProblems(config: AssistantConfig): string[] {
       }
     }
   }
+  problems.push(...structuredOutputProblems(config));
   const screening = config.screening;
   for (const number of screening?.trustedCallers ?? []) {
     if (!E164.test(number)) problems.push(`screening.trustedCallers: "${number}" is not an E.164 number`);

@@ -9,7 +9,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
-import type { AppDeps } from "../../deps.ts";
+import { type AppDeps, serviceContext } from "../../deps.ts";
 import { timingSafeEqualStrings } from "../../lib/timing-safe.ts";
 import { createSlots, upsertService } from "../../services/appointments/catalogue.ts";
 import { upsertAccount, upsertInvoice } from "../../services/billing/accounts.ts";
@@ -19,6 +19,7 @@ import { getShipmentStatus } from "../../services/shipments/status.ts";
 import { addShipmentEvent, upsertShipment } from "../../services/shipments/updates.ts";
 import { jsonError } from "../errors.ts";
 import { callRoutingApi } from "./call-routing.ts";
+import { callsApi } from "./calls.ts";
 import { routes } from "./schemas.ts";
 
 /** Routes under `/api`. */
@@ -83,7 +84,7 @@ export function apiRoutes(deps: AppDeps) {
     return next();
   });
 
-  const base = () => ({ db: deps.db, cache: deps.cache, clock: deps.clock, logger: deps.logger, timeZone: deps.config.BUSINESS_TIMEZONE });
+  const base = () => serviceContext(deps);
   const write = <T>(fn: (ctx: ServiceContext) => Promise<T>) => inTransaction(base(), fn);
   // Success and error bodies are checked by the route schemas above and by the tests; the casts
   // below only bridge a service Result to the per-status response types OpenAPIHono infers.
@@ -105,6 +106,7 @@ export function apiRoutes(deps: AppDeps) {
   app.openapi(routes.upsertAccount, async (c) => c.json(await write((ctx) => upsertAccount(ctx, c.req.valid("json"))), 200));
   app.openapi(routes.upsertInvoice, async (c) => reply(c, await write((ctx) => upsertInvoice(ctx, c.req.valid("json")))) as never);
   app.route("/", callRoutingApi(deps)); // the blocklist and squad members (src/http/api/call-routing.ts)
+  app.route("/", callsApi(deps)); // ended calls by their structured outputs (src/http/api/calls.ts)
 
   return app;
 }
