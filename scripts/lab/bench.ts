@@ -14,10 +14,11 @@ import { Redis } from "ioredis";
 import postgres from "postgres";
 import { createDatabase } from "../../src/db/client.ts";
 import { runMigrations } from "../../src/db/migrate.ts";
+import { Traffic } from "./bench/bodies.ts";
 import { runCallMix } from "./bench/call-mix.ts";
-import { startReferenceServer } from "./bench/reference-server.ts";
+import { type ReferenceServer, startReferenceServer } from "./bench/reference-server.ts";
 import { latencySvg, markdown, type ScenarioResult, table } from "./bench/report.ts";
-import { type BenchContext, referenceScenarios, type Scenario, scenarios, speechUpdate, toolCall } from "./bench/scenarios.ts";
+import { type BenchContext, referenceScenarios, type Scenario, scenarios, TURNS, toolCall } from "./bench/scenarios.ts";
 import { buildProductionBundle, cpuMicros, residentMiB, type ServerProcess, startServerProcess } from "./lib/server-process.ts";
 
 const { values: args } = parseArgs({
@@ -54,6 +55,7 @@ async function main() {
   const redis = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1 });
   const prefix = `bench:${runId}:`;
   let server: ServerProcess | undefined;
+  let floorServer: ReferenceServer | undefined;
   try {
     const handle = createDatabase(benchUrl, { max: 4 });
     await runMigrations(handle.db);
@@ -87,7 +89,11 @@ async function main() {
     const base = server.base;
     const headers = { "content-type": "application/json", "x-vapi-secret": secret };
     const send = async (body: string) => (await fetch(`${base}/vapi/webhook`, { method: "POST", headers, body })).text();
-    const tools = await availableTools(send);
+    const { tools, assistant } = await servedAssistant(send);
+    // Realistic bodies carry the assistant this server serves, as Vapi's do.
+    ctx.traffic = new Traffic(assistant, `${base}/vapi/webhook`);
+    // The framework's floor runs beside the server all along, idle unless measured.
+    floorServer = await startReferenceServer();
 
     const results: ScenarioResult[] = [];
     let bareResult: ScenarioResult | undefined;
@@ -95,38 +101,38 @@ async function main() {
       const missing = (scenario.requires ?? []).filter((t) => !tools.has(t));
       if (missing.length > 0) {
         log(`- ${scenario.name}: not run, tool(s) ${missing.join(", ")} not present`);
-        results.push({
-          name: scenario.name,
-          description: scenario.description,
-          requestsPerSecond: Number.NaN,
-          p50: Number.NaN,
-          p99: Number.NaN,
-          errors: 0,
-          failedAnswers: 0,
-          maxRssMiB: Number.NaN,
-          serverCpuMicros: Number.NaN,
-          target: scenario.target?.text,
-          verdict: "n/a",
-        });
+        results.push(notRun(scenario));
         continue;
       }
       await scenario.prime?.(send, ctx);
+      // The floor on the same bodies, measured just before (the machine's speed drifts over minutes).
+      const floor = scenario.floor
+        ? await runScenario(
+            floorServer,
+            {
+              ...scenario,
+              name: `floor: ${scenario.name}`,
+              description: "bare Hono app reading and parsing the same bodies",
+              path: "/",
+              amount: undefined,
+              requires: undefined,
+            },
+            ctx,
+          )
+        : undefined;
       const result = await runScenario(server, scenario, ctx);
-      if (scenario.target && bareResult) result.verdict = scenario.target.met(result, bareResult) ? "met" : "missed";
+      if (floor) {
+        result.floor = { requestsPerSecond: floor.requestsPerSecond, serverCpuMicros: floor.serverCpuMicros, p99: floor.p99 };
+        results.push(floor);
+      }
+      if (scenario.target && bareResult) result.verdict = scenario.target.met(result, bareResult, floor) ? "met" : "missed";
       result.target = scenario.target?.text;
       results.push(result);
       if (scenario === scenarios[0]) {
         bareResult = result;
-        // The framework's floor on this machine, measured right after the bare route (the
-        // machine's speed drifts over minutes): Hono alone, no Switchboard code.
-        for (const reference of referenceScenarios.filter((s) => selected(s.name))) {
-          const floor = await startReferenceServer();
-          try {
-            results.push(await runScenario(floor, reference, ctx));
-          } finally {
-            await floor.stop();
-          }
-        }
+        // Hono alone answering a GET, right after the bare route: the framework's own ceiling.
+        for (const reference of referenceScenarios.filter((s) => selected(s.name)))
+          results.push(await runScenario(floorServer, reference, ctx));
       }
     }
 
@@ -181,6 +187,7 @@ async function main() {
     const spoken = results.filter((r) => r.failedAnswers > 0);
     if (spoken.length > 0) log(`tool answers with an error (see the table): ${spoken.map((f) => f.name).join(", ")}`);
   } finally {
+    await floorServer?.stop();
     await server?.stop();
     await admin.unsafe(`drop database if exists "${dbName}" with (force)`).catch(() => {});
     await admin.end();
@@ -190,11 +197,30 @@ async function main() {
   }
 }
 
-async function availableTools(send: (body: string) => Promise<string>): Promise<Set<string>> {
+/** The assistant the server serves a call, and the names of its tools. */
+async function servedAssistant(send: (body: string) => Promise<string>) {
   const answer = JSON.parse(await send(JSON.stringify({ message: { type: "assistant-request", call: { id: "bench-probe" } } }))) as {
     assistant?: { model?: { tools?: { function?: { name?: string } }[] } };
   };
-  return new Set((answer.assistant?.model?.tools ?? []).map((t) => t.function?.name ?? ""));
+  const tools = new Set((answer.assistant?.model?.tools ?? []).map((t) => t.function?.name ?? ""));
+  return { tools, assistant: answer.assistant as Record<string, unknown> | undefined };
+}
+
+function notRun(scenario: Scenario): ScenarioResult {
+  return {
+    name: scenario.name,
+    description: scenario.description,
+    requestsPerSecond: Number.NaN,
+    p50: Number.NaN,
+    p99: Number.NaN,
+    errors: 0,
+    failedAnswers: 0,
+    maxRssMiB: Number.NaN,
+    serverCpuMicros: Number.NaN,
+    bodyBytes: Number.NaN,
+    target: scenario.target?.text,
+    verdict: "n/a",
+  };
 }
 
 async function runScenario(server: Pick<ServerProcess, "base" | "child">, scenario: Scenario, ctx: BenchContext): Promise<ScenarioResult> {
@@ -221,10 +247,12 @@ async function runScenario(server: Pick<ServerProcess, "base" | "child">, scenar
       }
     : undefined;
   let requests: Record<string, unknown>[];
+  let bodyBytes = 0;
   if (!scenario.body) requests = [{ ...base, ...(onResponse ? { onResponse } : {}) }];
   else if (amount !== undefined) {
     // Unique bodies (each consumed once): handed out in order from a prepared list.
     const bodies = Array.from({ length: amount }, (_, i) => scenario.body!(i, ctx));
+    bodyBytes = averageBytes(bodies);
     let next = 0;
     requests = [
       {
@@ -239,6 +267,7 @@ async function runScenario(server: Pick<ServerProcess, "base" | "child">, scenar
   } else {
     // A fixed rotation of prepared bodies, which autocannon cycles through by itself.
     requests = Array.from({ length: 100 }, (_, i) => ({ ...base, body: scenario.body!(i, ctx), ...(onResponse ? { onResponse } : {}) }));
+    bodyBytes = averageBytes(requests.map((r) => r.body as string));
   }
   const histogramBefore = scenario.serverHistogram ? await histogram(server.base, scenario.serverHistogram, ctx.secret) : undefined;
   const cpuBefore = await cpuMicros(server.child.pid!);
@@ -268,6 +297,7 @@ async function runScenario(server: Pick<ServerProcess, "base" | "child">, scenar
     failedAnswers,
     maxRssMiB: rss.length > 0 ? Math.max(...rss) : Number.NaN,
     serverCpuMicros: cpuUsed / Math.max(1, result.requests.total),
+    bodyBytes,
   };
 }
 
@@ -292,6 +322,9 @@ function p99Of(before: Map<number, number>, after: Map<number, number>): number 
   }
   return undefined;
 }
+
+const averageBytes = (bodies: readonly string[]) =>
+  bodies.length === 0 ? 0 : bodies.reduce((sum, b) => sum + Buffer.byteLength(b), 0) / bodies.length;
 
 /**
  * The first tool call a fresh process serves, with and without warm-up. The client connection
@@ -332,17 +365,21 @@ async function rampCallMix(server: ServerProcess, tool: string, ctx: BenchContex
   const maxCalls = Number(args["max-calls"]);
   const base = new URL(`${server.base}/vapi/webhook`);
   const pool = ctx.data.hotTrackingNumbers ?? [];
+  const traffic = ctx.traffic!;
+  // Realistic bodies, as Vapi sends them a few minutes into a call.
   const target = {
     base,
     headers: { "content-type": "application/json", "x-vapi-secret": ctx.secret },
-    informational: (callId: string) => speechUpdate(callId),
+    informational: (callId: string) => traffic.speechUpdate(TURNS, callId),
     toolCall: (callId: string, n: number) =>
-      toolCall(
-        tool,
-        tool === "get_shipment_status" && pool.length > 0 ? { trackingNumber: pool[n % pool.length] } : {},
-        "+15550100000",
-        callId,
-      ),
+      tool === "get_shipment_status" && pool.length > 0
+        ? traffic.toolCall(TURNS, tool, {
+            callId,
+            caller: "+15550100000",
+            toolCallId: `call_mix${n}`,
+            args: { trackingNumber: pool[n % pool.length]! },
+          })
+        : traffic.toolCall(TURNS, tool, { callId, caller: "+15550100000", toolCallId: `call_mix${n}`, args: {} }),
     isToolSuccess: (body: string) => !body.includes('"error"'),
   };
   const steps: (Awaited<ReturnType<typeof runCallMix>> & { rss: number })[] = [];

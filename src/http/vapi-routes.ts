@@ -10,12 +10,13 @@ import { type Context, Hono } from "hono";
 import { PRESET_NAMES, type PresetName } from "../assistant/define.ts";
 import type { AppDeps } from "../deps.ts";
 import { type ByteBudget, LARGE_BODY_SHARE, Lease, parsedCost, rawCost, SMALL_BODY_BYTES } from "../lib/byte-budget.ts";
-import { answerMessage, fallbackAnswer } from "../server-messages/answer.ts";
+import { answerMessage, fallbackAnswer, readsOnlyEnvelope } from "../server-messages/answer.ts";
 import { answerAssistantRequest } from "../server-messages/assistant-request.ts";
 import { recordLifecycle, type UnsettledWrites } from "../server-messages/lifecycle.ts";
 import { withIncomingTrace } from "../telemetry/tracing.ts";
 import { verifyVapiHeaders, verifyVapiRequest } from "../vapi/auth.ts";
 import { envelopeSchema } from "../vapi/envelope.ts";
+import { parseWebhookText } from "../vapi/envelope-text.ts";
 import { type ServerTarget, serverAuthFor } from "../vapi/server-target.ts";
 import { declaredLength, readBodyWithin } from "./body.ts";
 import { jsonError } from "./errors.ts";
@@ -99,7 +100,8 @@ export function vapiRoutes(deps: AppDeps) {
     const started = performance.now();
     let json: unknown;
     try {
-      json = JSON.parse(utf8.decode(c.get("rawBody")));
+      // Decoded once and parsed once; a tool call or an informational message builds only what it reads.
+      json = parseWebhookText(utf8.decode(c.get("rawBody")), readsOnlyEnvelope);
     } catch {
       return jsonError(c, "invalid_json", "The body is not valid UTF-8 JSON.");
     }

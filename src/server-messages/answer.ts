@@ -137,6 +137,16 @@ const HANDLERS = new Map(Object.entries(handlers));
 /** The types with an answer of their own (every other type gets `{}`). */
 export const ANSWERED_TYPES: readonly string[] = Object.keys(handlers);
 
+/** Recorded before answering (src/server-messages/lifecycle.ts): the record reads far into the message. */
+const RECORDED_TYPES = new Set(["status-update", "end-of-call-report"]);
+
+/**
+ * True when handling a message of `type` reads nothing but the envelope (type, timestamp, call,
+ * customer) and the tool-call list: tool calls and every type answered `{}`. The webhook then
+ * leaves the rest of the message unparsed (src/vapi/envelope-text.ts).
+ */
+export const readsOnlyEnvelope = (type: string): boolean => type === "tool-calls" || (!HANDLERS.has(type) && !RECORDED_TYPES.has(type));
+
 const E164 = /^\+[1-9]\d{7,14}$/;
 
 /** The dispatcher's dependencies, derived once per AppDeps (once per process on Node, once per request on Workers). */

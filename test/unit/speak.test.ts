@@ -1,9 +1,12 @@
 // Protects how times and money are spoken and how local days map to UTC, across time zones and DST changes.
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import "../support/fast-check-seed.ts";
 import {
   formatMoney,
   localDate,
   localDayBounds,
+  localHour,
   resolveDay,
   speakClock,
   speakDateTime,
@@ -102,5 +105,27 @@ describe("days as callers say them", () => {
     expect(speakClock("12:00")).toBe("noon");
     expect(speakClock("00:00")).toBe("midnight");
     expect(speakClock("09:05")).toBe("9:05 AM");
+  });
+});
+
+describe("local parts remembered per minute", () => {
+  it("agree with Intl for any instant, in zones with half- and quarter-hour offsets and daylight saving", () => {
+    const zones = ["America/New_York", "Asia/Kolkata", "Asia/Kathmandu", "Australia/Lord_Howe", "Europe/London"];
+    fc.assert(
+      fc.property(fc.integer({ min: Date.UTC(1990, 0, 1), max: Date.UTC(2040, 0, 1) }), fc.constantFrom(...zones), (ms, timeZone) => {
+        const at = new Date(ms);
+        const direct = new Intl.DateTimeFormat("en-CA", {
+          timeZone,
+          year: "numeric",
+          month: "2-digit",
+          day: "2-digit",
+          hour: "2-digit",
+          hourCycle: "h23",
+        }).formatToParts(at);
+        const get = (type: string) => direct.find((p) => p.type === type)!.value;
+        expect(localDate(at, timeZone)).toBe(`${get("year")}-${get("month")}-${get("day")}`);
+        expect(localHour(at, timeZone)).toBe(Number(get("hour")));
+      }),
+    );
   });
 });

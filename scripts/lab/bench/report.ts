@@ -14,6 +14,10 @@ export interface ScenarioResult {
   serverCpuMicros: number;
   /** The server's own p99 (ms) from its histogram, for scenarios that have one (`Scenario.serverHistogram`). */
   serverP99?: number;
+  /** Average request body in bytes: what the server reads and parses per request. */
+  bodyBytes: number;
+  /** The framework's floor on the same bodies, measured just before (scenarios with `floor`). */
+  floor?: { requestsPerSecond: number; serverCpuMicros: number; p99: number };
   target?: string;
   verdict?: "met" | "missed" | "n/a";
 }
@@ -23,33 +27,48 @@ const serverSide = (r: ScenarioResult) => (r.serverP99 === undefined ? "" : ` (s
 
 const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : "–");
 
-export function table(results: readonly ScenarioResult[], bare: ScenarioResult | undefined): string {
-  const rows = results.map((r) => [
+const pct = (n: number, of: number | undefined) => (of === undefined ? "–" : `${fmt((100 * n) / of, 0)}%`);
+const kb = (bytes: number) => (Number.isFinite(bytes) && bytes > 0 ? fmt(bytes / 1024, 1) : "–");
+
+/** One row's cells: throughput against the bare route and the floor, latency, CPU (and against the floor's), body size. */
+function cells(r: ScenarioResult, bare: ScenarioResult | undefined): string[] {
+  return [
     r.name,
     fmt(r.requestsPerSecond, 0),
-    bare ? `${fmt((100 * r.requestsPerSecond) / bare.requestsPerSecond, 0)}%` : "–",
+    bare ? pct(r.requestsPerSecond, bare.requestsPerSecond) : "–",
+    pct(r.requestsPerSecond, r.floor?.requestsPerSecond),
     fmt(r.p50, 2),
     fmt(r.p99, 2),
     fmt(r.serverCpuMicros, 0),
+    r.floor ? `${fmt(r.serverCpuMicros / r.floor.serverCpuMicros, 2)}×` : "–",
+    kb(r.bodyBytes),
     String(r.errors + r.failedAnswers),
     fmt(r.maxRssMiB, 0),
-    r.target ? `${r.target} ${r.verdict === "met" ? "✔" : r.verdict === "missed" ? "✘" : ""}${serverSide(r)}` : "",
-  ]);
-  const head = ["scenario", "req/s", "vs bare", "p50 ms", "p99 ms", "CPU µs/req", "errors", "RSS MiB", "target"];
+  ];
+}
+
+const HEAD = ["scenario", "req/s", "vs bare", "vs floor", "p50 ms", "p99 ms", "CPU µs/req", "CPU vs floor", "KB/req", "errors", "RSS MiB"];
+
+export function table(results: readonly ScenarioResult[], bare: ScenarioResult | undefined): string {
+  const verdict = (r: ScenarioResult) =>
+    r.target ? `${r.target} ${r.verdict === "met" ? "✔" : r.verdict === "missed" ? "✘" : ""}${serverSide(r)}` : "";
+  const rows = results.map((r) => [...cells(r, bare), verdict(r)]);
+  const head = [...HEAD, "target"];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 || i === 8 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+  const last = head.length - 1;
+  const line = (row: string[]) => row.map((c, i) => (i === 0 || i === last ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
   return [line(head), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
 }
 
 export function markdown(results: readonly ScenarioResult[], bare: ScenarioResult | undefined, extra: string): string {
-  const rows = results.map(
-    (r) =>
-      `| ${r.name} | ${fmt(r.requestsPerSecond, 0)} | ${bare ? `${fmt((100 * r.requestsPerSecond) / bare.requestsPerSecond, 0)}%` : "–"} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.serverCpuMicros, 0)} | ${r.errors + r.failedAnswers} | ${fmt(r.maxRssMiB, 0)} | ${r.target ?? ""} ${r.verdict === "met" ? "met" : r.verdict === "missed" ? "**missed**" : ""}${serverSide(r)} |`,
-  );
+  const verdict = (r: ScenarioResult) =>
+    `${r.target ?? ""} ${r.verdict === "met" ? "met" : r.verdict === "missed" ? "**missed**" : ""}${serverSide(r)}`.trim();
   return [
-    "| scenario | req/s | vs bare | p50 ms | p99 ms | server CPU µs/req | errors | max RSS MiB | target |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|---|",
-    ...rows,
+    `| ${[...HEAD, "target"].join(" | ")} |`,
+    `|---|${HEAD.slice(1)
+      .map(() => "---:")
+      .join("|")}|---|`,
+    ...results.map((r) => `| ${[...cells(r, bare), verdict(r)].join(" | ")} |`),
     "",
     extra,
   ].join("\n");

@@ -5,6 +5,7 @@
  */
 import { and, eq } from "drizzle-orm";
 import type { Database } from "../../db/client.ts";
+import { type Pipelined, pipelinedTransaction } from "../../db/pipelined-transaction.ts";
 import { toolCalls } from "../../db/schema/index.ts";
 import type { CallState } from "../../services/call-state.ts";
 import type { CallFacts, NormalizedToolCall } from "../../vapi/envelope.ts";
@@ -102,58 +103,54 @@ async function lead(
   const started = performance.now();
   const hooks: Hook[] = [];
   const callId = facts.callId ?? "";
-  const thisCall = and(eq(toolCalls.callId, callId), eq(toolCalls.toolCallId, call.toolCallId));
   try {
-    const answered = await deps.db.transaction(async (tx) => {
-      const claimed = await tx
-        .insert(toolCalls)
-        .values({
-          toolCallId: call.toolCallId,
-          callId,
-          toolName: tool.name,
-          callerNumber: facts.callerNumber,
-          outcome: "result",
-          response: {},
-          durationMs: 0,
-        })
-        .onConflictDoNothing()
-        .returning({ id: toolCalls.toolCallId });
-      if (claimed.length === 0) {
-        const [stored] = await tx
-          .select({ response: toolCalls.response, toolName: toolCalls.toolName, callerNumber: toolCalls.callerNumber })
-          .from(toolCalls)
-          .where(thisCall);
-        // Another caller's answer is never replayed (a reused or forged id), nor another tool's.
-        if (stored && stored.toolName === tool.name && stored.callerNumber === (facts.callerNumber ?? null)) {
-          return storedAnswer(call, stored.response);
+    // Five statements (BEGIN, claim, the handler's, record, COMMIT) in three round trips: the
+    // claim travels with BEGIN and the record with COMMIT (src/db/pipelined-transaction.ts).
+    const answered = await pipelinedTransaction(
+      deps.db,
+      (sql) => sql`
+        insert into tool_calls (tool_call_id, call_id, tool_name, caller_number, outcome, response, duration_ms)
+        values (${call.toolCallId}, ${callId}, ${tool.name}, ${facts.callerNumber ?? null}, 'result', '{}'::jsonb, 0)
+        on conflict do nothing
+        returning tool_call_id`,
+      async (tx, claimed): Promise<Pipelined<Answered>> => {
+        if (claimed.length === 0) {
+          const [stored] = await tx
+            .select({ response: toolCalls.response, toolName: toolCalls.toolName, callerNumber: toolCalls.callerNumber })
+            .from(toolCalls)
+            .where(and(eq(toolCalls.callId, callId), eq(toolCalls.toolCallId, call.toolCallId)));
+          // Another caller's answer is never replayed (a reused or forged id), nor another tool's.
+          if (stored && stored.toolName === tool.name && stored.callerNumber === (facts.callerNumber ?? null)) {
+            return { value: storedAnswer(call, stored.response) };
+          }
+          return { value: alreadyUsed(call) };
         }
-        return alreadyUsed(call);
-      }
-      // This delivery waited on the claim of a delivery elsewhere that rolled back, and its own
-      // budget is gone: the timeout sentence is out, so nothing may be done now.
-      if (timedOutAlready(state)) throw new RolledBack();
-      const value = await tool.handler({
-        input,
-        ctx: makeContext(deps, facts, call, tool, tx, callState, hooks),
-        get signal() {
-          return abort.signal;
-        },
-      });
-      const answered = toAnswer(call, value, deps.maxResultChars);
-      if (timedOutAlready(state)) throw new RolledBack();
-      state.phase = "committing";
-      for (const follower of attempt.followers) if (follower.phase === "running") follower.phase = "committing";
-      const { answer } = answered;
-      await tx
-        .update(toolCalls)
-        .set({
-          outcome: "error" in answer ? "error" : "result",
-          response: storedResponse(answer),
-          durationMs: Math.round(performance.now() - started),
-        })
-        .where(thisCall);
-      return answered;
-    });
+        // This delivery waited on the claim of a delivery elsewhere that rolled back, and its own
+        // budget is gone: the timeout sentence is out, so nothing may be done now.
+        if (timedOutAlready(state)) throw new RolledBack();
+        const value = await tool.handler({
+          input,
+          ctx: makeContext(deps, facts, call, tool, tx, callState, hooks),
+          get signal() {
+            return abort.signal;
+          },
+        });
+        const answered = toAnswer(call, value, deps.maxResultChars);
+        if (timedOutAlready(state)) throw new RolledBack();
+        state.phase = "committing";
+        for (const follower of attempt.followers) if (follower.phase === "running") follower.phase = "committing";
+        const { answer } = answered;
+        return {
+          value: answered,
+          closing: (sql) => sql`
+            update tool_calls
+            set outcome = ${"error" in answer ? "error" : "result"},
+              response = ${JSON.stringify(storedResponse(answer))}::jsonb,
+              duration_ms = ${Math.round(performance.now() - started)}
+            where call_id = ${callId} and tool_call_id = ${call.toolCallId}`,
+        };
+      },
+    );
     // Only reached once the transaction committed; a stored answer registered no hooks.
     await runHooks(deps, facts, call, tool, hooks);
     return answered;
