@@ -143,6 +143,9 @@ export const configSchema = z.object({
   SCREENING_BUDGET_MS: intFrom(250, 1, 5_000).describe(
     "How long assistant-request waits for screening's lookups (the blocklist, the rate-limit counter) before letting the call through unscreened, in ms: a screening outage must not turn callers away.",
   ),
+  PREDIAL_BUDGET_MS: intFrom(2_000, 50, 15_000).describe(
+    "How long campaign.predial may take to decide a contact (do-not-call list, daily attempts) before the contact is skipped, in ms; below the campaign server's timeout in Vapi.",
+  ),
   PERSONALIZATION_COLD_BUDGET_MS: intFrom(500, 1, 5_000).describe(
     "Workers only: the personalization budget of a cold isolate, until it has served its first Vapi request (deferred work included). A new isolate compiles the code of its first lookup and opens its first connections: 270-470 ms under `wrangler dev` against 40-110 ms warm. Never below PERSONALIZATION_BUDGET_MS.",
   ),

@@ -6,8 +6,9 @@
 import type { Vapi } from "@vapi-ai/server-sdk";
 import { E164 } from "../lib/patterns.ts";
 import type { Weekday, WeeklyHours } from "../services/business-hours.ts";
+import { type CampaignRules, campaignRulesProblems } from "../services/campaigns/rules.ts";
 
-export type { Weekday, WeeklyHours };
+export type { CampaignRules, Weekday, WeeklyHours };
 
 /** The assistant as Vapi's API accepts it (`CreateAssistantDTO`: nothing it does not declare). */
 export type AssistantDto = Vapi.CreateAssistantDto;
@@ -212,6 +213,8 @@ export interface AssistantConfig {
   screening?: ScreeningConfig;
   /** Rules tried in order after screening; none matches: `presetByPhoneNumberId`, ASSISTANT_PRESET, `defaultPreset`. */
   routing?: readonly RoutingRule[];
+  /** Outbound campaigns: calling hours, days and attempts `campaign.predial` enforces. Omitted: the defaults (ADR 0017). */
+  campaigns?: CampaignRules;
 }
 
 /** Identity function that gives `assistant.config.ts` its types, and refuses a configuration that cannot work. */
@@ -277,6 +280,7 @@ export function assistantConfigProblems(config: AssistantConfig): string[] {
       problems.push("screening.rateLimit.windowSeconds: must be a whole number from 10 to 86400");
     }
   }
+  problems.push(...campaignRulesProblems(config.campaigns));
   const ruleNames = new Set<string>();
   for (const [i, rule] of (config.routing ?? []).entries()) {
     const at = `routing[${i}] (${rule.name})`;

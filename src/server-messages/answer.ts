@@ -5,7 +5,6 @@
  * destination, not eligible); every other type gets `{}` (Vapi expects no response).
  * `status-update` and `end-of-call-report` are recorded before this (src/http/vapi-routes.ts).
  */
-import type { Vapi } from "@vapi-ai/server-sdk";
 import { decideTransfer, type HandoffSettings, readTransferRequest, transferAvailability } from "../assistant/handoff.ts";
 import type { AppDeps } from "../deps.ts";
 import { CALL_STATE_KEYS, createCallState } from "../services/call-state.ts";
@@ -14,6 +13,7 @@ import { dispatchToolCalls } from "../tools/dispatch/dispatch-calls.ts";
 import { callFacts, readToolCalls, type VapiMessage } from "../vapi/envelope.ts";
 import type { ServerTarget } from "../vapi/server-target.ts";
 import { answerAssistantRequest, assistantSetup, incomingCall, presetFor } from "./assistant-request.ts";
+import { answerCampaignPredial } from "./campaign-predial.ts";
 import { answerHandoffDestinationRequest, HANDOFF_FALLBACK, recordTransferUpdate } from "./handoff-destination-request.ts";
 
 type Body = Record<string, unknown>;
@@ -127,18 +127,10 @@ const handlers: Record<string, MessageHandler> = {
     fallback: () => ({ timeoutSeconds: VAPI_ENDPOINTING_DEFAULTS.onNoPunctuationSeconds }),
   },
 
-  // Sent only for a campaign whose `predialPlan` points at this server. The rule until campaigns
-  // are a feature here: a contact with a dialable E.164 number is eligible (Switchboard keeps no
-  // do-not-call list yet). `{}` would skip every contact; a failure on our side skips the contact.
-  "campaign.predial": {
-    answer: (deps, message) => {
-      const contact = record(message.contact);
-      const eligible = typeof contact?.number === "string" && E164.test(contact.number);
-      deps.logger.info("predial decided", { campaignId: message.campaignId, eligible });
-      return { eligible } satisfies Vapi.ServerMessageResponseCampaignPredial;
-    },
-    fallback: () => ({ eligible: false }),
-  },
+  // Sent only for a campaign whose `predialPlan` points at this server: calling hours in the
+  // callee's zone, the do-not-call list, daily attempts (./campaign-predial.ts). A failure on our
+  // side skips the contact: `{}` would too, but Vapi records it as a pre-dial failure.
+  "campaign.predial": { answer: answerCampaignPredial, fallback: () => ({ eligible: false }) },
 
   // Sent only to a custom voice's server (`voice.provider: "custom-voice"`), which expects raw PCM
   // audio, not JSON: no preset configures one, so this is a misconfiguration worth a warning.
@@ -157,8 +149,6 @@ const HANDLERS = new Map(Object.entries(handlers));
 
 /** The types with an answer of their own (every other type gets `{}`). */
 export const ANSWERED_TYPES: readonly string[] = Object.keys(handlers);
-
-const E164 = /^\+[1-9]\d{7,14}$/;
 
 function handoffSettings(deps: AppDeps): HandoffSettings {
   const { config } = assistantSetup(deps);

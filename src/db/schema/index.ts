@@ -6,6 +6,7 @@
 export * from "./appointments.ts";
 export * from "./billing.ts";
 export * from "./calls.ts";
+export * from "./campaigns.ts";
 export * from "./customers.ts";
 export * from "./outbox.ts";
 export * from "./screening.ts";

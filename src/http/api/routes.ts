@@ -19,6 +19,7 @@ import { getShipmentStatus } from "../../services/shipments/status.ts";
 import { addShipmentEvent, upsertShipment } from "../../services/shipments/updates.ts";
 import { jsonError } from "../errors.ts";
 import { callRoutingApi } from "./call-routing.ts";
+import { campaignsApi } from "./campaigns.ts";
 import { routes } from "./schemas.ts";
 
 /** Routes under `/api`. */
@@ -105,6 +106,7 @@ export function apiRoutes(deps: AppDeps) {
   app.openapi(routes.upsertAccount, async (c) => c.json(await write((ctx) => upsertAccount(ctx, c.req.valid("json"))), 200));
   app.openapi(routes.upsertInvoice, async (c) => reply(c, await write((ctx) => upsertInvoice(ctx, c.req.valid("json")))) as never);
   app.route("/", callRoutingApi(deps)); // the blocklist and squad members (src/http/api/call-routing.ts)
+  app.route("/", campaignsApi(deps)); // the do-not-call list and predial decisions (src/http/api/campaigns.ts)
 
   return app;
 }
