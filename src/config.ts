@@ -157,12 +157,14 @@ export const configSchema = z.object({
   TRANSCRIPT_RETENTION_DAYS: intFrom(30, 0, 36_500).describe(
     "Transcripts of calls that ended longer ago are deleted (the rest of the record stays); 0 keeps them.",
   ),
-  VAPI_API_KEY: optionalString.describe("Vapi private API key, for `npm run vapi` (sync)."),
+  VAPI_API_KEY: optionalString.describe("Vapi private API key, for `npm run vapi` (sync) and for creating reminder campaigns and calls."),
   VAPI_API_URL: z
     .url({ protocol: /^https?$/ })
     .default("https://api.vapi.ai")
     .describe("Vapi API base URL (tests point it at a fake)."),
-  VAPI_PHONE_NUMBER_ID: optionalString.describe("The Vapi phone number whose server URL `npm run vapi -- apply` sets."),
+  VAPI_PHONE_NUMBER_ID: optionalString.describe(
+    "The Vapi phone number whose server URL `npm run vapi -- apply` sets, and that reminder calls come from.",
+  ),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info").describe("debug, info, warn, error or silent."),
   API_TOKEN: optionalString
     .pipe(z.string().min(24, "must be at least 24 characters").optional())

@@ -1,6 +1,6 @@
 /**
  * A local HTTP server standing in for Vapi's REST API (credentials, tools, assistants, squads,
- * phone numbers), for testing the sync CLI through the real `@vapi-ai/server-sdk` client and the raw
+ * phone numbers, campaigns, calls), for testing the sync CLI through the real `@vapi-ai/server-sdk` client and the raw
  * `/credential` calls. It stores what it is sent and returns it with ids and timestamps, as Vapi
  * does; like Vapi it never returns a credential's secret (`token`, `secretKey`). Optionally it
  * refuses bodies the way Vapi does (HTTP 400 with NestJS-style messages), and a test can make
@@ -32,6 +32,8 @@ export interface FakeVapiApi {
   assistants: Map<string, Item>;
   squads: Map<string, Item>;
   phoneNumbers: Map<string, Item>;
+  campaigns: Map<string, Item>;
+  calls: Map<string, Item>;
   /** The next request to `operation` ("POST /tool", "GET /credential", ...) gets this answer instead. */
   failNext(operation: string, status: number, body: unknown): void;
   close(): Promise<void>;
@@ -66,6 +68,8 @@ export async function startFakeVapiApi(options: FakeVapiApiOptions = {}): Promis
     assistant: new Map(),
     squad: new Map(),
     "phone-number": new Map(),
+    campaign: new Map(),
+    call: new Map(),
   };
 
   const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
@@ -126,6 +130,8 @@ export async function startFakeVapiApi(options: FakeVapiApiOptions = {}): Promis
     assistants: collections.assistant!,
     squads: collections.squad!,
     phoneNumbers: collections["phone-number"]!,
+    campaigns: collections.campaign!,
+    calls: collections.call!,
     failNext: (operation, status, payload) => failures.set(operation, { status, body: payload }),
     close: () => new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve()))),
   };

@@ -4,12 +4,17 @@
  * every refusal ("why was this contact skipped?").
  */
 import { createRoute, z } from "@hono/zod-openapi";
+import { resolveReminderDate, runReminders } from "../../assistant/reminders.ts";
 import { PREDIAL_REFUSALS } from "../../db/schema/index.ts";
 import type { AppDeps } from "../../deps.ts";
+import { createVapiOutbound, VapiOutboundError } from "../../integrations/vapi-api/outbound.ts";
+import { assistantSetup } from "../../server-messages/assistant-request.ts";
 import { addToDoNotCall, findDoNotCall, listDoNotCall, removeFromDoNotCall } from "../../services/campaigns/do-not-call.ts";
 import { listPredialDecisions } from "../../services/campaigns/predial.ts";
+import { serverAuthFor } from "../../vapi/server-target.ts";
 import { jsonError } from "../errors.ts";
-import { E164, errors, json, notFound, routeGroup, security } from "./route-kit.ts";
+import { webhookUrl } from "../vapi-routes.ts";
+import { E164, ErrorBody, errors, json, notFound, routeGroup, security } from "./route-kit.ts";
 
 const DoNotCallIn = z
   .object({
@@ -41,7 +46,34 @@ const DecisionOut = z
   })
   .openapi("PredialDecision");
 
+const RemindersIn = z
+  .object({
+    date: z.string().max(20).optional().describe('"tomorrow" (default), "today" or YYYY-MM-DD, in the business\'s time zone.'),
+    print: z.boolean().optional().describe("true: return the requests without sending them to Vapi."),
+  })
+  .openapi("RemindersRequest");
+const RemindersOut = z
+  .object({
+    date: z.string(),
+    appointments: z.number().int().describe("Booked appointments that day whose customer is not on the do-not-call list."),
+    requests: z.array(z.object({ method: z.string(), path: z.string(), body: z.record(z.string(), z.unknown()) })),
+    created: z.array(z.object({ path: z.string(), id: z.string() })).describe("What Vapi created (empty when printing)."),
+  })
+  .openapi("RemindersRun");
+
 export const campaignRoutes = {
+  reminders: createRoute({
+    method: "post",
+    path: "/campaigns/reminders",
+    summary: "Call the customers with appointments on a day: a Vapi campaign (VAPI_ASSISTANT_ID set) or one outbound call each",
+    security,
+    request: { body: { required: true, content: { "application/json": { schema: RemindersIn } } } },
+    responses: {
+      200: json(RemindersOut, "The requests, and what Vapi created"),
+      ...errors,
+      502: json(ErrorBody, "Vapi refused or did not answer"),
+    },
+  }),
   listDoNotCall: createRoute({
     method: "get",
     path: "/do-not-call",
@@ -108,6 +140,48 @@ export function campaignsApi(deps: AppDeps) {
     const q = c.req.valid("query");
     const decisions = await listPredialDecisions(deps.db, { ...q, refusedOnly: q.refused === "true" });
     return c.json({ decisions }, 200);
+  });
+  app.openapi(campaignRoutes.reminders, async (c) => {
+    const { date, print } = c.req.valid("json");
+    const { config } = deps;
+    try {
+      resolveReminderDate(date, deps.clock.now(), config.BUSINESS_TIMEZONE);
+    } catch (err) {
+      return jsonError(c, "invalid_request", (err as Error).message) as never;
+    }
+    if (!config.VAPI_PHONE_NUMBER_ID)
+      return jsonError(c, "misconfigured", "Set VAPI_PHONE_NUMBER_ID: the number reminder calls come from.") as never;
+    const send = print
+      ? undefined
+      : (deps.vapiApi ??
+        (config.VAPI_API_KEY ? createVapiOutbound({ baseUrl: config.VAPI_API_URL, apiKey: config.VAPI_API_KEY }) : undefined));
+    if (!print && !send) return jsonError(c, "misconfigured", "Set VAPI_API_KEY to create calls in Vapi (or send print: true).") as never;
+    const settings = {
+      config: assistantSetup(deps).config,
+      preset: "scheduling" as const,
+      tools: deps.registry.list(),
+      target: { url: webhookUrl(config.PUBLIC_URL, c.req.raw), auth: serverAuthFor(config, deps.auth.secret) },
+      businessName: config.BUSINESS_NAME,
+      timeZone: config.BUSINESS_TIMEZONE,
+      defaultBudgetMs: config.TOOL_BUDGET_MS,
+    };
+    try {
+      const run = await runReminders({
+        db: deps.db,
+        settings,
+        date,
+        phoneNumberId: config.VAPI_PHONE_NUMBER_ID,
+        assistantId: config.VAPI_ASSISTANT_ID,
+        now: deps.clock.now(),
+        send,
+      });
+      deps.logger.info("reminders run", { date: run.date, appointments: run.appointments, created: run.created.length, printed: !send });
+      return c.json(run, 200);
+    } catch (err) {
+      if (!(err instanceof VapiOutboundError)) throw err;
+      deps.logger.warn("reminders: Vapi refused a request", { err });
+      return jsonError(c, "upstream_failed", err.message) as never;
+    }
   });
   return app;
 }
