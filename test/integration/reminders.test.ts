@@ -62,10 +62,11 @@ const post = (app: TestApp, body: unknown) =>
   });
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read into the request bodies freely; a wrong shape fails their assertions
+type Body = Record<string, any>;
 type Run = {
   date: string;
   appointments: number;
-  requests: { path: string; body: Record<string, any> }[];
+  requests: { path: string; body: Body }[];
   created: { path: string; id: string }[];
 };
 
