@@ -146,6 +146,10 @@ export const configSchema = z.object({
   PREDIAL_BUDGET_MS: intFrom(2_000, 50, 15_000).describe(
     "How long campaign.predial may take to decide a contact (do-not-call list, daily attempts) before the contact is skipped, in ms; below the campaign server's timeout in Vapi.",
   ),
+  KB_BUDGET_MS: intFrom(1_000, 50, 10_000).describe(
+    "How long knowledge-base-request may search before answering with no documents (the model then answers without them), in ms.",
+  ),
+  KB_TOP_K: intFrom(3, 1, 10).describe("How many passages knowledge-base-request returns at most, best first."),
   PERSONALIZATION_COLD_BUDGET_MS: intFrom(500, 1, 5_000).describe(
     "Workers only: the personalization budget of a cold isolate, until it has served its first Vapi request (deferred work included). A new isolate compiles the code of its first lookup and opens its first connections: 270-470 ms under `wrangler dev` against 40-110 ms warm. Never below PERSONALIZATION_BUDGET_MS.",
   ),

@@ -15,6 +15,7 @@ import type { ServerTarget } from "../vapi/server-target.ts";
 import { answerAssistantRequest, assistantSetup, incomingCall, presetFor } from "./assistant-request.ts";
 import { answerCampaignPredial } from "./campaign-predial.ts";
 import { answerHandoffDestinationRequest, HANDOFF_FALLBACK, recordTransferUpdate } from "./handoff-destination-request.ts";
+import { answerKnowledgeBaseRequest } from "./knowledge-base-request.ts";
 
 type Body = Record<string, unknown>;
 
@@ -117,8 +118,8 @@ const handlers: Record<string, MessageHandler> = {
 
   "transfer-update": { answer: recordTransferUpdate, fallback: () => ({}) },
 
-  // Sent only for a custom knowledge base pointed at this server: there are no documents here.
-  "knowledge-base-request": { answer: () => ({ documents: [] }), fallback: () => ({ documents: [] }) },
+  // Sent only for the custom knowledge base the served assistant names when documents exist.
+  "knowledge-base-request": { answer: answerKnowledgeBaseRequest, fallback: () => ({ documents: [] }) },
 
   // Sent only with `smartEndpointingPlan: { provider: "custom-endpointing-model" }` (no preset uses
   // it): the preset's own transcription endpointing rule, applied to the caller's last words.

@@ -153,7 +153,13 @@ describe("campaign.predial: attempts per day", () => {
     const number = newNumber();
     const answers = await Promise.all(Array.from({ length: 5 }, () => ask(t, number)));
     expect(answers.filter(Boolean)).toHaveLength(2);
-    expect(await lastReason(number)).toBe("attempt_limit");
+    const rows = await testDatabase().db.execute<{ reason: string | null; n: number }>(
+      sql`select reason, count(*)::int as n from predial_decisions where number = ${number} group by reason order by reason nulls first`,
+    );
+    expect(rows.map((r) => ({ ...r }))).toEqual([
+      { reason: null, n: 2 },
+      { reason: "attempt_limit", n: 3 },
+    ]);
     clock.set("2026-01-08T18:00:01Z"); // a day later
     expect(await ask(t, number)).toBe(true);
   });

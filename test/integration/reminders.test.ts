@@ -1,9 +1,8 @@
 // Protects appointment reminders: the day's booked appointments (do-not-call numbers left out) become one Vapi campaign on the stored assistant with a predial plan, or one outbound call each with a transient assistant, every body valid for Vapi's published definition, sent through Vapi's API (a local stand-in) by the REST call or printed offline by `npm run reminders -- --print`; and the callee confirming on the call.
-import { execFile } from "node:child_process";
 import { randomInt } from "node:crypto";
-import { promisify } from "node:util";
 import { sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { main as reminders } from "../../scripts/cli/reminders.ts";
 import { fixedClock } from "../../src/lib/clock.ts";
 import { createSlots, upsertService } from "../../src/services/appointments/catalogue.ts";
 import { callTool, uniqueCode, uniquePhone, write } from "../support/business.ts";
@@ -136,14 +135,41 @@ describe("on the reminder call", () => {
 });
 
 describe("npm run reminders", () => {
+  it("names every setting it is missing", async () => {
+    let said = "";
+    expect(
+      await reminders(
+        [],
+        {},
+        {
+          out: (text) => {
+            said += text;
+          },
+          err: (text) => {
+            said += text;
+          },
+        },
+      ),
+    ).toBe(2);
+    expect(said).toContain("Set DATABASE_URL, VAPI_PHONE_NUMBER_ID, PUBLIC_URL, VAPI_API_KEY first.");
+  });
+
   it("--print shows the requests offline, no API key needed", async () => {
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      ["--import", "tsx", "scripts/cli/reminders.ts", "--date", DAY, "--print"],
+    let stdout = "";
+    const code = await reminders(
+      ["--date", DAY, "--print"],
+      { ...base, VAPI_SECRET: "reminders-cli-secret-0123456789" },
       {
-        env: { PATH: process.env.PATH ?? "", DATABASE_URL: inject("databaseUrl"), ...base, VAPI_SECRET: "reminders-cli-secret-0123456789" },
+        out: (text) => {
+          stdout += text;
+        },
+        err: (text) => {
+          stdout += text;
+        },
+        db: t.deps.db,
       },
     );
+    expect(code).toBe(0);
     expect(stdout).toContain(`2 appointment(s) on ${DAY}.`);
     expect(stdout).toContain("POST /call");
     expect(stdout).toContain(booked[1]!.number);

@@ -8,6 +8,7 @@ export * from "./billing.ts";
 export * from "./calls.ts";
 export * from "./campaigns.ts";
 export * from "./customers.ts";
+export * from "./knowledge-base.ts";
 export * from "./outbox.ts";
 export * from "./screening.ts";
 export * from "./shipments.ts";

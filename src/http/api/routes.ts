@@ -20,6 +20,7 @@ import { addShipmentEvent, upsertShipment } from "../../services/shipments/updat
 import { jsonError } from "../errors.ts";
 import { callRoutingApi } from "./call-routing.ts";
 import { campaignsApi } from "./campaigns.ts";
+import { knowledgeBaseApi } from "./knowledge-base.ts";
 import { routes } from "./schemas.ts";
 
 /** Routes under `/api`. */
@@ -106,7 +107,8 @@ export function apiRoutes(deps: AppDeps) {
   app.openapi(routes.upsertAccount, async (c) => c.json(await write((ctx) => upsertAccount(ctx, c.req.valid("json"))), 200));
   app.openapi(routes.upsertInvoice, async (c) => reply(c, await write((ctx) => upsertInvoice(ctx, c.req.valid("json")))) as never);
   app.route("/", callRoutingApi(deps)); // the blocklist and squad members (src/http/api/call-routing.ts)
-  app.route("/", campaignsApi(deps)); // the do-not-call list and predial decisions (src/http/api/campaigns.ts)
+  app.route("/", campaignsApi(deps)); // the do-not-call list, predial decisions, reminders (src/http/api/campaigns.ts)
+  app.route("/", knowledgeBaseApi(deps)); // documents and search (src/http/api/knowledge-base.ts)
 
   return app;
 }
