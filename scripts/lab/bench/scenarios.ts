@@ -4,6 +4,7 @@
  */
 import type { Database } from "../../../src/db/client.ts";
 import { customers, services, shipments, slots } from "../../../src/db/schema/index.ts";
+import { knowledgeBaseScenarios } from "./knowledge-base.ts";
 import type { ScenarioResult } from "./report.ts";
 
 export interface BenchContext {
@@ -22,6 +23,10 @@ export interface Scenario {
   path: string;
   /** Body of the i-th request (unique ids where the server must not deduplicate). */
   body?: (i: number, ctx: BenchContext) => string;
+  /** Concurrent connections for this scenario instead of `--connections` (a latency figure, not a throughput one). */
+  connections?: number;
+  /** Requests per second across all connections (autocannon's overallRate): a latency at a realistic rate, not at saturation. */
+  rate?: number;
   /** Stop after this many requests (for scenarios that consume seed data, such as cache misses). */
   amount?: (ctx: BenchContext) => number;
   /** Seeds what the scenario needs, directly in the bench database. */
@@ -181,6 +186,7 @@ export const scenarios: Scenario[] = [
     body: (i) => assistantRequestBody(hotCaller(i % 200)),
     target: { text: "p99 ≤ 50 ms", met: (r) => r.p99 <= 50 && r.errors === 0 },
   },
+  ...knowledgeBaseScenarios,
 ];
 
 function assistantRequestBody(caller: string): string {
