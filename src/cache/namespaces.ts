@@ -127,4 +127,12 @@ export const namespaces = {
     ttlMs: 10 * MINUTE,
     staleMs: MINUTE,
   }),
+  /** Per language, the words too common in the passages to search by (src/services/knowledge-base/search.ts). */
+  knowledgeCommonWords: namespace<string>({
+    area: "knowledge-base-words",
+    key: (language) => `v1:kb-common:${language}`,
+    generation: () => genKeys.knowledgeBase(),
+    ttlMs: 10 * MINUTE,
+    staleMs: MINUTE,
+  }),
 };
