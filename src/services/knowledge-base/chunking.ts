@@ -42,12 +42,11 @@ export function chunkDocument(text: string, fallbackTitle: string): ParsedDocume
   };
 
   for (const line of lines) {
-    const heading = /^(#{1,6})\s+(.*\S)\s*#*\s*$/.exec(line);
+    const heading = headingOf(line);
     if (heading) {
       flushSection();
-      const depth = heading[1]!.length;
-      path.splice(depth - 1);
-      path[depth - 1] = heading[2]!.trim();
+      path.splice(heading.depth - 1);
+      path[heading.depth - 1] = heading.text;
       continue;
     }
     if (line.trim() === "") flushParagraph();
@@ -59,6 +58,19 @@ export function chunkDocument(text: string, fallbackTitle: string): ParsedDocume
   }
   flushSection();
   return { title, chunks };
+}
+
+/** An ATX heading ("## Refunds", "## Refunds ##"): its depth and text. A scan, not a regex: linear on any line. */
+function headingOf(line: string): { depth: number; text: string } | undefined {
+  let depth = 0;
+  while (line[depth] === "#") depth++;
+  if (depth < 1 || depth > 6 || (line[depth] !== " " && line[depth] !== "\t")) return undefined;
+  let text = line.slice(depth).trim();
+  // An optional closing sequence: spaces, then only "#".
+  let end = text.length;
+  while (end > 0 && text[end - 1] === "#") end--;
+  if (end < text.length && (end === 0 || text[end - 1] === " " || text[end - 1] === "\t")) text = text.slice(0, end).trim();
+  return text ? { depth, text } : undefined;
 }
 
 /** Paragraphs merged up to TARGET_CHARS; a paragraph over MAX_CHARS cut at sentence ends. */
