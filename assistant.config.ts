@@ -11,6 +11,7 @@
  * Field names are Vapi's (`@vapi-ai/server-sdk` types): the typecheck catches a wrong one.
  */
 import type { Vapi } from "@vapi-ai/server-sdk";
+import { z } from "zod";
 import { defineAssistantConfig, type Preset } from "./src/assistant/define.ts";
 
 /** Vapi's own voice: the fallback when ElevenLabs does not answer, so the call never goes mute. */
@@ -18,12 +19,6 @@ const fallbackVoice: Vapi.FallbackPlan = { voices: [{ provider: "vapi", voiceId:
 
 /** A second transcriber used only if Deepgram fails mid-call. */
 const fallbackTranscriber: Vapi.FallbackTranscriberPlan = { transcribers: [{ provider: "assembly-ai", language: "en" }] };
-
-/** Summary and success evaluation are stored with the call record (see README, "Call records"). */
-const analysis: Vapi.AnalysisPlan = {
-  summaryPlan: { enabled: true, timeoutSeconds: 10 },
-  successEvaluationPlan: { enabled: true, rubric: "PassFail" },
-};
 
 /** Words a listener says while the assistant talks that should not count as an interruption. */
 const backchannels = ["okay", "uh-huh", "mm-hmm", "yeah", "right", "got it", "sure"];
@@ -63,7 +58,6 @@ const dispatch: Preset = {
   silenceTimeoutSeconds: 15,
   idleNudge: { afterSeconds: 6, message: "Are you still there?" },
   maxDurationSeconds: 300,
-  analysisPlan: analysis,
   artifactPlan: { recordingEnabled: true, transcriptPlan: { enabled: true } },
   style: "Callers are busy drivers and dispatchers: answer in one short sentence, lead with the fact they asked for.",
 };
@@ -103,7 +97,6 @@ const scheduling: Preset = {
   silenceTimeoutSeconds: 30,
   idleNudge: { afterSeconds: 8, message: "Take your time. Are you still there?" },
   maxDurationSeconds: 600,
-  analysisPlan: analysis,
   artifactPlan: { recordingEnabled: true, transcriptPlan: { enabled: true } },
   style: "Confirm dates, times and names back to the caller before booking. Offer at most three options at a time.",
 };
@@ -111,7 +104,7 @@ const scheduling: Preset = {
 /**
  * Billing and account questions: callers explain problems in long sentences and dictate account
  * numbers. Smart (model-based) endpointing to avoid cutting in mid-thought, longer waits after
- * digits, barge-in that needs two words, a longer call limit, structured outcome data.
+ * digits, barge-in that needs two words, a longer call limit.
  */
 const support: Preset = {
   description: "Smart endpointing with conservative waits, two-word barge-in, model with fallback, longer calls.",
@@ -148,20 +141,6 @@ const support: Preset = {
   silenceTimeoutSeconds: 45,
   idleNudge: { afterSeconds: 10, message: "I'm still here whenever you're ready." },
   maxDurationSeconds: 1200,
-  analysisPlan: {
-    ...analysis,
-    structuredDataPlan: {
-      enabled: true,
-      schema: {
-        type: "object",
-        properties: {
-          topic: { type: "string", description: "What the call was about, in a few words." },
-          resolved: { type: "boolean", description: "Whether the caller's issue was resolved on the call." },
-          followUpNeeded: { type: "boolean", description: "Whether someone must call back." },
-        },
-      },
-    },
-  },
   artifactPlan: { recordingEnabled: true, transcriptPlan: { enabled: true } },
   style: "Acknowledge the problem in a few words, then solve it step by step. Never read out more than the last four digits of a number.",
 };
@@ -308,6 +287,40 @@ export default defineAssistantConfig({
    * phone number, ASSISTANT_PRESET or `defaultPreset`. `forward` skips the AI (without `to`:
    * TRANSFER_NUMBER); `serve` picks a preset or a squad.
    */
+  /**
+   * What Vapi extracts from every call once it ends (its structured outputs; they replace the
+   * deprecated analysisPlan): stored with the call record, redacted, and searchable over the REST
+   * API, e.g. `GET /api/calls?output.followUpNeeded=true`. Every assistant and squad member
+   * extracts all of them; `npm run vapi -- apply` stores them in Vapi. See docs/structured-outputs.md.
+   */
+  structuredOutputs: {
+    summary: {
+      description: "A short summary of the call for the team and for the next call with this caller.",
+      schema: z.string().describe("Two or three sentences: who called, what they wanted, what was done. No card or account numbers."),
+      summary: true,
+    },
+    intent: {
+      description: "Why the caller called.",
+      schema: z
+        .enum(["shipment", "appointment", "billing", "hours", "other"])
+        .describe("The caller's main reason: shipment status, an appointment, a bill or payment, opening hours, or something else."),
+    },
+    outcome: {
+      description: "How the call ended for the caller.",
+      schema: z
+        .enum(["resolved", "transferred", "callback", "unresolved"])
+        .describe("resolved on the call, transferred to a person, a callback promised, or left unresolved."),
+    },
+    followUpNeeded: {
+      description: "Whether someone at the business must act on this call after it ended (call back, fix something, send something).",
+      schema: z.boolean(),
+    },
+    sentiment: {
+      description: "How the caller felt by the end of the call.",
+      schema: z.enum(["positive", "neutral", "negative"]),
+    },
+  },
+
   routing: [
     { name: "vip-callers", when: { callers: vipCallers }, forward: { message: "Putting you straight through to our team." } },
     // { name: "after-hours-on-call", when: { hours: "closed" }, forward: { to: "+15550100999", message: "We're closed, so I'm connecting you to the on-call line." } },

@@ -137,6 +137,17 @@ export const configSchema = z.object({
   VAPI_ASSISTANT_ID: optionalString.describe(
     "Answer assistant-request with this stored Vapi assistant (personalized through variableValues) instead of a transient one.",
   ),
+  VAPI_STRUCTURED_OUTPUT_IDS: optionalString
+    .pipe(
+      z
+        .string()
+        .regex(/^\s*[A-Za-z]\w*\s*=\s*[^\s,=]+\s*(,\s*[A-Za-z]\w*\s*=\s*[^\s,=]+\s*)*$/, "must be key=id pairs separated by commas")
+        .optional(),
+    )
+    .transform((v) => (v === undefined ? {} : Object.fromEntries(v.split(",").map((pair) => pair.split("=").map((x) => x.trim())))))
+    .describe(
+      "The structured outputs' ids in Vapi, as key=id pairs separated by commas (`npm run vapi -- apply` prints the line): the transient assistant served on assistant-request references these by id and carries any other output of assistant.config.ts inline.",
+    ),
   PERSONALIZATION_BUDGET_MS: intFrom(35, 1, 5_000).describe(
     "How long assistant-request waits for the caller's profile before answering un-personalized, in ms.",
   ),
@@ -236,7 +247,20 @@ const checkedConfigSchema = configSchema.superRefine((c, ctx) => {
   }
 });
 
-export type Config = z.infer<typeof configSchema>;
+/**
+ * The environment parsed into the units the code uses: each duration variable stays as written
+ * (for messages and docs) and is also given once, converted, under `durations`.
+ */
+const parsedConfigSchema = checkedConfigSchema.transform((c) => ({
+  ...c,
+  durations: {
+    callStateTtlMs: c.CALL_STATE_TTL_SECONDS * 1000,
+    callerProfileTtlMs: c.CALLER_PROFILE_TTL_SECONDS * 1000,
+    paymentLinkTtlMs: c.PAYMENT_LINK_TTL_MINUTES * 60_000,
+  },
+}));
+
+export type Config = z.output<typeof parsedConfigSchema>;
 export type Env = Record<string, string | undefined>;
 
 /** Raised when the environment is invalid; the message names every bad variable. */
@@ -246,7 +270,7 @@ export class ConfigError extends Error {
 
 /** Parses the environment once, at start-up. Throws a ConfigError naming each bad variable. */
 export function parseConfig(env: Env): Config {
-  const result = checkedConfigSchema.safeParse(env);
+  const result = parsedConfigSchema.safeParse(env);
   if (result.success) return result.data;
   const lines = result.error.issues.map((issue) => `  ${issue.path.join(".") || "(env)"}: ${issue.message}`);
   throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);

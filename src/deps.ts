@@ -9,8 +9,9 @@ import type { Clock } from "./lib/clock.ts";
 import type { Defer } from "./lib/defer.ts";
 import type { Logger } from "./lib/logger.ts";
 import type { CallRecordSpool } from "./services/calls/store.ts";
+import type { ReadContext } from "./services/context.ts";
 import type { Metrics } from "./telemetry/metrics.ts";
-import type { ToolServices } from "./tools/define-tool.ts";
+import type { BusinessServices } from "./tools/define-tool.ts";
 import type { ToolRegistry } from "./tools/registry.ts";
 import type { AuthSettings } from "./vapi/auth.ts";
 
@@ -26,7 +27,7 @@ export interface AppDeps {
   metrics: Metrics;
   clock: Clock;
   auth: AuthSettings;
-  services: ToolServices;
+  services: BusinessServices;
   /** The assistant configuration; defaults to the project's `assistant.config.ts`. */
   assistant?: AssistantConfig;
   /** Vapi's REST API for outbound work (reminders); defaults to one built from VAPI_API_URL and VAPI_API_KEY. */
@@ -45,4 +46,21 @@ export interface AppDeps {
    * Workers: a record not committed within the wait is not acknowledged, so Vapi delivers it again.
    */
   callRecordSpool?: CallRecordSpool;
+}
+
+const contexts = new WeakMap<AppDeps, ReadContext>();
+
+/**
+ * The one service context (db, cache, clock, logger, metrics, defer, time zone), derived once per
+ * AppDeps: the REST API, the payment pages and warm-up pass it down (the REST API's writes open a
+ * transaction on it with `inTransaction`); tools get a superset of it as their `ctx`.
+ */
+export function serviceContext(deps: AppDeps): ReadContext {
+  let ctx = contexts.get(deps);
+  if (!ctx) {
+    const { db, cache, clock, logger, metrics, defer } = deps;
+    ctx = { db, cache, clock, logger, metrics, defer, timeZone: deps.config.BUSINESS_TIMEZONE };
+    contexts.set(deps, ctx);
+  }
+  return ctx;
 }

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { bookAppointment } from "../src/services/appointments/booking.ts";
 import { defineTool, sayExactly } from "../src/tools/define-tool.ts";
-import { answer, callerOf, NO_CALLER, spellOut } from "../src/tools/service-result.ts";
+import { callerOf, fromResult, NO_CALLER, spellOut } from "../src/tools/service-result.ts";
 
 export default defineTool({
   name: "book_appointment",
@@ -21,7 +21,7 @@ export default defineTool({
     const caller = callerOf(ctx);
     if (!caller) return NO_CALLER;
     const booked = await bookAppointment(ctx, { callerNumber: caller, ...input });
-    if (!booked.ok) return answer(booked); // slot taken or gone: the model offers the alternatives
+    if (!booked.ok) return fromResult(booked); // slot taken or gone: the model offers the alternatives
     const b = booked.value;
     // Dictated words: the code is read out character by character, never run together as a word.
     const opening = b.alreadyBooked ? `You already have ${b.time} booked.` : `You're booked for ${b.time}.`;

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { cancelAppointment } from "../src/services/appointments/changes.ts";
 import { defineTool } from "../src/tools/define-tool.ts";
-import { answer, callerOf, NO_CALLER } from "../src/tools/service-result.ts";
+import { callerOf, fromResult, NO_CALLER } from "../src/tools/service-result.ts";
 
 export default defineTool({
   name: "cancel_appointment",
@@ -22,6 +22,6 @@ export default defineTool({
   handler: async ({ input, ctx }) => {
     const caller = callerOf(ctx);
     if (!caller) return NO_CALLER;
-    return answer(await cancelAppointment(ctx, { callerNumber: caller, confirmationCode: input.confirmationCode }));
+    return fromResult(await cancelAppointment(ctx, { callerNumber: caller, confirmationCode: input.confirmationCode }));
   },
 });

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { findAvailability, PARTS_OF_DAY, warmAvailabilityQueries } from "../src/services/appointments/availability.ts";
 import { defineTool } from "../src/tools/define-tool.ts";
-import { answer } from "../src/tools/service-result.ts";
+import { fromResult } from "../src/tools/service-result.ts";
 
 export default defineTool({
   name: "check_availability",
@@ -23,7 +23,8 @@ export default defineTool({
   messages: { start: "Let me look at the calendar." },
   warm: (ctx) => warmAvailabilityQueries(ctx),
   handler: async ({ input, ctx }) =>
-    answer(await findAvailability(ctx, { service: input.service, day: input.date, partOfDay: input.partOfDay, limit: input.limit }), (a) =>
-      a.slots.length === 0 && !a.nextAvailable?.length ? { ...a, note: "No open times found." } : { ...a },
+    fromResult(
+      await findAvailability(ctx, { service: input.service, day: input.date, partOfDay: input.partOfDay, limit: input.limit }),
+      (a) => (a.slots.length === 0 && !a.nextAvailable?.length ? { ...a, note: "No open times found." } : { ...a }),
     ),
 });

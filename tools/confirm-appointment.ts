@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { confirmAppointment } from "../src/services/appointments/confirmation.ts";
 import { defineTool } from "../src/tools/define-tool.ts";
-import { answer, callerOf, NO_CALLER } from "../src/tools/service-result.ts";
+import { callerOf, fromResult, NO_CALLER } from "../src/tools/service-result.ts";
 
 export default defineTool({
   name: "confirm_appointment",
@@ -23,6 +23,6 @@ export default defineTool({
   handler: async ({ input, ctx }) => {
     const caller = callerOf(ctx);
     if (!caller) return NO_CALLER;
-    return answer(await confirmAppointment(ctx, { callerNumber: caller, confirmationCode: input.confirmationCode }));
+    return fromResult(await confirmAppointment(ctx, { callerNumber: caller, confirmationCode: input.confirmationCode }));
   },
 });

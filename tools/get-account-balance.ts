@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { getAccountBalance, warmAccountQueries } from "../src/services/billing/balance.ts";
 import { defineTool } from "../src/tools/define-tool.ts";
-import { answer, callerOf, NO_CALLER } from "../src/tools/service-result.ts";
+import { callerOf, fromResult, NO_CALLER } from "../src/tools/service-result.ts";
 
 export default defineTool({
   name: "get_account_balance",
@@ -16,6 +16,6 @@ export default defineTool({
   handler: async ({ input, ctx }) => {
     const caller = callerOf(ctx);
     if (!caller) return NO_CALLER;
-    return answer(await getAccountBalance(ctx, { callerNumber: caller, accountNumber: input.accountNumber }));
+    return fromResult(await getAccountBalance(ctx, { callerNumber: caller, accountNumber: input.accountNumber }));
   },
 });

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { getShipmentStatus, listCallerShipments, warmShipmentQueries } from "../src/services/shipments/status.ts";
 import { defineTool, failure } from "../src/tools/define-tool.ts";
-import { answer, callerOf, NO_CALLER } from "../src/tools/service-result.ts";
+import { callerOf, fromResult, NO_CALLER } from "../src/tools/service-result.ts";
 
 export default defineTool({
   name: "get_shipment_status",
@@ -20,7 +20,7 @@ export default defineTool({
   messages: { start: "Let me check on that shipment.", failed: "Sorry, I couldn't reach our tracking system just now." },
   warm: (ctx) => warmShipmentQueries(ctx),
   handler: async ({ input, ctx }) => {
-    if (input.trackingNumber) return answer(await getShipmentStatus(ctx, input.trackingNumber));
+    if (input.trackingNumber) return fromResult(await getShipmentStatus(ctx, input.trackingNumber));
     const caller = callerOf(ctx);
     if (!caller) return NO_CALLER;
     const shipments = await listCallerShipments(ctx, caller);

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { rescheduleAppointment } from "../src/services/appointments/changes.ts";
 import { defineTool } from "../src/tools/define-tool.ts";
-import { answer, callerOf, NO_CALLER } from "../src/tools/service-result.ts";
+import { callerOf, fromResult, NO_CALLER } from "../src/tools/service-result.ts";
 
 export default defineTool({
   name: "reschedule_appointment",
@@ -24,6 +24,6 @@ export default defineTool({
   handler: async ({ input, ctx }) => {
     const caller = callerOf(ctx);
     if (!caller) return NO_CALLER;
-    return answer(await rescheduleAppointment(ctx, { callerNumber: caller, ...input }), (r) => ({ rescheduled: true, ...r }));
+    return fromResult(await rescheduleAppointment(ctx, { callerNumber: caller, ...input }), (r) => ({ rescheduled: true, ...r }));
   },
 });

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { sendPaymentLink } from "../src/services/billing/payment-links.ts";
 import { defineTool } from "../src/tools/define-tool.ts";
-import { answer, callerOf, NO_CALLER } from "../src/tools/service-result.ts";
+import { callerOf, fromResult, NO_CALLER } from "../src/tools/service-result.ts";
 
 export default defineTool({
   name: "send_payment_link",
@@ -23,7 +23,7 @@ export default defineTool({
     const caller = callerOf(ctx);
     if (!caller) return NO_CALLER;
     signal.throwIfAborted();
-    return answer(
+    return fromResult(
       await sendPaymentLink(ctx, ctx.services, { callerNumber: caller, invoiceId: input.invoiceId, idempotencyKey: ctx.toolCallId }),
     );
   },

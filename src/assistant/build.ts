@@ -8,8 +8,9 @@
 import type { Vapi } from "@vapi-ai/server-sdk";
 import type { ToolDefinition } from "../tools/define-tool.ts";
 import { SERVER_MESSAGES, type ServerTarget, serverFieldFor } from "../vapi/server-target.ts";
-import { type CallerProfile, describeProfile, profileVariables } from "./caller-profile.ts";
+import { type CallerProfile, callerNameOf, describeProfile, profileVariables } from "./caller-profile.ts";
 import type { AssistantConfig, AssistantDto, Preset, PresetName } from "./define.ts";
+import { withStructuredOutputs } from "./structured-outputs.ts";
 import { toVapiTool } from "./vapi-tools.ts";
 
 export interface BuildSettings {
@@ -20,6 +21,11 @@ export interface BuildSettings {
   businessName: string;
   timeZone: string;
   defaultBudgetMs: number;
+  /**
+   * Ids in Vapi of the structured outputs, by key: those are referenced by id, the others are
+   * carried inline (transient). Sync passes every one; assistant-request VAPI_STRUCTURED_OUTPUT_IDS.
+   */
+  structuredOutputIds?: Readonly<Record<string, string>> | undefined;
 }
 
 /** Vapi's transferCall without destinations: Vapi then asks this server (transfer-destination-request). */
@@ -32,7 +38,8 @@ export function assistantName(config: AssistantConfig, preset: PresetName): stri
 
 /** The first sentence of the call for this caller. */
 export function firstMessageFor(settings: Pick<BuildSettings, "config" | "businessName">, profile: CallerProfile | undefined): string {
-  return settings.config.firstMessage({ businessName: settings.businessName, ...(profile?.name ? { callerName: profile.name } : {}) });
+  const callerName = callerNameOf(profile);
+  return settings.config.firstMessage({ businessName: settings.businessName, ...(callerName ? { callerName } : {}) });
 }
 
 export type Personalization = { kind: "profile"; profile: CallerProfile | undefined } | { kind: "placeholders" };
@@ -122,13 +129,14 @@ export function composeAssistant(
     ...(preset.backgroundSound ? { backgroundSound: preset.backgroundSound } : {}),
     maxDurationSeconds: preset.maxDurationSeconds,
     hooks: silenceHooks(preset),
-    ...(preset.analysisPlan ? { analysisPlan: preset.analysisPlan } : {}),
-    ...(preset.artifactPlan ? { artifactPlan: preset.artifactPlan } : {}),
+    ...optional("artifactPlan", withStructuredOutputs(preset.artifactPlan, config, settings.structuredOutputIds)),
     serverMessages: [...SERVER_MESSAGES, ...(parts.extraServerMessages ?? []).filter((m) => !SERVER_MESSAGES.includes(m))],
     ...serverFieldFor(settings.target, { kind: "assistant" }),
     metadata: { preset: settings.preset, ...parts.metadata },
   };
 }
+
+const optional = <K extends string, V>(key: K, value: V | undefined) => (value === undefined ? {} : ({ [key]: value } as Record<K, V>));
 
 export const DEFAULT_SILENCE_GOODBYE = "I haven't heard from you for a while, so I'll end the call now. Please call back anytime. Goodbye.";
 
@@ -136,7 +144,7 @@ export const DEFAULT_SILENCE_GOODBYE = "I haven't heard from you for a while, so
  * Silence handling as `customer.speech.timeout` hooks, staggered on one clock that starts when
  * the assistant stops speaking: the nudge after `idleNudge.afterSeconds` (at most twice, counted
  * afresh once the caller speaks), then Vapi's endCall, after speaking the goodbye, at
- * `silenceTimeoutSeconds`. This is what `silenceTimeoutSeconds` on the assistant used to do.
+ * `silenceTimeoutSeconds` (the preset's setting; Vapi's assistant has no such property).
  */
 export function silenceHooks(preset: Preset): Vapi.CreateAssistantDtoHooksItem[] {
   const nudge: Vapi.CreateAssistantDtoHooksItem[] = preset.idleNudge

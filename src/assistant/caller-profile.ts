@@ -88,7 +88,7 @@ export async function loadCallerProfile(
   const elapsed = () => Math.round((performance.now() - started) * 10) / 10;
   if (!callerNumber) return { profile: undefined, source: "none", elapsedMs: 0 };
 
-  const lookup = readThrough(deps, callerNumber, options);
+  const lookup = lookUpProfile(deps, callerNumber, options);
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<"timeout">((resolve) => {
     timer = setTimeout(() => resolve("timeout"), options.budgetMs);
@@ -112,7 +112,7 @@ interface CachedProfile {
   g: (string | null)[];
 }
 
-async function readThrough(
+async function lookUpProfile(
   deps: ProfileDeps,
   callerNumber: string,
   options: ProfileOptions,
@@ -164,11 +164,30 @@ function parseCachedProfile(raw: string | null): CachedProfile | undefined {
   }
 }
 
+/**
+ * A caller-supplied text (a dictated name, a summary of what they said) made inert where Vapi
+ * renders Liquid templates (`firstMessage`, the system prompt, variable values): no braces, so
+ * "{{ ... }}" or "{% ... %}" is never evaluated, and a name is cut to a name's length.
+ */
+export function inertText(text: string, max = 2000): string {
+  const plain = text.replace(/[{}]/g, "");
+  return plain.length > max ? `${plain.slice(0, max - 1)}…` : plain;
+}
+
+/** The longest caller name that is spoken or put in a prompt. */
+export const MAX_SPOKEN_NAME = 60;
+
+/** The caller's name as it may be spoken or put in a prompt; undefined when none is known. */
+export function callerNameOf(profile: CallerProfile | undefined): string | undefined {
+  const name = profile?.name ? inertText(profile.name, MAX_SPOKEN_NAME).trim() : "";
+  return name || undefined;
+}
+
 /** The profile as Vapi variable values (usable as `{{callerName}}` in a stored assistant's prompts). */
 export function profileVariables(profile: CallerProfile | undefined, firstMessage: string): Record<string, string> {
   return {
     firstMessage,
-    callerName: profile?.name ?? "",
+    callerName: callerNameOf(profile) ?? "",
     callerContext: describeProfile(profile),
   };
 }
@@ -177,9 +196,10 @@ export function profileVariables(profile: CallerProfile | undefined, firstMessag
 export function describeProfile(profile: CallerProfile | undefined): string {
   if (!profile) return "";
   const lines: string[] = [];
-  if (profile.name) lines.push(`Their name is ${profile.name}.`);
+  const name = callerNameOf(profile);
+  if (name) lines.push(`Their name is ${name}.`);
   if (profile.previousCalls) lines.push(`They have called ${profile.previousCalls} time${profile.previousCalls === 1 ? "" : "s"} before.`);
-  if (profile.lastCall) lines.push(`Last call (${profile.lastCall.endedAt.slice(0, 10)}): ${profile.lastCall.summary}`);
+  if (profile.lastCall) lines.push(`Last call (${profile.lastCall.endedAt.slice(0, 10)}): ${inertText(profile.lastCall.summary, 600)}`);
   if (profile.openShipments?.length) {
     const list = profile.openShipments
       .slice(0, 3)
@@ -191,5 +211,5 @@ export function describeProfile(profile: CallerProfile | undefined): string {
     const { service, startsAt, time } = profile.nextAppointment;
     lines.push(`Next appointment: ${service}, ${time ?? `at ${startsAt}`}.`);
   }
-  return lines.join(" ");
+  return inertText(lines.join(" "));
 }

@@ -7,6 +7,7 @@ import type { Vapi } from "@vapi-ai/server-sdk";
 import { E164 } from "../lib/patterns.ts";
 import type { Weekday, WeeklyHours } from "../services/business-hours.ts";
 import { type CampaignRules, campaignRulesProblems } from "../services/campaigns/rules.ts";
+import { type StructuredOutputs, structuredOutputProblems } from "./structured-outputs.ts";
 
 export type { CampaignRules, Weekday, WeeklyHours };
 
@@ -47,8 +48,8 @@ export interface Preset {
   idleNudge?: { afterSeconds: number; message: string };
   /** Hard limit on the call's length. */
   maxDurationSeconds: number;
-  analysisPlan?: Vapi.AnalysisPlan;
-  artifactPlan?: Vapi.ArtifactPlan;
+  /** Recording and transcript; the structured outputs (`AssistantConfig.structuredOutputs`) are added to it. */
+  artifactPlan?: Omit<Vapi.ArtifactPlan, "structuredOutputIds" | "structuredOutputs">;
   /** Added to the system prompt: how to talk in this use case. */
   style: string;
 }
@@ -215,6 +216,8 @@ export interface AssistantConfig {
   routing?: readonly RoutingRule[];
   /** Outbound campaigns: calling hours, days and attempts `campaign.predial` enforces. Omitted: the defaults (ADR 0017). */
   campaigns?: CampaignRules;
+  /** What Vapi extracts from every call once it ends, stored with the call record (docs/structured-outputs.md). */
+  structuredOutputs?: StructuredOutputs;
 }
 
 /** Identity function that gives `assistant.config.ts` its types, and refuses a configuration that cannot work. */
@@ -269,6 +272,7 @@ export function assistantConfigProblems(config: AssistantConfig): string[] {
       }
     }
   }
+  problems.push(...structuredOutputProblems(config));
   const screening = config.screening;
   for (const number of screening?.trustedCallers ?? []) {
     if (!E164.test(number)) problems.push(`screening.trustedCallers: "${number}" is not an E.164 number`);

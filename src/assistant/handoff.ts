@@ -93,12 +93,16 @@ function pickRule(settings: HandoffSettings, request: TransferRequest): { rule: 
   };
 }
 
-/** A Vapi transfer destination: a `sip:` URI or an E.164 number, with the sentence spoken first. */
+/**
+ * A Vapi transfer destination: a `sip:` URI or an E.164 number, with the sentence spoken before
+ * connecting. Only there: the response's own `message` is spoken too (as the transfer runs), so
+ * the same sentence in both was heard twice.
+ */
 export function transferTo(destination: string, message: string): Vapi.ServerMessageResponseTransferDestinationRequest {
   const target: Vapi.ServerMessageResponseTransferDestinationRequestDestination = destination.startsWith("sip")
     ? { type: "sip", sipUri: destination, message }
     : { type: "number", number: destination, message };
-  return { destination: target, message: { type: "request-start", content: message } };
+  return { destination: target };
 }
 
 const TRANSFER_TOOL = "transferCall";

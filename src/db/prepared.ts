@@ -3,7 +3,7 @@
  * new values. Building a drizzle query costs more CPU than running it: a one-row lookup measured
  * about 220 µs built and run per call against 35 µs prepared (see the benchmark's CPU column).
  * Keyed by the handle, so a transaction or a Worker's per-request database gets its own (built
- * on first use there, as before), and nothing outlives the handle it was built on.
+ * on first use there), and nothing outlives the handle it was built on.
  */
 import type { Database } from "./client.ts";
 

@@ -4,16 +4,20 @@
  * delivered. Also a small demo payment page for the embedded default (no PAYMENT_PAGE_URL).
  */
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { html } from "hono/html";
 import { z } from "zod";
-import type { AppDeps } from "../deps.ts";
+import { type AppDeps, serviceContext } from "../deps.ts";
 import type { SignedLinkProvider } from "../integrations/payment-providers/signed-link.ts";
 import type { StripePaymentProvider } from "../integrations/payment-providers/stripe.ts";
+import { Lease, rawCost } from "../lib/byte-budget.ts";
 import { formatMoney, speakDateTime } from "../lib/speak.ts";
 import { type PaymentConfirmation, recordPayment, refusalOf } from "../services/billing/payments.ts";
 import { inTransaction } from "../services/context.ts";
+import { declaredLength, readBodyWithin } from "./body.ts";
 import { jsonError } from "./errors.ts";
+
+/** A payment confirmation is small; anything larger is refused before it is read. */
+const MAX_CONFIRMATION_BYTES = 256 * 1024;
 
 const linkConfirmation = z.object({
   token: z.string().min(10).max(4000),
@@ -23,25 +27,48 @@ const linkConfirmation = z.object({
   amountCents: z.number().int().min(0).optional(),
 });
 
+/** Seconds a refused sender is asked to wait (Stripe retries on its own schedule). */
+const RETRY_AFTER_SECONDS = "2";
+
 /** Routes under `/payments` and the demo page at `/pay`. */
 export function paymentRoutes(deps: AppDeps) {
-  const app = new Hono();
+  const app = new Hono<{ Variables: { rawText: string } }>();
   const provider = deps.services.payments;
   const link = provider.name === "link" ? (provider as SignedLinkProvider) : undefined;
   const stripe = provider.name === "stripe" ? (provider as StripePaymentProvider) : undefined;
   const now = () => deps.clock.now().getTime();
 
-  const apply = (confirmation: PaymentConfirmation) =>
-    inTransaction(
-      { db: deps.db, cache: deps.cache, clock: deps.clock, logger: deps.logger, timeZone: deps.config.BUSINESS_TIMEZONE },
-      (ctx) => recordPayment(ctx, confirmation),
-    );
+  const apply = (confirmation: PaymentConfirmation) => inTransaction(serviceContext(deps), (ctx) => recordPayment(ctx, confirmation));
 
-  app.use("/payments/*", bodyLimit({ maxSize: 256 * 1024, onError: (c) => jsonError(c, "payload_too_large", "Body too large.") }));
+  // Anyone can post here, and the signature covers the raw body: so the body is read like the
+  // webhook's unverified ones (ADR 9): bounded in size and time, from the small budget of bodies
+  // not yet verified, released once the answer is built.
+  app.use("/payments/*", async (c, next) => {
+    if (c.req.method !== "POST") return next();
+    const declared = declaredLength(c.req.raw);
+    if (declared !== undefined && declared > MAX_CONFIRMATION_BYTES) return jsonError(c, "payload_too_large", "Body too large.");
+    const lease = new Lease(deps.bodyBudgets.unverified);
+    try {
+      const busy = () =>
+        jsonError(c, "busy", "The server is busy with other requests; retry shortly.", { "retry-after": RETRY_AFTER_SECONDS });
+      if (declared !== undefined && !lease.growTo(rawCost(declared))) return busy();
+      const config = deps.config;
+      const body = await readBodyWithin(c.req.raw, { maxBytes: MAX_CONFIRMATION_BYTES, timeoutMs: config.BODY_READ_TIMEOUT_MS, lease });
+      if (body === "too-large" || body === "never-fits") return jsonError(c, "payload_too_large", "Body too large.");
+      if (body === "over-budget") return busy();
+      if (body === "timeout")
+        return jsonError(c, "body_timeout", `The request body did not arrive within ${config.BODY_READ_TIMEOUT_MS} ms.`);
+      if (body === "aborted") return jsonError(c, "body_aborted", "The request body could not be read.");
+      c.set("rawText", new TextDecoder().decode(body));
+      await next();
+    } finally {
+      lease.release();
+    }
+  });
 
   app.post("/payments/link/confirm", async (c) => {
     if (!link) return jsonError(c, "not_found", "Signed payment links are not the configured provider.");
-    const raw = await c.req.text();
+    const raw = c.get("rawText");
     const signed = await link.verifyConfirmation(
       raw,
       c.req.header("x-switchboard-timestamp"),
@@ -79,7 +106,7 @@ export function paymentRoutes(deps: AppDeps) {
 
   app.post("/payments/stripe/webhook", async (c) => {
     if (!stripe) return jsonError(c, "not_found", "Stripe is not the configured payment provider.");
-    const raw = await c.req.text();
+    const raw = c.get("rawText");
     let confirmation: Awaited<ReturnType<StripePaymentProvider["verifyWebhook"]>>;
     try {
       confirmation = await stripe.verifyWebhook(raw, c.req.header("stripe-signature") ?? "", now());

@@ -10,7 +10,7 @@ import { type Context, Hono } from "hono";
 import { PRESET_NAMES, type PresetName } from "../assistant/define.ts";
 import type { AppDeps } from "../deps.ts";
 import { type ByteBudget, LARGE_BODY_SHARE, Lease, parsedCost, rawCost, SMALL_BODY_BYTES } from "../lib/byte-budget.ts";
-import { answer, fallbackAnswer } from "../server-messages/answer.ts";
+import { answerMessage, fallbackAnswer } from "../server-messages/answer.ts";
 import { answerAssistantRequest } from "../server-messages/assistant-request.ts";
 import { recordLifecycle, type UnsettledWrites } from "../server-messages/lifecycle.ts";
 import { withIncomingTrace } from "../telemetry/tracing.ts";
@@ -22,7 +22,7 @@ import { jsonError } from "./errors.ts";
 
 type Vars = { Variables: { rawBody: Uint8Array } };
 
-/** Strict UTF-8 (invalid bytes are refused, not replaced); one decoder, reused: building one per request showed in profiles. */
+/** Strict UTF-8 (invalid bytes are refused, not replaced); one decoder, reused rather than built per request. */
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 /** The webhook URL Vapi should call: PUBLIC_URL when set, else what the request itself came to. */
@@ -128,7 +128,7 @@ export function vapiRoutes(deps: AppDeps) {
       (n) => c.req.header(n),
       async () => {
         try {
-          return await answer(deps, message, target);
+          return await answerMessage(deps, message, target);
         } catch (err) {
           // Our fault; Vapi still gets a usable 200 answer for the message type.
           logger.error("webhook handler failed", { type: message.type, callId: message.call?.id, err });

@@ -15,7 +15,7 @@ import type { PaymentServices } from "../services/billing/payment-links.ts";
 import { createOutboxRelay } from "../services/outbox.ts";
 
 declare module "../tools/define-tool.ts" {
-  interface ToolServices extends PaymentServices {}
+  interface BusinessServices extends PaymentServices {}
 }
 
 export interface ProviderOverrides {
@@ -71,7 +71,7 @@ export async function createBusinessServices(
     payments,
     outbox: createOutboxRelay({ db: deps.db, logger: deps.logger, messenger, showKeptMessages: deps.showKeptMessages ?? false }),
     businessName: config.BUSINESS_NAME,
-    linkTtlMinutes: config.PAYMENT_LINK_TTL_MINUTES,
+    linkTtlMs: config.durations.paymentLinkTtlMs,
   };
 }
 

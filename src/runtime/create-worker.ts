@@ -26,7 +26,7 @@ import { systemClock } from "../lib/clock.ts";
 import { createBackgroundTasks, type Defer, logFailure } from "../lib/defer.ts";
 import { createLogger, type Logger, type LogLevel } from "../lib/logger.ts";
 import { noopMetrics } from "../telemetry/metrics.ts";
-import type { ToolDefinition, ToolServices } from "../tools/define-tool.ts";
+import type { BusinessServices, ToolDefinition } from "../tools/define-tool.ts";
 import { createRegistry, type LoadedTool, ToolDefinitionError, type ToolRegistry } from "../tools/registry.ts";
 import { type AuthSettings, authSettings } from "../vapi/auth.ts";
 
@@ -65,7 +65,7 @@ export interface WorkerOptions {
   /** The tools to serve, normally `bundledTools` from the generated index. */
   tools: readonly LoadedTool[];
   /** Services for one request's tools (payments, SMS), built over that request's clients. */
-  services: (scope: RequestScope) => ToolServices | Promise<ToolServices>;
+  services: (scope: RequestScope) => BusinessServices | Promise<BusinessServices>;
   /** Sources of the caller profile; defaults to the project's (`src/assistant/contributors/`). */
   profileContributors?: readonly CallerProfileContributor[];
 }

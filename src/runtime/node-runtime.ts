@@ -66,9 +66,12 @@ export class StartupError extends Error {
 
 export async function createNodeRuntime(config: Config, options: NodeRuntimeOptions = {}): Promise<NodeRuntime> {
   const closers: (() => Promise<void>)[] = [];
-  const close = async () => {
-    for (const fn of closers.reverse()) await fn().catch(() => {});
-  };
+  // Once, however often it is asked for (a second signal, a test's clean-up): later calls wait for the first.
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      for (const fn of closers.reverse()) await fn().catch(() => {});
+    })());
   try {
     const step = options.step ?? quietly;
     const { secret, generated } = await resolveSecret(config);

@@ -4,7 +4,7 @@
  * first call of the day is as fast as the thousandth.
  */
 import { sql } from "drizzle-orm";
-import type { AppDeps } from "../deps.ts";
+import { type AppDeps, serviceContext } from "../deps.ts";
 
 export async function warmUp(deps: AppDeps, connections: number): Promise<{ ms: number; failures: number }> {
   const started = performance.now();
@@ -21,7 +21,7 @@ export async function warmUp(deps: AppDeps, connections: number): Promise<{ ms: 
     ...Array.from({ length: connections }, () => attempt("database", () => deps.db.execute(sql`select 1`))),
     attempt("cache", () => deps.cache.ping()),
   ]);
-  const ctx = { db: deps.db, cache: deps.cache, clock: deps.clock, timeZone: deps.config.BUSINESS_TIMEZONE, services: deps.services };
+  const ctx = { ...serviceContext(deps), services: deps.services };
   for (const tool of deps.registry.list()) {
     const warm = tool.warm;
     if (warm) await Promise.all(Array.from({ length: connections }, () => attempt(`tool ${tool.name}`, () => warm(ctx))));

@@ -9,6 +9,7 @@ import { decideTransfer, type HandoffSettings, readTransferRequest, transferAvai
 import type { AppDeps } from "../deps.ts";
 import { CALL_STATE_KEYS, createCallState } from "../services/call-state.ts";
 import { APOLOGY, answerError } from "../tools/dispatch/answers.ts";
+import type { DispatcherDeps } from "../tools/dispatch/context.ts";
 import { dispatchToolCalls } from "../tools/dispatch/dispatch-calls.ts";
 import { callFacts, readToolCalls, type VapiMessage } from "../vapi/envelope.ts";
 import type { ServerTarget } from "../vapi/server-target.ts";
@@ -30,7 +31,7 @@ interface MessageHandler {
 const NO_RESPONSE: MessageHandler = { answer: () => ({}), fallback: () => ({}) };
 
 /** Answers `message` with the handler for its type. */
-export function answer(deps: AppDeps, message: VapiMessage, target: () => ServerTarget): Promise<Body> | Body {
+export function answerMessage(deps: AppDeps, message: VapiMessage, target: () => ServerTarget): Promise<Body> | Body {
   return handlerFor(message.type).answer(deps, message, target);
 }
 
@@ -59,30 +60,7 @@ const handlers: Record<string, MessageHandler> = {
         deps.logger.warn("tool call list refused: too long", { count: oversized, callId: message.call?.id });
         return { results: calls.map((call) => answerError(call, TOO_MANY_CALLS, "rejected", undefined, "modelMistake").answer) };
       }
-      const results = await dispatchToolCalls(
-        {
-          registry: deps.registry,
-          db: deps.db,
-          cache: deps.cache,
-          logger: deps.logger,
-          metrics: deps.metrics,
-          clock: deps.clock,
-          timeZone: config.BUSINESS_TIMEZONE,
-          businessHours: assistantSetup(deps).config.businessHours,
-          services: deps.services,
-          defer: deps.defer,
-          defaultBudgetMs: config.TOOL_BUDGET_MS,
-          maxResultChars: config.MAX_RESULT_CHARS,
-          maxCallsPerMessage: config.MAX_TOOL_CALLS_PER_MESSAGE,
-          sideEffectLimitPerMinute: config.SIDE_EFFECT_LIMIT_PER_MINUTE,
-          callStateTtlMs: config.CALL_STATE_TTL_SECONDS * 1000,
-          callerMemoryTtlMs: config.CALLER_PROFILE_TTL_SECONDS * 1000,
-          failuresBeforeHandoff: config.TOOL_FAILURES_BEFORE_HANDOFF,
-          transfersAvailable: transferAvailability(handoffSettings(deps)).configured,
-        },
-        callFacts(message),
-        calls,
-      );
+      const results = await dispatchToolCalls(dispatcherDeps(deps), callFacts(message), calls);
       return { results };
     },
     // Our failure: no hint, so each tool's fixed `failed` words play (ADR 10).
@@ -151,6 +129,34 @@ const HANDLERS = new Map(Object.entries(handlers));
 /** The types with an answer of their own (every other type gets `{}`). */
 export const ANSWERED_TYPES: readonly string[] = Object.keys(handlers);
 
+/** The dispatcher's dependencies, derived once per AppDeps (once per process on Node, once per request on Workers). */
+const dispatchers = new WeakMap<AppDeps, DispatcherDeps>();
+
+function dispatcherDeps(deps: AppDeps): DispatcherDeps {
+  let built = dispatchers.get(deps);
+  if (built) return built;
+  const { config } = deps;
+  built = {
+    ...pick(deps, ["registry", "db", "cache", "logger", "metrics", "clock", "services", "defer"]),
+    timeZone: config.BUSINESS_TIMEZONE,
+    businessHours: assistantSetup(deps).config.businessHours,
+    defaultBudgetMs: config.TOOL_BUDGET_MS,
+    maxResultChars: config.MAX_RESULT_CHARS,
+    maxCallsPerMessage: config.MAX_TOOL_CALLS_PER_MESSAGE,
+    sideEffectLimitPerMinute: config.SIDE_EFFECT_LIMIT_PER_MINUTE,
+    callStateTtlMs: config.durations.callStateTtlMs,
+    callerMemoryTtlMs: config.durations.callerProfileTtlMs,
+    failuresBeforeHandoff: config.TOOL_FAILURES_BEFORE_HANDOFF,
+    transfersAvailable: transferAvailability(handoffSettings(deps)).configured,
+  };
+  dispatchers.set(deps, built);
+  return built;
+}
+
+function pick<T extends object, K extends keyof T>(from: T, keys: readonly K[]): Pick<T, K> {
+  return Object.fromEntries(keys.map((k) => [k, from[k]])) as Pick<T, K>;
+}
+
 function handoffSettings(deps: AppDeps): HandoffSettings {
   const { config } = assistantSetup(deps);
   return {
@@ -165,7 +171,7 @@ function handoffSettings(deps: AppDeps): HandoffSettings {
 /** Routes a transfer by the rules in the assistant configuration (see src/assistant/handoff.ts). */
 async function transfer(deps: AppDeps, message: VapiMessage) {
   const facts = callFacts(message);
-  const state = createCallState(deps.cache, facts.callId, deps.config.CALL_STATE_TTL_SECONDS * 1000, deps.logger);
+  const state = createCallState(deps.cache, facts.callId, deps.config.durations.callStateTtlMs, deps.logger);
   const wanted = (await state.get<{ department?: string; reason?: string }>(CALL_STATE_KEYS.handoff)) ?? {};
   const asked = readTransferRequest(message);
   const decision = decideTransfer(

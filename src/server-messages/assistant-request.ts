@@ -78,10 +78,10 @@ export async function answerAssistantRequest(
       logger: deps.logger,
       clock: deps.clock,
       timeZone: c.BUSINESS_TIMEZONE,
-      memoryTtlMs: c.CALLER_PROFILE_TTL_SECONDS * 1000,
+      memoryTtlMs: c.durations.callerProfileTtlMs,
     },
     call.callerNumber,
-    { budgetMs: c.PERSONALIZATION_BUDGET_MS, ttlMs: c.CALLER_PROFILE_TTL_SECONDS * 1000, contributors, defer: deps.defer },
+    { budgetMs: c.PERSONALIZATION_BUDGET_MS, ttlMs: c.durations.callerProfileTtlMs, contributors, defer: deps.defer },
   );
   const { profile, ...rest } = lookup;
   const personalization = { ...rest, personalized: profile !== undefined && Object.keys(profile).length > 0 };
@@ -92,6 +92,7 @@ export async function answerAssistantRequest(
     businessName: c.BUSINESS_NAME,
     timeZone: c.BUSINESS_TIMEZONE,
     defaultBudgetMs: c.TOOL_BUDGET_MS,
+    structuredOutputIds: c.VAPI_STRUCTURED_OUTPUT_IDS,
   };
   const variableValues = variableValuesFor(common, lookup.profile);
 

@@ -53,7 +53,7 @@ async function decide(deps: AppDeps, message: VapiMessage): Promise<Body> {
   }
 
   const parameters = record(message.parameters) ?? {};
-  const state = createCallState(deps.cache, facts.callId, deps.config.CALL_STATE_TTL_SECONDS * 1000, deps.logger);
+  const state = createCallState(deps.cache, facts.callId, deps.config.durations.callStateTtlMs, deps.logger);
   const [wanted, failures] = await Promise.all([
     state.get<{ department?: string; reason?: string }>(CALL_STATE_KEYS.handoff),
     state.get<number>(CALL_STATE_KEYS.toolFailures),

@@ -3,10 +3,12 @@
  * and acknowledged only once that record is committed, or (Node) kept in the spool on disk.
  * Otherwise it is not acknowledged and Vapi delivers it again (see the ADR on call records).
  */
+import { outputNaming } from "../assistant/structured-outputs.ts";
 import type { AppDeps } from "../deps.ts";
 import { type CallIdentity, type CallRecord, reportRecord, statusRecord } from "../services/calls/call-record.ts";
 import { type CallRecordContext, storeCallRecord } from "../services/calls/store.ts";
 import { callFacts, type VapiMessage } from "../vapi/envelope.ts";
+import { assistantSetup } from "./assistant-request.ts";
 
 /**
  * - `stored`: committed; `kept`: in the spool, fsync'd (Node); `ignored`: nothing to store (no
@@ -43,7 +45,9 @@ export async function recordLifecycle(deps: AppDeps, message: VapiMessage, unset
     atMs: facts.timestampMs ?? deps.clock.now().getTime(),
   };
   const record: CallRecord | undefined =
-    message.type === "status-update" ? statusRecord(identity, message) : reportRecord(identity, message);
+    message.type === "status-update"
+      ? statusRecord(identity, message)
+      : reportRecord(identity, message, outputNaming(assistantSetup(deps).config));
   if (!record) return "ignored";
   const fields = { type: message.type, callId: record.callId };
   const spool = deps.callRecordSpool;

@@ -38,18 +38,26 @@ export const MATCHES_NOTHING = "~warm-up~";
 /** The nil UUID: ids are random (v4), so it matches no row either. */
 export const NIL_UUID = "00000000-0000-0000-0000-000000000000";
 
-/** A failure the caller (or an API client) can act on. `kind` maps to an HTTP status at the API edge. */
-export interface ServiceError {
-  kind: "not_found" | "conflict" | "invalid" | "unavailable";
+/** What kind of failure: the REST API answers each with its HTTP status; a tool hears `unavailable` as our failure, every other kind as an outcome. */
+export type FailureKind = "not_found" | "conflict" | "invalid" | "unavailable";
+
+/**
+ * The one spoken failure, in every layer: services return it in a `Result`, tools return it
+ * (`failure()`, `unavailable()`) or throw it (`SpokenError`). Each transport maps it once: the
+ * REST API by `kind` to an HTTP status (src/http/errors.ts), the tool dispatcher to Vapi's `error`
+ * (src/tools/dispatch/answers.ts).
+ */
+export interface SpokenFailure {
+  kind: FailureKind;
   /** One short sentence, fit to be spoken. */
   message: string;
   details?: Record<string, unknown>;
 }
 
-export type Result<T> = { ok: true; value: T } | { ok: false; error: ServiceError };
+export type Result<T> = { ok: true; value: T } | { ok: false; error: SpokenFailure };
 
 export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
-export const fail = (kind: ServiceError["kind"], message: string, details?: Record<string, unknown>): Result<never> => ({
+export const fail = (kind: FailureKind, message: string, details?: Record<string, unknown>): Result<never> => ({
   ok: false,
   error: { kind, message, ...(details ? { details } : {}) },
 });

@@ -21,6 +21,7 @@ import type { Logger } from "../lib/logger.ts";
 import type { WeeklyHours } from "../services/business-hours.ts";
 import type { CallState } from "../services/call-state.ts";
 import type { CallerMemory } from "../services/caller-memory.ts";
+import type { FailureKind, SpokenFailure } from "../services/context.ts";
 import type { Metrics } from "../telemetry/metrics.ts";
 
 /** Trusted facts and services a handler may use. Nothing here comes from the model. */
@@ -44,7 +45,7 @@ export interface ToolContext {
   /** The business's opening hours (from assistant.config.ts), in `timeZone`. */
   businessHours: WeeklyHours;
   /** Extra services the app was built with (payment, SMS, ...), by name. */
-  services: ToolServices;
+  services: BusinessServices;
   /** State shared by this call's tool calls while the call lasts (kept in the cache with a TTL). */
   callState: CallState;
   /** What the business remembers about this caller across calls (no-op without a caller number). */
@@ -69,7 +70,7 @@ export interface ToolContext {
 
 /** Services registered through `createApp({ services })`; tools declare what they expect by augmentation. */
 // biome-ignore lint/suspicious/noEmptyInterface: extended by declaration merging in tool modules
-export interface ToolServices {}
+export interface BusinessServices {}
 
 /**
  * Words Vapi speaks for a tool: a sentence, or a variant with per-language texts and conditions
@@ -169,23 +170,29 @@ const FAILURE = Symbol.for("switchboard.tool-failure");
 const EXACT = Symbol.for("switchboard.tool-exact-words");
 
 /**
- * A failure answered as Vapi's `error`. `outcome`: the model must act on it (not found, slot
- * taken, needs a choice). `unavailable`: our side failed; the tool's fixed `failed` words play.
+ * A spoken failure (src/services/context.ts) marked as a tool's answer, sent as Vapi's `error`.
+ * Kind `unavailable`: our side failed; the tool's fixed `failed` words play. Any other kind: an
+ * outcome the model must act on (not found, slot taken, needs a choice).
  */
-export interface ToolFailure {
-  readonly [FAILURE]: true;
-  readonly kind: "outcome" | "unavailable";
-  readonly message: string;
-  readonly details?: Record<string, unknown>;
+export type ToolFailure = SpokenFailure & { readonly [FAILURE]: true };
+
+/** A service's failure as a tool's answer: the same failure, nothing converted. */
+export function toolFailure(spoken: SpokenFailure): ToolFailure {
+  return { [FAILURE]: true, ...spoken };
 }
 
 /**
  * An outcome the model must act on (not found, slot taken, several matches): the model answers
  * with `message` and `details` (alternatives, ids, appended as JSON) in hand. Never answered
- * with the tool's fixed `failed` words.
+ * with the tool's fixed `failed` words. `kind` matters only where the failure also reaches the
+ * REST API.
  */
-export function failure(message: string, details?: Record<string, unknown>): ToolFailure {
-  return { [FAILURE]: true, kind: "outcome", message, ...(details ? { details } : {}) };
+export function failure(
+  message: string,
+  details?: Record<string, unknown>,
+  kind: Exclude<FailureKind, "unavailable"> = "invalid",
+): ToolFailure {
+  return toolFailure({ kind, message, ...(details ? { details } : {}) });
 }
 
 /**
@@ -197,7 +204,7 @@ export function unavailable(
   message = "Sorry, that system isn't available right now. Please try again in a moment.",
   details?: Record<string, unknown>,
 ): ToolFailure {
-  return { [FAILURE]: true, kind: "unavailable", message, ...(details ? { details } : {}) };
+  return toolFailure({ kind: "unavailable", message, ...(details ? { details } : {}) });
 }
 
 export function isFailure(value: unknown): value is ToolFailure {
@@ -225,16 +232,15 @@ export function isExactWords(value: unknown): value is ExactWords {
 }
 
 /**
- * Thrown from anywhere below a handler (a service, a helper) for an outcome the model must act
- * on, like `failure()`. Anything else thrown is treated as our fault: logged, and answered with
- * the tool's fixed `failed` words or an apology.
+ * A spoken failure thrown from anywhere below a handler (a service, a helper): answered exactly as
+ * if the handler had returned it (`failure()` by default). Anything else thrown is our fault:
+ * logged, and answered with the tool's fixed `failed` words or an apology.
  */
 export class SpokenError extends Error {
   override name = "SpokenError";
-  constructor(
-    message: string,
-    readonly details?: Record<string, unknown>,
-  ) {
+  readonly failure: ToolFailure;
+  constructor(message: string, details?: Record<string, unknown>, kind: FailureKind = "invalid") {
     super(message);
+    this.failure = toolFailure({ kind, message, ...(details ? { details } : {}) });
   }
 }

@@ -2,21 +2,17 @@
 
 import { isE164 } from "../lib/patterns.ts";
 import type { Result } from "../services/context.ts";
-import { failure, type ToolContext, type ToolFailure, unavailable } from "./define-tool.ts";
+import { failure, type ToolContext, type ToolFailure, toolFailure } from "./define-tool.ts";
 
 /**
- * A service failure becomes an `error`: not found, conflict and invalid are outcomes the model
- * acts on (with details such as alternatives); `unavailable` is our failure, heard as the tool's
- * fixed `failed` words.
+ * A service's result as a tool's answer: the value (mapped), or the same spoken failure, heard by
+ * its kind (`unavailable`: the tool's fixed `failed` words; any other: the model acts on it).
  */
-export function answer<T>(
+export function fromResult<T>(
   result: Result<T>,
   map?: (value: T) => Record<string, unknown> | readonly unknown[],
 ): Record<string, unknown> | readonly unknown[] | ToolFailure {
-  if (!result.ok) {
-    const { kind, message, details } = result.error;
-    return kind === "unavailable" ? unavailable(message, details) : failure(message, details);
-  }
+  if (!result.ok) return toolFailure(result.error);
   return map ? map(result.value) : (result.value as Record<string, unknown>);
 }
 

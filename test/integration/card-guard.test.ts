@@ -1,7 +1,7 @@
 // Protects the promise that a card number spoken into any tool argument is refused and never stored or logged.
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { CARD_REFUSAL } from "../../src/tools/dispatch/card-guard.ts";
+import { ARGUMENTS_TOO_LARGE, CARD_REFUSAL } from "../../src/tools/dispatch/card-guard.ts";
 import { callTool, givenSlots, uniquePhone } from "../support/business.ts";
 import { createTestApp, type TestApp, testDatabase } from "../support/harness.ts";
 
@@ -56,5 +56,15 @@ describe("card numbers in tool arguments", () => {
       const a = await callTool(t, "get_shipment_status", { trackingNumber });
       expect(a.error).toMatch(/couldn't find a shipment/);
     }
+  });
+
+  it("answers an argument too long to check, or one holding a NUL, as the model's mistake: never as a card or our outage", async () => {
+    const { slotIds } = await givenSlots(t, [201]);
+    const huge = await callTool(t, "get_shipment_status", { trackingNumber: "a".repeat(1_000_001) });
+    expect(huge.error).toBe(ARGUMENTS_TOO_LARGE);
+    expect(t.logs.join("\n")).toContain("arguments too large to check for card numbers");
+    const nul = await callTool(t, "book_appointment", { slotId: slotIds[0], customerName: "Jo\u0000rdan" }, { caller: uniquePhone() });
+    expect(nul.error).toMatch(/^Invalid arguments: text must not contain NUL/);
+    expect(nul.error).not.toMatch(/couldn't complete the booking/);
   });
 });

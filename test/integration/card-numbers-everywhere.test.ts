@@ -124,7 +124,8 @@ describe("card numbers in an end-of-call report", () => {
         endedAt: new Date().toISOString(),
         analysis: {
           summary: `The caller read a card: ${text}`,
-          successEvaluation: "false",
+          // Written by Vapi's model, which may quote the caller.
+          successEvaluation: `Fail: the caller read out ${text}`,
           structuredData: {
             card: text,
             [text]: "as a key",
@@ -165,6 +166,10 @@ describe("card numbers in an end-of-call report", () => {
       expect(call!.summary).toContain("[card number]");
       expect(call!.structured).toContain("[card number]");
       expect(call!.transcript).not.toMatch(/12\/28|cvv 123/);
+      const [evaluated] = await db().execute<{ success_evaluation: string }>(
+        sql`select success_evaluation from calls where call_id = ${callId}`,
+      );
+      expect(evaluated!.success_evaluation).toContain("[card number]");
       expect(logFindings(shop)).toEqual([]);
     },
   );

@@ -71,6 +71,16 @@ describe("handler failures", () => {
   it("speaks a SpokenError as the error, with its details", async () => {
     const answer = await one("explode", { how: "spoken" });
     expect(answer.error).toBe('That account is locked. {"reason":"locked"}');
+    // An outcome: the model answers (a system hint), never the tool's fixed "failed" words.
+    expect(answer.message).toMatchObject({ type: "request-failed", role: "system" });
+  });
+
+  it("hears a thrown and a returned outage alike: no hint, so the tool's fixed failed words play", async () => {
+    const thrown = await one("explode", { how: "spoken-outage" });
+    const returned = await one("explode", { how: "unavailable" });
+    expect(thrown.error).toBe("The ledger is offline.");
+    expect(thrown).toEqual({ ...returned, toolCallId: thrown.toolCallId });
+    expect(thrown.message).toBeUndefined();
   });
 
   it("returns a failure as error, never as result", async () => {

@@ -13,7 +13,10 @@ let t: TestApp;
 
 beforeAll(async () => {
   stack = await startPrivateStack();
-  t = await stack.app({ env: { LOG_LEVEL: "warn", SIDE_EFFECT_LIMIT_PER_MINUTE: "0", TOOL_BUDGET_MS: "3000" } });
+  // A transfer number is configured, so our failures offer a person (without one they must not).
+  t = await stack.app({
+    env: { LOG_LEVEL: "warn", SIDE_EFFECT_LIMIT_PER_MINUTE: "0", TOOL_BUDGET_MS: "3000", TRANSFER_NUMBER: "+15557654321" },
+  });
 }, 120_000);
 
 afterAll(() => stack?.destroy(), 60_000);

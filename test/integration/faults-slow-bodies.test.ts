@@ -128,3 +128,19 @@ describe("100 stalled unauthenticated uploads", () => {
     expect(server.exited()).toBeUndefined();
   }, 60_000);
 });
+
+describe("400 stalled uploads to the payment confirmation (anyone may post there; the signature covers the body)", () => {
+  it("are each answered 408 or 503 within the read timeout from the small unverified budget, holding little memory, and Vapi's calls still get through", async () => {
+    server = await start();
+    const rssBefore = server.peakRssMiB();
+    for (let i = 0; i < 400; i++) {
+      uploads.push(stalledUpload(server.base, { "x-switchboard-signature": "0".repeat(64) }, 255_000, 250_000, "/payments/link/confirm"));
+    }
+    const statuses = await answersWhileStalled();
+    for (const s of statuses) expect([408, 503]).toContain(s);
+    expect(await callTool(server.base)).toBe(200);
+    // Before the fix each body was read whole, with no time limit: 100 MB held here (1.25 GB in the attack).
+    expect(server.peakRssMiB() - rssBefore).toBeLessThan(64);
+    expect(server.exited()).toBeUndefined();
+  }, 60_000);
+});

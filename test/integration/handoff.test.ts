@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import assistantConfig from "../../assistant.config.ts";
 import type { AssistantConfig } from "../../src/assistant/define.ts";
 import { fixedClock } from "../../src/lib/clock.ts";
-import { APOLOGY } from "../../src/tools/dispatch/answers.ts";
+import { APOLOGY, offeringAPerson } from "../../src/tools/dispatch/answers.ts";
 import { HANDOFF_HINT, NO_TRANSFER_HINT } from "../../src/tools/dispatch/dispatch-calls.ts";
 import { createTestApp, type TestApp } from "../support/harness.ts";
 import { toolCallsMessage, transferDestinationRequest } from "../support/vapi-messages.ts";
@@ -60,13 +60,16 @@ describe("repeated tool failures", () => {
     const id = randomUUID();
     expect((await call(id, "always_broken", { how: "outcome" })).error).toBe("No shipment with that number.");
     const first = await call(id, "always_broken", {}, "f1");
-    expect(first).toMatchObject({ error: APOLOGY });
+    // Transfers are configured here: the apology offers a person.
+    const apology = offeringAPerson(APOLOGY, true);
+    expect(apology).toMatch(/, or I can connect you with a person\.$/);
+    expect(first).toMatchObject({ error: apology });
     // Below the threshold our failure carries no message: the tool's fixed failed words play.
     expect(first).not.toHaveProperty("message");
-    expect((await call(id, "always_broken", {}, "f1")).error).toBe(APOLOGY); // the same delivery again
+    expect((await call(id, "always_broken", {}, "f1")).error).toBe(apology); // the same delivery again
     const second = await call(id, "always_broken", {}, "f2");
     // From the threshold on, a role-system message takes precedence over the fixed words: the model makes the offer.
-    expect(second).toMatchObject({ error: APOLOGY, message: { type: "request-failed", role: "system", content: HANDOFF_HINT } });
+    expect(second).toMatchObject({ error: apology, message: { type: "request-failed", role: "system", content: HANDOFF_HINT } });
   });
 
   it("offer no person when no transfer is configured, and count model mistakes too", async () => {
@@ -82,7 +85,10 @@ describe("repeated tool failures", () => {
     const callId = randomUUID();
     const send = async (name: string, args: unknown) =>
       (await noTransfers.webhook(toolCallsMessage([{ name, args }], { callId }))).json.results![0]!;
-    await send("always_broken", {});
+    const broken = await send("always_broken", {});
+    // Nobody to connect to: the apology promises no person, and the hint agrees with it.
+    expect(broken.error).toBe(APOLOGY);
+    expect(broken.error).not.toMatch(/person/);
     const mistake = await send("no_such_tool", {});
     expect(mistake.message?.content).toMatch(/^The tool did not run because of how it was called/);
     expect(mistake.message?.content).toContain(NO_TRANSFER_HINT);
@@ -106,7 +112,6 @@ describe("transfer-destination-request", () => {
     expect(status).toBe(200);
     expect(json).toEqual({
       destination: { type: "sip", sipUri: "sip:dispatch@pbx.example.com", message: "Dispatch, one moment." },
-      message: { type: "request-start", content: "Dispatch, one moment." },
     });
   });
 

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
-import { afterAll, describe, expect, inject, it } from "vitest";
+import { afterAll, afterEach, describe, expect, inject, it } from "vitest";
 import { createApp } from "../../src/app.ts";
 import { ConfigError, parseConfig } from "../../src/config.ts";
 import { hmacHex, signPaymentToken } from "../../src/integrations/payment-providers/signed-link.ts";
@@ -12,13 +12,17 @@ import { createLogger } from "../../src/lib/logger.ts";
 import { createNodeRuntime, type NodeRuntime, resolvePaymentLinkSecret } from "../../src/runtime/node-runtime.ts";
 import { givenAccount, uniquePhone } from "../support/business.ts";
 import type { TestApp } from "../support/harness.ts";
-import { testDatabase } from "../support/harness.ts";
 import { toolCallsMessage } from "../support/vapi-messages.ts";
 
 const VAPI_SECRET = "vapi-secret-held-by-vapi-0123456789";
 const cleanup: (() => Promise<void>)[] = [];
 afterAll(async () => {
   for (const fn of cleanup.reverse()) await fn();
+});
+// Each test's runtimes stop with it: the embedded Postgres serves one connection at a time.
+const running: NodeRuntime[] = [];
+afterEach(async () => {
+  for (const runtime of running.splice(0).reverse()) await runtime.close();
 });
 
 async function dataDir(): Promise<string> {
@@ -42,7 +46,7 @@ async function startRuntime(
   const runtime = await createNodeRuntime(config, {
     logger: createLogger({ level: "debug", sink: (l) => logs.push(l), secrets: [VAPI_SECRET] }),
   });
-  cleanup.push(() => runtime.close());
+  running.push(runtime);
   return { runtime, app: createApp(runtime.deps), logs };
 }
 
@@ -56,7 +60,8 @@ async function sendLink(runtime: NodeRuntime, app: ReturnType<typeof createApp>)
     body: JSON.stringify(toolCallsMessage([{ name: "send_payment_link", args: { invoiceId: invoiceIds[0] } }], { caller })),
   });
   expect(res.status).toBe(200);
-  const [request] = await testDatabase().db.execute<{ id: string; expires_at: string; body: string }>(
+  // The runtime's own pool: the embedded Postgres serves one connection at a time.
+  const [request] = await runtime.deps.db.execute<{ id: string; expires_at: string; body: string }>(
     sql`select r.id, r.expires_at::text, o.body from payment_requests r join outbox o on o.tool_call_id = r.tool_call_id where r.sent_to = ${caller}`,
   );
   const token = new URL(request!.body.match(/https?:\/\/\S+/)![0]).searchParams.get("token")!;
@@ -75,8 +80,8 @@ async function confirm(app: ReturnType<typeof createApp>, secret: string, body: 
   return res.status;
 }
 
-async function invoiceStatus(invoiceId: string) {
-  const [row] = await testDatabase().db.execute<{ status: string }>(sql`select status from invoices where number = ${invoiceId}`);
+async function invoiceStatus(runtime: NodeRuntime, invoiceId: string) {
+  const [row] = await runtime.deps.db.execute<{ status: string }>(sql`select status from invoices where number = ${invoiceId}`);
   return row!.status;
 }
 
@@ -97,7 +102,7 @@ describe("the payment link secret on Node", () => {
     });
     expect(await confirm(app, derived, { token: forged, paymentId: "forged" })).toBe(401);
     expect(await confirm(app, derived, { token: link.token, paymentId: "forged" })).toBe(401);
-    expect(await invoiceStatus(link.invoiceId)).toBe("open");
+    expect(await invoiceStatus(runtime, link.invoiceId)).toBe("open");
 
     const file = join(dir, "payment-link-secret");
     const kept = (await readFile(file, "utf8")).trim();
@@ -107,7 +112,7 @@ describe("the payment link secret on Node", () => {
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     expect(runtime.paymentLinkSecret).toEqual({ secret: kept, generated: true, file });
     expect(await confirm(app, kept, { token: link.token, paymentId: "genuine" })).toBe(200);
-    expect(await invoiceStatus(link.invoiceId)).toBe("paid");
+    expect(await invoiceStatus(runtime, link.invoiceId)).toBe("paid");
     expect(logs.join("\n")).not.toContain(kept);
   });
 

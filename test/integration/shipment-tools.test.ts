@@ -45,6 +45,11 @@ describe("get_shipment_status", () => {
     expect(a.error).toMatch(/couldn't find a shipment with tracking number N O P E, 1 2 3 4, 5/);
   });
 
+  it("does not read back an unknown tracking number longer than any carrier's", async () => {
+    const a = await callTool(t, "get_shipment_status", { trackingNumber: "ZX".repeat(32) });
+    expect(a.error).toMatch(/^I couldn't find a shipment with that tracking number\./);
+  });
+
   it("rejects invalid arguments, naming the field", async () => {
     const a = await callTool(t, "get_shipment_status", { trackingNumber: 12345 });
     expect(a.error).toMatch(/^Invalid arguments: "trackingNumber"/);

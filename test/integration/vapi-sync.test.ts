@@ -12,6 +12,7 @@ import assistantConfig from "../../assistant.config.ts";
 import { desiredCredential } from "../../scripts/cli/vapi/credential.ts";
 import { checkSettings } from "../../scripts/cli/vapi/settings.ts";
 import { printRequests, type SyncAuth, type SyncInput, syncToVapi } from "../../scripts/cli/vapi/sync.ts";
+import { structuredOutputKeys } from "../../src/assistant/structured-outputs.ts";
 import { type Env, parseConfig } from "../../src/config.ts";
 import { discoverTools } from "../../src/tools/discover.ts";
 import { createRegistry } from "../../src/tools/registry.ts";
@@ -23,6 +24,7 @@ const root = fileURLToPath(new URL("../..", import.meta.url));
 const fixtures = fileURLToPath(new URL("../fixtures/tools", import.meta.url));
 const SECRET = "s3cret-s3cret-s3cret";
 const URL_ = "https://sb.example.com/vapi/webhook";
+const OUTPUT_KEYS = structuredOutputKeys(assistantConfig);
 
 /** Every body sync sends must validate against Vapi's definition, the assistant's own fields included. */
 const issuesOf = (schema: string, body: unknown) =>
@@ -87,6 +89,7 @@ describe("syncToVapi with a credential (the default)", () => {
     expect(writes()).toEqual([]);
     expect(result.changes.map((c) => [c.kind, c.action])).toEqual([
       ["credential", "create"],
+      ...OUTPUT_KEYS.map(() => ["structured-output", "create"]),
       ["tool", "create"],
       ["tool", "create"],
       ["tool", "create"],
@@ -98,7 +101,7 @@ describe("syncToVapi with a credential (the default)", () => {
       expect.arrayContaining(["server.url", "server.credentialId", "server.headers"]),
     );
     expect(lines.join("\n")).toContain("+ create Switchboard sb.example.com");
-    expect(lines.join("\n")).toContain("Dry run: 7 change(s) pending");
+    expect(lines.join("\n")).toContain(`Dry run: ${7 + OUTPUT_KEYS.length} change(s) pending`);
     expect(api.requests.every((r) => r.authorization === "Bearer test-vapi-key")).toBe(true);
   });
 
@@ -167,6 +170,7 @@ describe("syncToVapi with a credential (the default)", () => {
       "PATCH /phone-number/{id}",
       "PATCH /tool/{id}",
       "POST /assistant",
+      "POST /structured-output",
       "POST /tool",
       "UpdateWebhookCredentialDTO",
     ]);
@@ -301,7 +305,7 @@ describe("failed requests name the host and the cause", () => {
         client: new VapiClient({ token: "k", baseUrl: gone, maxRetries: 0 }),
         http: { baseUrl: gone, token: "k" },
       }),
-    ).rejects.toThrow(`GET /tool: could not reach 127.0.0.1:${closed} (network error: ECONNREFUSED`);
+    ).rejects.toThrow(`GET /structured-output: could not reach 127.0.0.1:${closed} (network error: ECONNREFUSED`);
   });
 });
 
@@ -313,6 +317,7 @@ describe("printRequests (offline review)", () => {
     expect(api.requests.length).toBe(before);
     expect(printed.map((r) => `${r.method} ${r.path}`)).toEqual([
       "POST /credential",
+      ...OUTPUT_KEYS.map(() => "POST /structured-output"),
       ...tools.map(() => "POST /tool"),
       "POST /assistant",
       "PATCH /phone-number/pn-1",
@@ -326,6 +331,87 @@ describe("printRequests (offline review)", () => {
       const body = r.path.startsWith("/phone-number") ? { ...(r.body as object), provider: "vapi" } : r.body;
       expect(issuesOf(vapiSchemaFor(r.method, r.path)!, body)).toEqual([]);
     }
+  });
+});
+
+describe("structured outputs", () => {
+  let own: FakeVapiApi;
+  beforeAll(async () => {
+    own = await startFakeVapiApi({ validate: issuesOf });
+  });
+  afterAll(() => own.close());
+  const on = (apply: boolean, overrides: Partial<SyncInput> = {}, lines: string[] = []) =>
+    input(
+      apply,
+      {
+        client: new VapiClient({ token: "test-vapi-key", baseUrl: own.url, maxRetries: 0 }),
+        http: { baseUrl: own.url, token: "test-vapi-key" },
+        phoneNumberId: undefined,
+        ...overrides,
+      },
+      lines,
+    );
+  const outputWrites = () => own.requests.filter((r) => r.method !== "GET" && r.path.startsWith("/structured-output"));
+
+  it("creates each output before the assistant, which references them by id instead of the deprecated analysisPlan", async () => {
+    const lines: string[] = [];
+    const result = await syncToVapi(on(true, {}, lines));
+    const stored = [...own.structuredOutputs.values()];
+    expect(stored.map((o) => o.name)).toEqual(OUTPUT_KEYS.map((k) => `Switchboard ${k}`));
+    expect(own.structuredOutputs.size).toBe(OUTPUT_KEYS.length);
+    const followUp = stored.find((o) => o.name === "Switchboard followUpNeeded");
+    expect(followUp).toMatchObject({ type: "ai", schema: { type: "boolean" } });
+    expect(Object.keys(result.structuredOutputIds)).toEqual(OUTPUT_KEYS);
+    // Outputs first: the assistant is created with their ids.
+    const firstAssistant = own.requests.findIndex((r) => r.method === "POST" && r.path === "/assistant");
+    expect(own.requests.findLastIndex((r) => r.method === "POST" && r.path === "/structured-output")).toBeLessThan(firstAssistant);
+    const [assistant] = [...own.assistants.values()] as unknown as { artifactPlan: Record<string, unknown>; analysisPlan?: unknown }[];
+    expect(assistant?.artifactPlan.structuredOutputIds).toEqual(OUTPUT_KEYS.map((k) => result.structuredOutputIds[k]));
+    expect(assistant?.artifactPlan).not.toHaveProperty("structuredOutputs");
+    expect(assistant).not.toHaveProperty("analysisPlan");
+    expect(
+      vapiValidator()
+        .validate("CreateAssistantDTO", assistant)
+        .warnings.filter((w) => w.path.includes("analysisPlan")),
+    ).toEqual([]);
+    const ids = OUTPUT_KEYS.map((k) => `${k}=${result.structuredOutputIds[k]}`).join(",");
+    expect(lines.join("\n")).toContain(`VAPI_STRUCTURED_OUTPUT_IDS=${ids}`);
+    // The line parses back into what the served assistant needs.
+    expect(parseConfig({ VAPI_STRUCTURED_OUTPUT_IDS: ids }).VAPI_STRUCTURED_OUTPUT_IDS).toEqual(result.structuredOutputIds);
+  });
+
+  it("finds nothing to change afterwards, and updates a drifted output, allowing a new result type only when it changed", async () => {
+    const dry = await syncToVapi(on(false));
+    expect(dry.changes.filter((c) => c.kind === "structured-output").every((c) => c.action === "unchanged")).toBe(true);
+    const byName = (name: string) => [...own.structuredOutputs.values()].find((o) => o.name === name)!;
+    const intent = byName("Switchboard intent");
+    own.structuredOutputs.set(intent.id, { ...intent, description: "stale" });
+    const followUp = byName("Switchboard followUpNeeded");
+    own.structuredOutputs.set(followUp.id, { ...followUp, schema: { type: "string" } });
+    const before = own.requests.length;
+    const lines: string[] = [];
+    const result = await syncToVapi(on(true, {}, lines));
+    expect(result.changes.filter((c) => c.action === "update").map((c) => [c.name, c.fields])).toEqual([
+      ["Switchboard intent", ["description"]],
+      ["Switchboard followUpNeeded", ["schema.type"]],
+    ]);
+    const patches = own.requests.slice(before).filter((r) => r.method === "PATCH" && r.path.startsWith("/structured-output/"));
+    expect(patches.map((r) => [r.path, r.search])).toEqual([
+      [`/structured-output/${intent.id}`, "?schemaOverride=false"],
+      [`/structured-output/${followUp.id}`, "?schemaOverride=true"],
+    ]);
+    for (const r of patches) expect(issuesOf("PATCH /structured-output/{id}", r.body)).toEqual([]);
+    expect(lines.join("\n")).toContain("the result's type changes");
+    expect(byName("Switchboard followUpNeeded").schema).toEqual({ type: "boolean" });
+  });
+
+  it("sends nothing about structured outputs when the configuration declares none", async () => {
+    const before = outputWrites().length;
+    const lines: string[] = [];
+    const result = await syncToVapi(on(false, { assistant: { ...assistantConfig, structuredOutputs: undefined } }, lines));
+    expect(result.changes.some((c) => c.kind === "structured-output")).toBe(false);
+    expect(outputWrites().length).toBe(before);
+    expect(lines.join("\n")).not.toContain("structured outputs");
   });
 });
 
@@ -461,12 +547,17 @@ describe("npm run vapi", () => {
     const id = (await readFile(join(dataDir, "vapi-credential-id"), "utf8")).trim();
     expect(api.credentials.has(id)).toBe(true);
     expect(stdout).toContain(`set VAPI_CREDENTIAL_ID=${id}`);
+    // The line to give the server that answers assistant-request, with every output's id.
+    const line = /VAPI_STRUCTURED_OUTPUT_IDS=(\S+)/.exec(stdout)?.[1];
+    expect(Object.keys(parseConfig({ VAPI_STRUCTURED_OUTPUT_IDS: line }).VAPI_STRUCTURED_OUTPUT_IDS)).toEqual(OUTPUT_KEYS);
   });
 
   it("--print needs no API key and shows no secret", async () => {
     const { code, stdout } = await run(["--print"], base);
     expect(code).toBe(0);
     expect(stdout).toContain("POST /credential");
+    expect(stdout).toContain("POST /structured-output");
+    expect(stdout).toContain('"<id of new structured output followUpNeeded>"');
     expect(stdout).toContain("POST /assistant");
     expect(stdout).not.toContain(SECRET);
   });

@@ -1,6 +1,6 @@
 /**
- * A local HTTP server standing in for Vapi's REST API (credentials, tools, assistants, squads,
- * phone numbers, campaigns, calls), for testing the sync CLI through the real `@vapi-ai/server-sdk` client and the raw
+ * A local HTTP server standing in for Vapi's REST API (credentials, structured outputs, tools,
+ * assistants, squads, phone numbers, campaigns, calls), for testing the sync CLI through the real `@vapi-ai/server-sdk` client and the raw
  * `/credential` calls. It stores what it is sent and returns it with ids and timestamps, as Vapi
  * does; like Vapi it never returns a credential's secret (`token`, `secretKey`). Optionally it
  * refuses bodies the way Vapi does (HTTP 400 with NestJS-style messages), and a test can make
@@ -13,6 +13,8 @@ import type { AddressInfo } from "node:net";
 export interface RecordedRequest {
   method: string;
   path: string;
+  /** The query string, e.g. "?schemaOverride=false" ("" without one). */
+  search: string;
   authorization: string | undefined;
   body: unknown;
 }
@@ -31,6 +33,7 @@ export interface FakeVapiApi {
   tools: Map<string, Item>;
   assistants: Map<string, Item>;
   squads: Map<string, Item>;
+  structuredOutputs: Map<string, Item>;
   phoneNumbers: Map<string, Item>;
   campaigns: Map<string, Item>;
   calls: Map<string, Item>;
@@ -67,6 +70,7 @@ export async function startFakeVapiApi(options: FakeVapiApiOptions = {}): Promis
     tool: new Map(),
     assistant: new Map(),
     squad: new Map(),
+    "structured-output": new Map(),
     "phone-number": new Map(),
     campaign: new Map(),
     call: new Map(),
@@ -79,7 +83,7 @@ export async function startFakeVapiApi(options: FakeVapiApiOptions = {}): Promis
     const body = raw ? (JSON.parse(raw) as Record<string, unknown>) : undefined;
     const url = new URL(req.url ?? "/", "http://localhost");
     const method = req.method ?? "";
-    requests.push({ method, path: url.pathname, authorization: req.headers.authorization, body });
+    requests.push({ method, path: url.pathname, search: url.search, authorization: req.headers.authorization, body });
     const send = (status: number, payload: unknown) => {
       res.writeHead(status, { "content-type": "application/json" });
       res.end(JSON.stringify(payload));
@@ -99,11 +103,14 @@ export async function startFakeVapiApi(options: FakeVapiApiOptions = {}): Promis
     const issues = schema && options.validate ? options.validate(schema, body) : [];
     if (issues.length > 0) return send(400, { message: issues, error: "Bad Request", statusCode: 400 });
     const now = new Date().toISOString();
-    if (method === "GET" && !id)
-      return send(
-        200,
-        [...items.values()].map((item) => returned(kind, item)),
-      );
+    if (method === "GET" && !id) {
+      const listed = [...items.values()].map((item) => returned(kind, item));
+      // Structured outputs are listed a page at a time, like Vapi's newer endpoints.
+      if (kind === "structured-output") {
+        return send(200, { results: listed, metadata: { itemsPerPage: 1000, totalItems: listed.length, currentPage: 1 } });
+      }
+      return send(200, listed);
+    }
     if (method === "POST" && !id) {
       const item: Item = { ...body, id: randomUUID(), orgId: "org-1", createdAt: now, updatedAt: now };
       items.set(item.id, item);
@@ -129,6 +136,7 @@ export async function startFakeVapiApi(options: FakeVapiApiOptions = {}): Promis
     tools: collections.tool!,
     assistants: collections.assistant!,
     squads: collections.squad!,
+    structuredOutputs: collections["structured-output"]!,
     phoneNumbers: collections["phone-number"]!,
     campaigns: collections.campaign!,
     calls: collections.call!,

@@ -31,6 +31,9 @@ declare module "vitest" {
 export default async function setup(project: TestProject) {
   const runId = `${Date.now().toString(36)}_${randomBytes(3).toString("hex")}`;
   const teardown: (() => Promise<void>)[] = [];
+  // The set-up can take a while (an embedded Postgres starts in seconds): say what it does as it goes.
+  const started = performance.now();
+  const step = (what: string) => process.stdout.write(`test set-up: ${what} (${Math.round(performance.now() - started)} ms)\n`);
 
   let databaseUrl: string;
   const external = process.env.DATABASE_URL;
@@ -46,14 +49,17 @@ export default async function setup(project: TestProject) {
     const url = new URL(external);
     url.pathname = `/${name}`;
     databaseUrl = url.toString();
+    step(`Postgres at DATABASE_URL: created database ${name} for this run`);
     teardown.push(async () => {
       await admin.unsafe(`drop database if exists "${name}" with (force)`);
       await admin.end();
     });
   } else {
+    step("no DATABASE_URL: starting an embedded Postgres");
     const dir = await mkdtemp(join(tmpdir(), "switchboard-test-"));
     const embedded = await startEmbeddedPostgres(dir);
     databaseUrl = embedded.url;
+    step("embedded Postgres ready");
     teardown.push(async () => {
       await embedded.stop();
       await rm(dir, { recursive: true, force: true });
@@ -63,6 +69,7 @@ export default async function setup(project: TestProject) {
   const handle = createDatabase(databaseUrl, { max: 1 });
   await runMigrations(handle.db);
   await handle.close();
+  step("migrations applied");
 
   const redisUrl = process.env.REDIS_URL || undefined;
   const redisPrefix = `sbtest:${runId}:`;
@@ -74,6 +81,7 @@ export default async function setup(project: TestProject) {
       await cache.close();
       throw new Error(`Redis at REDIS_URL is not reachable: ${(err as Error).message}`);
     }
+    step(`Redis at REDIS_URL: keys of this run start with ${redisPrefix}`);
     teardown.push(async () => {
       let cursor = "0";
       do {
@@ -84,6 +92,8 @@ export default async function setup(project: TestProject) {
       await cache.close();
     });
   }
+
+  if (!redisUrl) step("no REDIS_URL: each test app uses the in-process cache");
 
   const logDir = await mkdtemp(join(tmpdir(), "switchboard-logs-"));
   // First in the list, so it runs last: after the services have stopped.

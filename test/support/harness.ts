@@ -22,7 +22,7 @@ import { createLogger } from "../../src/lib/logger.ts";
 import { createBusinessServices, type ProviderOverrides } from "../../src/runtime/business-services.ts";
 import { openCallRecordSpool, type SpoolOptions } from "../../src/services/calls/spool.ts";
 import { createPrometheusMetrics } from "../../src/telemetry/prometheus.ts";
-import type { ToolServices } from "../../src/tools/define-tool.ts";
+import type { BusinessServices } from "../../src/tools/define-tool.ts";
 import { discoverTools } from "../../src/tools/discover.ts";
 import { createRegistry } from "../../src/tools/registry.ts";
 import { authSettings } from "../../src/vapi/auth.ts";
@@ -64,7 +64,7 @@ export interface TestAppOptions {
   env?: Env;
   toolsDir?: string;
   clock?: Clock;
-  services?: ToolServices;
+  services?: BusinessServices;
   /** Stand-ins for third-party SaaS (Stripe, Twilio); everything else stays real. */
   providers?: ProviderOverrides;
   cache?: Cache;

@@ -10,6 +10,7 @@ import {
   isCardNumber,
   isLuhnValid,
   redactCardNumbers,
+  scanArguments,
 } from "../../src/lib/card-numbers.ts";
 import { BYPASSES, cardArb, NUMERIC, sentenceArb, spell, spellingArb } from "../support/card-spellings.ts";
 
@@ -154,6 +155,20 @@ describe("argumentsContainCard", () => {
     let shallow: unknown = "fine";
     for (let i = 0; i < 10; i++) shallow = [shallow];
     expect(argumentsContainCard(shallow)).toBe(false);
+  });
+
+  it("reads parentheses around groups as separators", () => {
+    expect(scanArguments({ note: "(4111) (1111) (1111) (1111)" })).toBe("card");
+    expect(scanArguments({ note: "call (555) 010-9999 after 5" })).toBe("clean");
+  });
+
+  it("says why: a card, text it could not read in full, or a NUL character", () => {
+    expect(scanArguments({ a: "4111 1111 1111 1111" })).toBe("card");
+    expect(scanArguments({ text: "a".repeat(ARGUMENT_SCAN_LIMITS.chars + 1) })).toBe("unread");
+    expect(scanArguments({ name: "Jo\u0000rdan" })).toBe("nul");
+    // A card is a card wherever it is, NUL or not.
+    expect(scanArguments({ name: "Jo\u0000rdan", note: "4111 1111 1111 1111" })).toBe("card");
+    expect(scanArguments({ name: "Jordan" })).toBe("clean");
   });
 });
 

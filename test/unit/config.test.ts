@@ -15,6 +15,12 @@ describe("parseConfig", () => {
     expect(config.VAPI_SECRET).toBeUndefined();
   });
 
+  it("gives each duration once in the unit the code uses", () => {
+    const config = parseConfig({ CALL_STATE_TTL_SECONDS: "90", CALLER_PROFILE_TTL_SECONDS: "30", PAYMENT_LINK_TTL_MINUTES: "45" });
+    expect(config.durations).toEqual({ callStateTtlMs: 90_000, callerProfileTtlMs: 30_000, paymentLinkTtlMs: 2_700_000 });
+    expect(config.CALL_STATE_TTL_SECONDS).toBe(90);
+  });
+
   it("treats empty strings as unset", () => {
     expect(parseConfig({ DATABASE_URL: "", REDIS_URL: " ", VAPI_SECRET: "" })).toMatchObject({
       DATABASE_URL: undefined,

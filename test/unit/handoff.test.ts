@@ -35,7 +35,6 @@ describe("decideTransfer", () => {
     expect(d).toMatchObject({ rule: "billing", matchedBy: "department", open: true });
     expect(d.response).toEqual({
       destination: { type: "number", number: "+15550000001", message: "Billing now." },
-      message: { type: "request-start", content: "Billing now." },
     });
   });
 

@@ -195,6 +195,7 @@ describe("the assistant configuration", () => {
       ...assistantConfig,
       name: "A business name far too long for Vapi",
       squads: { s: squad },
+      structuredOutputs: undefined, // their names are checked in structured-outputs.test.ts
       screening: { blockedMessage: "x", trustedCallers: ["555"], rateLimit: { maxCalls: 0, windowSeconds: 5, message: "x" } },
       routing: [
         { name: "r", forward: { to: "555", message: "x" } },

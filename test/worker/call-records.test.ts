@@ -44,6 +44,23 @@ describe("call records on Workers", () => {
     expect(await stored(callId)).toMatchObject({ status: "ended", endedReason: "customer-ended-call" });
   });
 
+  it("stores a report's structured outputs by key, redacted, as on Node", async () => {
+    const callId = testCallId();
+    const report = endOfCallReport(10_000, { callId, caller: "+15550107777" });
+    const structuredOutputs = {
+      "id-1": { name: "Switchboard followUpNeeded", result: true },
+      "id-2": { name: "Switchboard summary", result: "Caller +15550107777 wants a callback." },
+    };
+    const res = await send({ ...testEnv } as WorkerEnv, {
+      message: { ...report.message, artifact: { ...report.message.artifact, structuredOutputs } },
+    });
+    expect(res.status).toBe(200);
+    expect((await stored(callId))?.structuredOutputs).toEqual({
+      followUpNeeded: true,
+      summary: "Caller [caller number] wants a callback.",
+    });
+  });
+
   it("answers 503 with Retry-After when the database cannot take the record, and stores Vapi's redelivery", async () => {
     const callId = testCallId();
     // A database that refuses every statement (this one does not exist on the server).

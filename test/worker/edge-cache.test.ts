@@ -1,22 +1,11 @@
 // Protects the first-level cache rules inside workerd: only reads that opt in are answered from isolate memory, and only for their TTL.
 import { describe, expect, it } from "vitest";
-import { createRequestRedisCache } from "../../src/cache/redis-cache.ts";
 import { toolCallsMessage } from "../support/vapi-messages.ts";
-import { testEnv, webhook } from "./support.ts";
+import { webhook, withRedis } from "./support.ts";
 
 /** Writes to the shared Redis behind the Worker's back, as another isolate would. */
-async function writeElsewhere(key: string, value: string) {
-  const redis = createRequestRedisCache({
-    url: testEnv.REDIS_URL!,
-    keyPrefix: testEnv.REDIS_KEY_PREFIX!,
-    commandTimeoutMs: 2000,
-    connectTimeoutMs: 2000,
-  });
-  try {
-    await redis.set(key, value, 60_000);
-  } finally {
-    await redis.close();
-  }
+function writeElsewhere(key: string, value: string) {
+  return withRedis((redis) => redis.set(key, value, 60_000));
 }
 
 async function read(key: string, localTtlMs?: number): Promise<unknown> {

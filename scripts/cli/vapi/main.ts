@@ -20,7 +20,8 @@ import { printRequests, type SyncAuth, type SyncDefinition, syncToVapi } from ".
 const USAGE = `Usage: npm run vapi -- <diff|apply> [--apply] [--print] [--preset ${PRESET_NAMES.join("|")}] [--squad <name>|all]
 
   diff     show what would change in Vapi (default; changes nothing)
-  apply    create or update the credential, the tools, the assistant and the phone number's server
+  apply    create or update the credential, the structured outputs, the tools, the assistant and
+           the phone number's server
   --print  print the request bodies apply would send for new objects, secrets masked, without
            calling Vapi (no VAPI_API_KEY needed)
   --squad  also sync this squad of assistant.config.ts (each member an assistant, then the squad);
@@ -28,7 +29,9 @@ const USAGE = `Usage: npm run vapi -- <diff|apply> [--apply] [--print] [--preset
 
 Environment: PUBLIC_URL (required), VAPI_API_KEY (required unless --print), VAPI_API_URL,
 VAPI_ASSISTANT_ID, VAPI_PHONE_NUMBER_ID, VAPI_SECRET, VAPI_SERVER_AUTH, VAPI_CREDENTIAL_TYPE,
-VAPI_CREDENTIAL_ID, VAPI_BEARER_HEADER, VAPI_BEARER_PREFIX, VAPI_HMAC_*, ASSISTANT_PRESET.`;
+VAPI_CREDENTIAL_ID, VAPI_BEARER_HEADER, VAPI_BEARER_PREFIX, VAPI_HMAC_*, ASSISTANT_PRESET.
+
+It prints VAPI_STRUCTURED_OUTPUT_IDS after apply: set it where Switchboard serves assistant-request.`;
 
 async function main(): Promise<number> {
   const { positionals, values } = parseArgs({

@@ -1,8 +1,8 @@
 /**
  * Syncs the local tools and assistant to Vapi through its API (`npm run vapi`): compares what
  * Vapi has with what this code would create, prints the difference, and (only when asked)
- * creates or updates the webhook credential, the function tools, the preset's assistant, the
- * squads asked for (each member an assistant, then the squad) and the phone number's server. Every server references the credential by id (ADR 11); the secret
+ * creates or updates the webhook credential, the structured outputs, the function tools, the
+ * preset's assistant, the squads asked for (each member an assistant, then the squad) and the phone number's server. Every server references the credential by id (ADR 11); the secret
  * travels in payloads only with VAPI_SERVER_AUTH=header. Matching is by name (credential,
  * tool function name, assistant name) or by configured id; nothing is ever deleted in Vapi.
  * `printRequests` shows the bodies without calling Vapi at all.
@@ -17,6 +17,10 @@ import type { ToolDefinition } from "../../../src/tools/define-tool.ts";
 import { type ServerAuth, type ServerTarget, serverFor } from "../../../src/vapi/server-target.ts";
 import { credentialsApi, hostOf, type RemoteCredential, type VapiHttp, VapiRequestError, viaSdk } from "./api.ts";
 import { SECRET_PLAN_FIELDS, type WebhookCredentialBody, withoutSecrets } from "./credential.ts";
+import { structuredOutputIdsLine, structuredOutputRequests, syncStructuredOutputs } from "./structured-outputs.ts";
+import { type ChangeAction, differences, line, type PlannedChange } from "./sync-diff.ts";
+
+export { type ChangeAction, differences, type PlannedChange } from "./sync-diff.ts";
 
 /** How Vapi authenticates: a credential this sync keeps up to date, or the explicit header form. */
 export type SyncAuth =
@@ -55,17 +59,6 @@ export interface SyncInput extends SyncDefinition {
   onCredential?(id: string): Promise<void> | void;
 }
 
-export type ChangeAction = "create" | "update" | "unchanged";
-
-export interface PlannedChange {
-  kind: "credential" | "tool" | "assistant" | "squad" | "phone-number";
-  name: string;
-  action: ChangeAction;
-  /** Paths that differ, for updates. */
-  fields: string[];
-  id?: string;
-}
-
 export interface SyncResult {
   changes: PlannedChange[];
   applied: boolean;
@@ -74,6 +67,8 @@ export interface SyncResult {
   credentialId?: string;
   /** Squad name (in the configuration) → its id in Vapi, for squads that exist there (after apply, or already). */
   squadIds?: Record<string, string>;
+  /** Structured output key → its id in Vapi (a placeholder for one a dry run would create). */
+  structuredOutputIds: Record<string, string>;
 }
 
 /** Stands for ids Vapi has not given yet, in dry runs and printed bodies. */
@@ -125,6 +120,9 @@ export async function syncToVapi(input: SyncInput): Promise<SyncResult> {
   }
   const target: ServerTarget = { url: input.url, auth };
 
+  // Structured outputs, matched by name: the assistants below reference them by id.
+  const outputIds = await syncStructuredOutputs({ client, host, assistant: input.assistant, apply: input.apply, print }, changes);
+
   // Tools, matched by function name.
   const remoteTools = (await viaSdk(host, "GET /tool", () => client.tools.list({ limit: 1000 }))).filter(
     (t): t is Vapi.ListToolsResponseItem.Function => (t as { type?: string }).type === "function",
@@ -153,7 +151,7 @@ export async function syncToVapi(input: SyncInput): Promise<SyncResult> {
 
   // The preset's assistant, with the tools by id and Liquid placeholders for personalization.
   const name = assistantName(input.assistant, input.preset);
-  const desired = assistantBody(input, target, (t) => toolIds.get(t) ?? newToolId(t));
+  const desired = assistantBody(input, target, (t) => toolIds.get(t) ?? newToolId(t), outputIds);
   const remoteAssistant = input.assistantId
     ? await viaSdk(host, `GET /assistant/${input.assistantId}`, () => client.assistants.get({ id: input.assistantId! }))
     : (await viaSdk(host, "GET /assistant", () => client.assistants.list({ limit: 1000 }))).find((a) => a.name === name);
@@ -189,7 +187,7 @@ export async function syncToVapi(input: SyncInput): Promise<SyncResult> {
       const memberIds: string[] = [];
       for (const member of squadOf(input.assistant, name).members) {
         const memberName = memberAssistantName(input.assistant, member);
-        const body = memberBody(input, name, member.name, target, (t) => toolIds.get(t) ?? newToolId(t));
+        const body = memberBody(input, name, member.name, target, (t) => toolIds.get(t) ?? newToolId(t), outputIds);
         const remote = remoteAssistants.find((a) => a.name === memberName);
         const fields = remote ? serverAwareDifferences(body, remote) : [];
         const action: ChangeAction = !remote ? "create" : fields.length > 0 ? "update" : "unchanged";
@@ -258,6 +256,8 @@ export async function syncToVapi(input: SyncInput): Promise<SyncResult> {
   if (input.apply) print(pending === 0 ? "Everything was already in sync." : `Applied ${pending} change(s).`);
   else print(pending === 0 ? "Everything is in sync." : `Dry run: ${pending} change(s) pending. Run again with --apply to make them.`);
   if (input.apply && assistantId) print(`Assistant id: ${assistantId} (set VAPI_ASSISTANT_ID to serve it by id)`);
+  const idsLine = input.apply ? structuredOutputIdsLine(outputIds) : undefined;
+  if (idsLine) print(`Structured outputs: ${idsLine} (set it where Switchboard runs: the transient assistant then references them by id)`);
   for (const [name, id] of Object.entries(squadIds)) {
     if (input.apply) {
       print(
@@ -271,6 +271,7 @@ export async function syncToVapi(input: SyncInput): Promise<SyncResult> {
     warnings,
     ...(credentialId ? { credentialId } : {}),
     ...(Object.keys(squadIds).length > 0 ? { squadIds } : {}),
+    structuredOutputIds: outputIds,
   };
 }
 
@@ -361,9 +362,15 @@ function toolBody(tool: ToolDefinition, target: ServerTarget, defaultBudgetMs: n
 }
 
 /** The preset's assistant as `POST /assistant` takes it, tools by id. */
-function assistantBody(def: SyncDefinition, target: ServerTarget, toolId: (name: string) => string): Vapi.CreateAssistantDto {
+function assistantBody(
+  def: SyncDefinition,
+  target: ServerTarget,
+  toolId: (name: string) => string,
+  structuredOutputIds: Record<string, string>,
+): Vapi.CreateAssistantDto {
   return buildAssistant(
     {
+      structuredOutputIds,
       config: def.assistant,
       preset: def.preset,
       tools: def.tools,
@@ -384,10 +391,12 @@ function memberBody(
   member: string,
   target: ServerTarget,
   toolId: (name: string) => string,
+  structuredOutputIds: Record<string, string>,
 ): Vapi.CreateAssistantDto {
   const config = squadOf(def.assistant, squad).members.find((m) => m.name === member)!;
   return buildMember(
     {
+      structuredOutputIds,
       config: def.assistant,
       squad,
       tools: def.tools,
@@ -429,12 +438,14 @@ export function printRequests(def: SyncDefinition): { method: string; path: stri
         : { method: "POST", path: "/credential", body: def.auth.credential },
     );
   }
+  const outputs = structuredOutputRequests(def.assistant);
+  requests.push(...outputs.requests);
   for (const tool of def.tools) requests.push({ method: "POST", path: "/tool", body: toolBody(tool, target, def.defaultBudgetMs) });
-  requests.push({ method: "POST", path: "/assistant", body: assistantBody(def, target, newToolId) });
+  requests.push({ method: "POST", path: "/assistant", body: assistantBody(def, target, newToolId, outputs.ids) });
   for (const name of def.squads ?? []) {
     const members = squadOf(def.assistant, name).members;
     for (const member of members) {
-      requests.push({ method: "POST", path: "/assistant", body: memberBody(def, name, member.name, target, newToolId) });
+      requests.push({ method: "POST", path: "/assistant", body: memberBody(def, name, member.name, target, newToolId, outputs.ids) });
     }
     const ids = members.map((m) => newAssistantId(memberAssistantName(def.assistant, m)));
     requests.push({ method: "POST", path: "/squad", body: squadBody(squadName(def.assistant, name), ids) });
@@ -457,12 +468,6 @@ export function printRequests(def: SyncDefinition): { method: string; path: stri
   return masked;
 }
 
-function line(action: ChangeAction, name: string, fields: string[]): string {
-  const mark = action === "create" ? "+" : action === "update" ? "~" : "=";
-  const detail = action === "update" ? `: ${fields.join(", ")}` : action === "unchanged" ? " (unchanged)" : "";
-  return `  ${mark} ${action === "unchanged" ? "" : `${action} `}${name}${detail}`;
-}
-
 /**
  * `differences`, plus authentication Vapi still holds that the desired server no longer has:
  * a stale `headers` (the secret of the header form) or `credentialId` must be replaced too.
@@ -477,28 +482,4 @@ function serverAwareDifferences(desired: unknown, actual: unknown): string[] {
     }
   }
   return fields;
-}
-
-/**
- * Paths where `desired` differs from `actual`, looking only at what `desired` sets: Vapi adds
- * ids, timestamps and defaults of its own, which are not differences. Arrays compare whole.
- */
-export function differences(desired: unknown, actual: unknown, path = ""): string[] {
-  if (isPlainObject(desired)) {
-    if (!isPlainObject(actual)) return [path || "(all)"];
-    return Object.entries(desired).flatMap(([key, value]) =>
-      value === undefined ? [] : differences(value, actual[key], path ? `${path}.${key}` : key),
-    );
-  }
-  return stableJson(desired) === stableJson(actual) ? [] : [path || "(all)"];
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function stableJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v) =>
-    isPlainObject(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v,
-  );
 }

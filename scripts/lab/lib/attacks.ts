@@ -15,12 +15,18 @@ export interface StalledUpload {
  * Opens a connection, sends the headers (declaring `declaredBytes`) and `sentBytes` of the body,
  * then sends nothing more: a client that stalls mid-upload.
  */
-export function stalledUpload(base: string, headers: Record<string, string>, declaredBytes: number, sentBytes: number): StalledUpload {
+export function stalledUpload(
+  base: string,
+  headers: Record<string, string>,
+  declaredBytes: number,
+  sentBytes: number,
+  path = "/vapi/webhook",
+): StalledUpload {
   const url = new URL(base);
   const socket = connect(Number(url.port), url.hostname);
   socket.on("error", () => {});
   const head = [
-    "POST /vapi/webhook HTTP/1.1",
+    `POST ${path} HTTP/1.1`,
     `Host: ${url.host}`,
     "Content-Type: application/json",
     `Content-Length: ${declaredBytes}`,

@@ -5,7 +5,7 @@ import { doublePrecision, index, integer, jsonb, pgTable, smallint, text, timest
  * One row per Vapi call, keyed by Vapi's call id. Written by `status-update` and
  * `end-of-call-report` with an idempotent upsert: messages may arrive late, twice or out of
  * order, so the status only moves forward (`status_rank`) and report fields are set once.
- * Free text (transcript, summary, structured data) is redacted before it gets here; the
+ * Free text (transcript, summary, structured data and outputs) is redacted before it gets here; the
  * caller's own number lives only in `caller_number`. Tool invocations link by `tool_calls.call_id`.
  */
 export const calls = pgTable(
@@ -26,6 +26,8 @@ export const calls = pgTable(
     summary: text("summary"),
     successEvaluation: text("success_evaluation"),
     structuredData: jsonb("structured_data").$type<Record<string, unknown>>(),
+    /** The structured outputs' results by key (`assistant.config.ts`), redacted; `GET /api/calls?output.<key>=` filters on them. */
+    structuredOutputs: jsonb("structured_outputs").$type<Record<string, unknown>>(),
     recordingUrl: text("recording_url"),
     /** Redacted transcript; set to null by the retention job after TRANSCRIPT_RETENTION_DAYS. */
     transcript: text("transcript"),
@@ -39,6 +41,8 @@ export const calls = pgTable(
     index("calls_caller_number_idx").on(t.callerNumber, t.endedAt),
     // The retention job scans only rows that still hold a transcript.
     index("calls_transcript_retention_idx").on(t.endedAt).where(sql`${t.transcript} is not null`),
+    // Containment (`structured_outputs @> '{"followUpNeeded": true}'`) is what the REST filter asks.
+    index("calls_structured_outputs_idx").using("gin", sql`${t.structuredOutputs} jsonb_path_ops`),
   ],
 );
 

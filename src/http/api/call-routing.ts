@@ -5,7 +5,7 @@
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import type { AppDeps } from "../../deps.ts";
+import { type AppDeps, serviceContext } from "../../deps.ts";
 import { E164_MESSAGE, E164 as E164_PATTERN } from "../../lib/patterns.ts";
 import { membersOfCall } from "../../services/call-members.ts";
 import { inTransaction, type Result } from "../../services/context.ts";
@@ -125,7 +125,7 @@ export function callRoutingApi(deps: AppDeps) {
       );
     },
   });
-  const base = () => ({ db: deps.db, cache: deps.cache, clock: deps.clock, logger: deps.logger, timeZone: deps.config.BUSINESS_TIMEZONE });
+  const base = () => serviceContext(deps);
   const reply = <T>(c: Context, result: Result<T>) =>
     result.ok ? c.json(result.value as object, 200) : jsonError(c, result.error.kind, result.error.message);
 

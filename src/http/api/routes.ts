@@ -9,7 +9,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
-import type { AppDeps } from "../../deps.ts";
+import { type AppDeps, serviceContext } from "../../deps.ts";
 import { timingSafeEqualStrings } from "../../lib/timing-safe.ts";
 import { createSlots, upsertService } from "../../services/appointments/catalogue.ts";
 import { upsertAccount, upsertInvoice } from "../../services/billing/accounts.ts";
@@ -19,6 +19,7 @@ import { getShipmentStatus } from "../../services/shipments/status.ts";
 import { addShipmentEvent, upsertShipment } from "../../services/shipments/updates.ts";
 import { jsonError } from "../errors.ts";
 import { callRoutingApi } from "./call-routing.ts";
+import { callsApi } from "./calls.ts";
 import { campaignsApi } from "./campaigns.ts";
 import { knowledgeBaseApi } from "./knowledge-base.ts";
 import { routes } from "./schemas.ts";
@@ -85,7 +86,7 @@ export function apiRoutes(deps: AppDeps) {
     return next();
   });
 
-  const base = () => ({ db: deps.db, cache: deps.cache, clock: deps.clock, logger: deps.logger, timeZone: deps.config.BUSINESS_TIMEZONE });
+  const base = () => serviceContext(deps);
   const write = <T>(fn: (ctx: ServiceContext) => Promise<T>) => inTransaction(base(), fn);
   // Success and error bodies are checked by the route schemas above and by the tests; the casts
   // below only bridge a service Result to the per-status response types OpenAPIHono infers.
@@ -109,6 +110,7 @@ export function apiRoutes(deps: AppDeps) {
   app.route("/", callRoutingApi(deps)); // the blocklist and squad members (src/http/api/call-routing.ts)
   app.route("/", campaignsApi(deps)); // the do-not-call list, predial decisions, reminders (src/http/api/campaigns.ts)
   app.route("/", knowledgeBaseApi(deps)); // documents and search (src/http/api/knowledge-base.ts)
+  app.route("/", callsApi(deps)); // ended calls by their structured outputs (src/http/api/calls.ts)
 
   return app;
 }

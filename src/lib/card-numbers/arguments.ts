@@ -4,40 +4,56 @@ import { containsCardNumber } from "./cards.ts";
 export const ARGUMENT_SCAN_LIMITS = { depth: 32, chars: 1_000_000, nodes: 100_000 } as const;
 
 /**
- * Searches every string, number and key of a parsed JSON value for a card number. Beyond the
- * limits (nesting, total characters, values) it answers true: the guard refuses such a call
- * rather than pass on a remainder it has not read.
+ * What the guard found in parsed arguments: a card number, a NUL character (no database text can
+ * hold one), or more than the limits allow it to read (nesting, total characters, values): such
+ * a call is refused rather than passed on with a remainder nobody has checked.
  */
-export function argumentsContainCard(value: unknown): boolean {
+export type ArgumentsScan = "clean" | "card" | "nul" | "unread";
+
+/** Searches every string, number and key of a parsed JSON value, within fixed limits. */
+export function scanArguments(value: unknown): ArgumentsScan {
   const stack: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
   let chars = 0;
   let nodes = 0;
-  const hit = (text: string): boolean => {
+  let nul = false;
+  const look = (text: string): ArgumentsScan | undefined => {
     chars += text.length;
-    return chars > ARGUMENT_SCAN_LIMITS.chars || containsCardNumber(text);
+    if (chars > ARGUMENT_SCAN_LIMITS.chars) return "unread";
+    if (containsCardNumber(text)) return "card";
+    nul ||= text.includes("\u0000");
+    return undefined;
   };
   while (stack.length > 0) {
     const item = stack.pop()!;
-    if (++nodes > ARGUMENT_SCAN_LIMITS.nodes) return true;
+    if (++nodes > ARGUMENT_SCAN_LIMITS.nodes) return "unread";
     const v = item.value;
+    let found: ArgumentsScan | undefined;
     if (typeof v === "string") {
-      if (hit(v)) return true;
+      found = look(v);
     } else if (typeof v === "number" || typeof v === "bigint") {
-      if (hit(String(v))) return true;
+      found = look(String(v));
     } else if (v !== null && typeof v === "object") {
-      if (item.depth >= ARGUMENT_SCAN_LIMITS.depth) return true;
+      if (item.depth >= ARGUMENT_SCAN_LIMITS.depth) return "unread";
       if (Array.isArray(v)) {
-        if (nodes + stack.length + v.length > ARGUMENT_SCAN_LIMITS.nodes) return true;
+        if (nodes + stack.length + v.length > ARGUMENT_SCAN_LIMITS.nodes) return "unread";
         for (const element of v) stack.push({ value: element, depth: item.depth + 1 });
       } else {
         const entries = Object.entries(v);
-        if (nodes + stack.length + entries.length > ARGUMENT_SCAN_LIMITS.nodes) return true;
+        if (nodes + stack.length + entries.length > ARGUMENT_SCAN_LIMITS.nodes) return "unread";
         for (const [key, element] of entries) {
-          if (hit(key)) return true;
+          found = look(key);
+          if (found) break;
           stack.push({ value: element, depth: item.depth + 1 });
         }
       }
     }
+    if (found) return found;
   }
-  return false;
+  return nul ? "nul" : "clean";
+}
+
+/** True when the arguments hold a card number, or more than the guard could read. */
+export function argumentsContainCard(value: unknown): boolean {
+  const scan = scanArguments(value);
+  return scan === "card" || scan === "unread";
 }

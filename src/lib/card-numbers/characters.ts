@@ -47,7 +47,8 @@ export const SEP_DOT_OR_DASH = 8;
 
 export function separatorKind(cp: number): number {
   if (cp < 0x80) {
-    if (cp === 0x20 || (cp >= 0x09 && cp <= 0x0d)) return SEP_SPACE;
+    // Parentheses group digits as spaces do: "(4111) (1111) (1111) (1111)".
+    if (cp === 0x20 || (cp >= 0x09 && cp <= 0x0d) || cp === 0x28 || cp === 0x29) return SEP_SPACE;
     if (cp === 0x2c) return SEP_COMMA;
     if (cp === 0x2f) return SEP_SLASH;
     if (cp === 0x2e || cp === 0x2d) return SEP_DOT_OR_DASH;

@@ -55,8 +55,7 @@ export async function findAvailability(ctx: ServiceContext, input: AvailabilityI
   let day: string | undefined;
   if (input.day) {
     day = resolveDay(input.day, now, ctx.timeZone);
-    if (!day)
-      return fail("invalid", `I didn't understand the day "${input.day}". Say a weekday, today, tomorrow, or a date like 2026-03-03.`);
+    if (!day) return fail("invalid", `I didn't understand the day "${input.day}". Say a weekday, today, tomorrow, or a date like March 3.`);
     // No slot starts that late (END_OF_TIME), and the day after 9999-12-31 is no date for Postgres.
     if (day > LAST_DAY) return ok({ slots: [], day: speakDay(zonedTime(day, 0, 0, ctx.timeZone), now, ctx.timeZone), nextAvailable: [] });
     if (day < localDate(now, ctx.timeZone)) {

@@ -102,7 +102,7 @@ const CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 function confirmationCode(): string {
   let code = "";
   // Rejection sampling keeps every character equally likely (Web Crypto: also runs on Workers).
-  // One draw of 16 bytes almost always suffices: a draw per character showed in profiles.
+  // One draw of 16 bytes almost always suffices: a draw per character costs a system call each.
   while (code.length < 6) {
     for (const byte of crypto.getRandomValues(new Uint8Array(16))) {
       if (byte < 248) code += CODE_ALPHABET[byte % CODE_ALPHABET.length];

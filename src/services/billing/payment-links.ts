@@ -11,7 +11,7 @@ export interface PaymentServices {
   payments: PaymentProvider;
   outbox: OutboxRelay;
   businessName: string;
-  linkTtlMinutes: number;
+  linkTtlMs: number;
 }
 
 export interface SentPaymentLink {
@@ -60,7 +60,7 @@ export async function sendPaymentLink(
     if (!invoice) return fail("not_found", "I don't see any open invoices for the phone number you're calling from.");
   }
 
-  const expiresAt = new Date(ctx.clock.now().getTime() + deps.linkTtlMinutes * 60_000);
+  const expiresAt = new Date(ctx.clock.now().getTime() + deps.linkTtlMs);
   const paymentRequestId = crypto.randomUUID();
   const link = await deps.payments.createLink({
     paymentRequestId,

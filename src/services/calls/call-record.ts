@@ -48,6 +48,8 @@ export interface ReportRecord extends CallIdentity {
   summary?: string | undefined;
   successEvaluation?: string | undefined;
   structuredData?: Record<string, unknown> | undefined;
+  /** The structured outputs' results by key (see `OutputNaming`). */
+  structuredOutputs?: Record<string, unknown> | undefined;
   recordingUrl?: string | undefined;
   transcript?: string | undefined;
 }
@@ -87,6 +89,14 @@ const reportSchema = z.looseObject({
     .looseObject({
       transcript: str,
       recordingUrl: str,
+      // Keyed by the output's id in Vapi: { "<id>": { name, result } }; a list of { id, name, result } is read too.
+      structuredOutputs: z
+        .union([
+          z.record(z.string(), z.unknown()),
+          z.array(z.unknown()).transform((list) => Object.fromEntries(list.map((item, i) => [idOf(item) ?? String(i), item]))),
+        ])
+        .optional()
+        .catch(undefined),
       recording: z
         .looseObject({ url: str, mono: z.looseObject({ combinedUrl: str }).optional().catch(undefined) })
         .optional()
@@ -96,6 +106,11 @@ const reportSchema = z.looseObject({
     .catch(undefined),
 });
 
+function idOf(item: unknown): string | undefined {
+  const id = typeof item === "object" && item !== null ? (item as { id?: unknown }).id : undefined;
+  return typeof id === "string" ? id : undefined;
+}
+
 const text = (value: string | undefined, max: number) => (value === undefined ? undefined : storableText(value, max));
 
 /** The stored record of a status update, or undefined for a status Switchboard does not know (ignored). */
@@ -103,38 +118,80 @@ export function statusRecord(identity: CallIdentity, message: Record<string, unk
   const status = typeof message.status === "string" ? message.status : "";
   if (STATUS_RANK[status] === undefined) return undefined;
   const endedReason = typeof message.endedReason === "string" ? message.endedReason : undefined;
-  return { kind: "status", ...identity, status, endedReason: text(endedReason, TEXT_LIMITS.endedReason) };
+  const reason = text(endedReason, TEXT_LIMITS.endedReason);
+  return {
+    kind: "status",
+    ...identity,
+    status,
+    endedReason: reason === undefined ? undefined : redactPersonalData(reason, { callerNumber: identity.callerNumber }),
+  };
+}
+
+/**
+ * How an end-of-call report's structured outputs map back to the keys of `assistant.config.ts`
+ * (built by src/assistant/structured-outputs.ts). Without it every result keeps Vapi's name.
+ */
+export interface OutputNaming {
+  /** The key of an output by its name in Vapi; undefined for outputs the configuration does not declare. */
+  keyOf(name: string): string | undefined;
+  /** The key of the output that is the call's summary (used when the report has no `analysis.summary`). */
+  summaryKey?: string | undefined;
+}
+
+/**
+ * The results of `artifact.structuredOutputs` by key: an output the configuration declares under
+ * its key, any other under its name in Vapi (else its id). Entries that are not `{ result }` are skipped.
+ */
+export function outputResults(raw: Record<string, unknown> | undefined, naming: OutputNaming | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [id, entry] of Object.entries(raw ?? {})) {
+    if (typeof entry !== "object" || entry === null || !("result" in entry)) continue;
+    const { name, result } = entry as { name?: unknown; result: unknown };
+    const key = (typeof name === "string" ? (naming?.keyOf(name) ?? name) : undefined) ?? id;
+    Object.defineProperty(out, key, { value: result ?? null, enumerable: true, writable: true, configurable: true });
+  }
+  return out;
 }
 
 /** The stored record of an end-of-call report: storable, redacted, without what is not stored. Never throws. */
-export function reportRecord(identity: CallIdentity, message: Record<string, unknown>): ReportRecord {
+export function reportRecord(identity: CallIdentity, message: Record<string, unknown>, naming?: OutputNaming): ReportRecord {
   const parsed = reportSchema.safeParse(message);
   const report = parsed.success ? parsed.data : ({} as z.output<typeof reportSchema>);
   const redact = { callerNumber: identity.callerNumber };
   // Cut before redacting: redaction's cost grows with the text.
-  const summary = text(report.analysis?.summary ?? report.summary, TEXT_LIMITS.summary);
+  const outputs = outputResults(report.artifact?.structuredOutputs, naming);
+  const summarized = naming?.summaryKey === undefined ? undefined : outputs[naming.summaryKey];
+  const summary = text(
+    report.analysis?.summary ?? (typeof summarized === "string" ? summarized : undefined) ?? report.summary,
+    TEXT_LIMITS.summary,
+  );
   const transcript = text(report.artifact?.transcript ?? report.transcript, TEXT_LIMITS.transcript);
   const structured = report.analysis?.structuredData;
   const success = report.analysis?.successEvaluation;
+  // Every free text is redacted: an evaluation written by Vapi's model may quote the caller.
+  const redacted = (value: string | undefined) => (value === undefined ? undefined : redactPersonalData(value, redact));
   return {
     kind: "report",
     ...identity,
-    endedReason: text(report.endedReason, TEXT_LIMITS.endedReason),
+    endedReason: redacted(text(report.endedReason, TEXT_LIMITS.endedReason)),
     cost: report.cost,
     startedAtMs: report.startedAt,
     endedAtMs: report.endedAt,
     durationSeconds: report.durationSeconds,
-    summary: summary === undefined ? undefined : redactPersonalData(summary, redact),
-    successEvaluation: success === undefined ? undefined : text(String(success), TEXT_LIMITS.successEvaluation),
+    summary: redacted(summary),
+    successEvaluation: success === undefined ? undefined : redacted(text(String(success), TEXT_LIMITS.successEvaluation)),
     structuredData: structured === undefined ? undefined : redactDeep(storableJson(structured), redact),
-    recordingUrl: text(
-      report.artifact?.recordingUrl ??
-        report.artifact?.recording?.mono?.combinedUrl ??
-        report.artifact?.recording?.url ??
-        report.recordingUrl,
-      TEXT_LIMITS.recordingUrl,
+    structuredOutputs: Object.keys(outputs).length === 0 ? undefined : redactDeep(storableJson(outputs), redact),
+    recordingUrl: redacted(
+      text(
+        report.artifact?.recordingUrl ??
+          report.artifact?.recording?.mono?.combinedUrl ??
+          report.artifact?.recording?.url ??
+          report.recordingUrl,
+        TEXT_LIMITS.recordingUrl,
+      ),
     ),
-    transcript: transcript === undefined ? undefined : redactPersonalData(transcript, redact),
+    transcript: redacted(transcript),
   };
 }
 

@@ -48,6 +48,9 @@ const STATUS_WORDS: Record<ShipmentStatus, string> = {
 /** A tracking number as callers say it, reduced to letters and digits. */
 export const normalizeTrackingNumber = normalizeReference;
 
+/** The longest tracking number read back character by character (carriers' run to about 22-30). */
+const MAX_READ_BACK = 30;
+
 /** A shipment's status for anyone holding its tracking number (the number is the credential). */
 export async function getShipmentStatus(ctx: ReadContext, trackingNumber: string): Promise<Result<ShipmentStatusView>> {
   const normalized = normalizeTrackingNumber(trackingNumber);
@@ -56,7 +59,10 @@ export async function getShipmentStatus(ctx: ReadContext, trackingNumber: string
   if (!snapshot) {
     return fail(
       "not_found",
-      `I couldn't find a shipment with tracking number ${spellOut(normalized)}. Could you check the number and read it again?`,
+      // Read back so the caller can hear a misheard character; a number longer than any carrier's is not read out.
+      normalized.length <= MAX_READ_BACK
+        ? `I couldn't find a shipment with tracking number ${spellOut(normalized)}. Could you check the number and read it again?`
+        : "I couldn't find a shipment with that tracking number. Could you check the number and read it again?",
     );
   }
   return ok(describeShipment(snapshot, ctx.clock.now(), ctx.timeZone));

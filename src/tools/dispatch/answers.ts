@@ -30,9 +30,16 @@ export type ToolCallAnswer =
   | { toolCallId: string; name: string; result: string; message?: SpokenMessage }
   | { toolCallId: string; name: string; error: string; message?: SpokenMessage };
 
-export const APOLOGY = "Sorry, something went wrong on our side. Please try again in a moment, or I can connect you with a person.";
-export const DEFAULT_TIMEOUT_MESSAGE =
-  "Sorry, that is taking longer than it should. Please try again in a moment, or I can connect you with a person.";
+export const APOLOGY = "Sorry, something went wrong on our side. Please try again in a moment.";
+export const DEFAULT_TIMEOUT_MESSAGE = "Sorry, that is taking longer than it should. Please try again in a moment.";
+
+/**
+ * The sentence, offering a person only where a transfer can happen (`transfersAvailable` false:
+ * no TRANSFER_NUMBER and no handoff destination, so the offer would be a promise nobody keeps).
+ */
+export function offeringAPerson(sentence: string, transfersAvailable: boolean | undefined): string {
+  return transfersAvailable === false ? sentence : `${sentence.replace(/\.$/, "")}, or I can connect you with a person.`;
+}
 
 /** Vapi's limit on a tool message's `content`. */
 export const MAX_SPOKEN_CHARS = 1000;
@@ -89,8 +96,8 @@ export function storedAnswer(call: NormalizedToolCall, response: StoredResponse)
   return { answer: { ...ids, result: response.result ?? "", ...message } };
 }
 
-export function timedOut(call: NormalizedToolCall, tool: ToolDefinition): Answered {
-  const answered = answerError(call, tool.timeoutMessage ?? DEFAULT_TIMEOUT_MESSAGE, "timeout");
+export function timedOut(call: NormalizedToolCall, tool: ToolDefinition, transfersAvailable: boolean | undefined): Answered {
+  const answered = answerError(call, tool.timeoutMessage ?? offeringAPerson(DEFAULT_TIMEOUT_MESSAGE, transfersAvailable), "timeout");
   // A tool's own timeout sentence is meant to be heard as written, over its `failed` words.
   return tool.timeoutMessage
     ? withMessage(answered, { type: "request-failed", content: oneLine(tool.timeoutMessage, MAX_SPOKEN_CHARS) })
@@ -104,14 +111,14 @@ export function answerThrown(
   tool: ToolDefinition,
   err: unknown,
 ): Answered {
-  if (err instanceof SpokenError) return answerError(call, withDetails(err.message, err.details), "failure", deps.maxResultChars);
+  if (err instanceof SpokenError) return toAnswer(call, err.failure, deps.maxResultChars);
   deps.logger.error("tool failed", { tool: tool.name, callId: facts.callId, toolCallId: call.toolCallId, err });
-  return answerError(call, APOLOGY, "internal");
+  return answerError(call, offeringAPerson(APOLOGY, deps.transfersAvailable), "internal");
 }
 
 export function toAnswer(call: NormalizedToolCall, value: ToolReturn, maxChars: number): Answered {
   if (isFailure(value)) {
-    return answerError(call, withDetails(value.message, value.details), value.kind === "outcome" ? "failure" : "internal", maxChars);
+    return answerError(call, withDetails(value.message, value.details), value.kind === "unavailable" ? "internal" : "failure", maxChars);
   }
   if (isExactWords(value)) {
     const answered = toAnswer(call, value.result, maxChars);

@@ -9,7 +9,7 @@ import type { CallState } from "../../services/call-state.ts";
 import { getCallerMemory, rememberAboutCaller } from "../../services/caller-memory.ts";
 import type { Metrics } from "../../telemetry/metrics.ts";
 import type { CallFacts, NormalizedToolCall } from "../../vapi/envelope.ts";
-import type { ToolContext, ToolDefinition, ToolServices } from "../define-tool.ts";
+import type { BusinessServices, ToolContext, ToolDefinition } from "../define-tool.ts";
 import type { ToolRegistry } from "../registry.ts";
 
 export interface DispatcherDeps {
@@ -21,7 +21,7 @@ export interface DispatcherDeps {
   clock: Clock;
   timeZone: string;
   businessHours: WeeklyHours;
-  services: ToolServices;
+  services: BusinessServices;
   defer: Defer;
   defaultBudgetMs: number;
   maxResultChars: number;
@@ -40,7 +40,7 @@ export interface DispatcherDeps {
 
 export type LazyAbort = ReturnType<typeof lazyAbortController>;
 
-/** An AbortController made only when the handler looks at its signal: most never do, and making one per call showed in profiles. */
+/** An AbortController made only when the handler looks at its signal: most never do, and one per call is measurable on the hot path. */
 export function lazyAbortController() {
   let controller: AbortController | undefined;
   let aborted = false;

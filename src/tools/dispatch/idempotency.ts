@@ -55,7 +55,7 @@ export async function runIdempotent(
   }
   const key = `${facts.callId ?? ""}\u0000${call.toolCallId}`;
   const running = attempts.get(key);
-  if (running) return follow(running, facts, call, tool, state);
+  if (running) return follow(running, facts, call, tool, state, deps.transfersAvailable);
 
   const attempt = { toolName: tool.name, callerNumber: facts.callerNumber, state, followers: [] } as Omit<Attempt, "outcome"> as Attempt;
   attempt.outcome = lead(deps, facts, call, tool, input, abort, attempt, callState);
@@ -72,10 +72,17 @@ export async function runIdempotent(
  * answers what the running one answers. Waiting is bounded by its own budget, except once the
  * running attempt is committing: then its answer is decided and is awaited like the commit.
  */
-async function follow(attempt: Attempt, facts: CallFacts, call: NormalizedToolCall, tool: ToolDefinition, state: RunState) {
+async function follow(
+  attempt: Attempt,
+  facts: CallFacts,
+  call: NormalizedToolCall,
+  tool: ToolDefinition,
+  state: RunState,
+  transfersAvailable: boolean | undefined,
+) {
   if (attempt.toolName !== tool.name || attempt.callerNumber !== facts.callerNumber) return alreadyUsed(call);
   // The attempt answered the timeout sentence and is rolling back: that is this delivery's answer too.
-  if (attempt.state.phase === "timed-out") return timedOut(call, tool);
+  if (attempt.state.phase === "timed-out") return timedOut(call, tool, transfersAvailable);
   if (attempt.state.phase === "committing") state.phase = "committing";
   else attempt.followers.push(state);
   return attempt.outcome;
@@ -151,7 +158,7 @@ async function lead(
     await runHooks(deps, facts, call, tool, hooks);
     return answered;
   } catch (err) {
-    if (err instanceof RolledBack) return timedOut(call, tool);
+    if (err instanceof RolledBack) return timedOut(call, tool, deps.transfersAvailable);
     throw err;
   }
 }

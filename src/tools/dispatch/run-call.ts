@@ -5,8 +5,8 @@ import type { CallState } from "../../services/call-state.ts";
 import { tracer } from "../../telemetry/tracing.ts";
 import type { CallFacts, NormalizedToolCall } from "../../vapi/envelope.ts";
 import type { ToolDefinition } from "../define-tool.ts";
-import { type Answered, answerError, answerThrown, describeIssues, timedOut, toAnswer } from "./answers.ts";
-import { argumentsContainCard, CARD_REFUSAL } from "./card-guard.ts";
+import { type Answered, answerError, answerThrown, describeIssues, offeringAPerson, timedOut, toAnswer } from "./answers.ts";
+import { ARGUMENTS_TOO_LARGE, ARGUMENTS_WITH_NUL, CARD_REFUSAL, scanArguments } from "./card-guard.ts";
 import { type DispatcherDeps, type Hook, type LazyAbort, lazyAbortController, makeContext, type RunState, runHooks } from "./context.ts";
 import { overRateLimit } from "./guards.ts";
 import { runIdempotent } from "./idempotency.ts";
@@ -22,9 +22,18 @@ export async function runOne(deps: DispatcherDeps, facts: CallFacts, call: Norma
   }
   if (!call.args.ok) return answerError(call, call.args.reason, "validation");
   // Before validation, storage and logging: a card number must never reach any of them.
-  if (argumentsContainCard(call.args.value)) {
-    deps.logger.warn("tool call refused: card number in arguments", { tool: tool.name, callId: facts.callId, toolCallId: call.toolCallId });
-    return answerError(call, CARD_REFUSAL, "rejected");
+  const scan = scanArguments(call.args.value);
+  if (scan !== "clean") {
+    const ids = { tool: tool.name, callId: facts.callId, toolCallId: call.toolCallId };
+    if (scan === "card") {
+      deps.logger.warn("tool call refused: card number in arguments", ids);
+      return answerError(call, CARD_REFUSAL, "rejected");
+    }
+    if (scan === "unread") {
+      deps.logger.warn("tool call refused: arguments too large to check for card numbers", ids);
+      return answerError(call, ARGUMENTS_TOO_LARGE, "rejected", undefined, "modelMistake");
+    }
+    return answerError(call, ARGUMENTS_WITH_NUL, "validation");
   }
   const parsed = tool.parameters.safeParse(call.args.value);
   if (!parsed.success) return answerError(call, describeIssues(parsed.error, call.args.value), "validation");
@@ -32,7 +41,7 @@ export async function runOne(deps: DispatcherDeps, facts: CallFacts, call: Norma
   if (tool.sideEffect && (await overRateLimit(deps, facts, call))) {
     return answerError(
       call,
-      "That's a lot of changes in a short time. Please wait a minute and try again, or I can connect you with a person.",
+      offeringAPerson("That's a lot of changes in a short time. Please wait a minute and try again.", deps.transfersAvailable),
       "rejected",
     );
   }
@@ -86,7 +95,7 @@ async function runWithBudget(
       controller.abort(new Error(`budget of ${budgetMs} ms exceeded`));
       deps.metrics.budgetExceeded(tool.name);
       deps.logger.warn("tool budget exceeded", { tool: tool.name, callId: facts.callId, toolCallId: call.toolCallId, budgetMs });
-      resolve(timedOut(call, tool));
+      resolve(timedOut(call, tool, deps.transfersAvailable));
     }, budgetMs);
   });
   const work = (

@@ -217,6 +217,30 @@ describe("npm run dev:worker with every profile lookup over its budget", () => {
   });
 });
 
+describe("npm run dev:worker under concurrent calls", () => {
+  let server: DevServer;
+  beforeAll(async () => {
+    server = await startDevServer({ databaseUrl, vars: { ...baseVars, TOOL_BUDGET_MS: "5000" } });
+  });
+  afterAll(() => server?.stop());
+
+  // Each request opens and closes its own Postgres sessions through the local Hyperdrive proxy; a
+  // reset on one of them used to exit the dev server within about 60 requests at 10 connections.
+  it("is still up after 200 tool calls and assistant-requests from 10 connections at once", async () => {
+    const { post } = client(server);
+    const statuses = await fire(200, 10, async (i) => {
+      const body =
+        i % 4 === 0
+          ? assistantRequest({ caller: `+1555030${String(i).padStart(4, "0")}` })
+          : toolCallsMessage([{ name: "get_shipment_status", args: { trackingNumber: "1ZDEMO0002" } }], { callId: testCallId() });
+      return (await post(body)).status;
+    });
+    expect(statuses.filter((s) => s !== 200)).toEqual([]);
+    expect(server.alive()).toBe(true);
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+  });
+});
+
 describe("npm run dev:worker with tool budgets of 10 ms", () => {
   let server: DevServer;
   beforeAll(async () => {
