@@ -13,6 +13,7 @@ import { addDays, localDate, speakDayTime, spellOut } from "../lib/speak.ts";
 import { appointmentsOn, type ReminderAppointment } from "../services/campaigns/reminders.ts";
 import { serverFieldFor } from "../vapi/server-target.ts";
 import { type BuildSettings, composeAssistant } from "./build.ts";
+import { inertText } from "./caller-profile.ts";
 
 export type { VapiRequest };
 
@@ -31,11 +32,14 @@ export interface ReminderPlanInput {
 /** What the assistant says first, and what it knows, for one appointment. */
 export function reminderScript(settings: Pick<BuildSettings, "businessName" | "timeZone">, appt: ReminderAppointment, now: Date) {
   const when = speakDayTime(appt.startsAt, now, settings.timeZone);
-  const name = appt.customerName.split(/\s+/)[0] ?? appt.customerName;
+  // Names were dictated on calls and services typed by staff: inert where Vapi renders Liquid.
+  const customerName = inertText(appt.customerName, 60).trim();
+  const service = inertText(appt.service, 100);
+  const name = customerName.split(/\s+/)[0] || customerName;
   return {
-    firstMessage: `Hi ${name}, this is ${settings.businessName} with a quick reminder of your ${appt.service} appointment ${when}. Can you make it?`,
+    firstMessage: `Hi ${name}, this is ${settings.businessName} with a quick reminder of your ${service} appointment ${when}. Can you make it?`,
     context:
-      `This is an outbound reminder call about ${appt.customerName}'s ${appt.service} appointment ${when} ` +
+      `This is an outbound reminder call about ${customerName}'s ${service} appointment ${when} ` +
       `(confirmation code ${spellOut(appt.confirmationCode)}). If they will come, use confirm_appointment. ` +
       "If they want another time, use check_availability then reschedule_appointment; if they want to cancel, cancel_appointment. " +
       "If they ask not to be called again, use opt_out_of_calls. Keep the call short.",
@@ -59,7 +63,7 @@ export function reminderRequests(input: ReminderPlanInput): VapiRequest[] {
             const script = reminderScript(settings, appt, now);
             return {
               number: appt.number,
-              name: appt.customerName.slice(0, 40),
+              name: customerNameFor(appt),
               externalId: appt.appointmentId,
               // The stored assistant reads these through its Liquid placeholders (src/assistant/build.ts).
               assistantOverrides: { variableValues: { firstMessage: script.firstMessage, callerContext: script.context } },
@@ -85,7 +89,7 @@ export function reminderRequests(input: ReminderPlanInput): VapiRequest[] {
       body: {
         name: `Reminder ${input.date}`,
         phoneNumberId: input.phoneNumberId,
-        customer: { number: appt.number, name: appt.customerName.slice(0, 40), externalId: appt.appointmentId },
+        customer: { number: appt.number, name: customerNameFor(appt), externalId: appt.appointmentId },
         assistant: {
           ...assistant,
           firstMessage: script.firstMessage,
@@ -135,4 +139,9 @@ export function resolveReminderDate(date: string | undefined, now: Date, timeZon
   if (date === "today") return today;
   if (/^\d{4}-\d{2}-\d{2}$/.test(date) && !Number.isNaN(Date.parse(`${date}T00:00:00Z`))) return date;
   throw new RangeError(`"${date}" is not a date: use tomorrow, today or YYYY-MM-DD`);
+}
+
+/** The contact's name as Vapi stores it (40 characters at most), inert where Liquid is rendered. */
+function customerNameFor(appt: ReminderAppointment): string {
+  return inertText(appt.customerName, 40).trim();
 }
