@@ -375,4 +375,16 @@ export default defineAssistantConfig({
     // Replace with your Vapi phone number id; the simulator's squad-handoff scenario calls on this one.
     { name: "front-desk-line", when: { phoneNumberIds: ["demo-front-desk"] }, serve: { squad: "frontDesk" } },
   ],
+
+  /**
+   * Outbound campaigns: `campaign.predial` dials a contact only inside these hours and days in the
+   * callee's own time zone (every zone of the country when the number cannot say which), never a
+   * number on the do-not-call list (`/api/do-not-call`, or the callee's "stop calling me"), and at
+   * most `maxAttemptsPerDay` times in 24 hours. See docs/campaigns.md.
+   */
+  campaigns: {
+    callingHours: { start: "09:00", end: "20:00" },
+    callingDays: ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"],
+    maxAttemptsPerDay: 2,
+  },
 });

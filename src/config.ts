@@ -154,6 +154,13 @@ export const configSchema = z.object({
   SCREENING_BUDGET_MS: intFrom(250, 1, 5_000).describe(
     "How long assistant-request waits for screening's lookups (the blocklist, the rate-limit counter) before letting the call through unscreened, in ms: a screening outage must not turn callers away.",
   ),
+  PREDIAL_BUDGET_MS: intFrom(2_000, 50, 15_000).describe(
+    "How long campaign.predial may take to decide a contact (do-not-call list, daily attempts) before the contact is skipped, in ms; below the campaign server's timeout in Vapi.",
+  ),
+  KB_BUDGET_MS: intFrom(1_000, 50, 10_000).describe(
+    "How long knowledge-base-request may search before answering with no documents (the model then answers without them), in ms.",
+  ),
+  KB_TOP_K: intFrom(3, 1, 10).describe("How many passages knowledge-base-request returns at most, best first."),
   PERSONALIZATION_COLD_BUDGET_MS: intFrom(500, 1, 5_000).describe(
     "Workers only: the personalization budget of a cold isolate, until it has served its first Vapi request (deferred work included). A new isolate compiles the code of its first lookup and opens its first connections: 270-470 ms under `wrangler dev` against 40-110 ms warm. Never below PERSONALIZATION_BUDGET_MS.",
   ),
@@ -165,12 +172,14 @@ export const configSchema = z.object({
   TRANSCRIPT_RETENTION_DAYS: intFrom(30, 0, 36_500).describe(
     "Transcripts of calls that ended longer ago are deleted (the rest of the record stays); 0 keeps them.",
   ),
-  VAPI_API_KEY: optionalString.describe("Vapi private API key, for `npm run vapi` (sync)."),
+  VAPI_API_KEY: optionalString.describe("Vapi private API key, for `npm run vapi` (sync) and for creating reminder campaigns and calls."),
   VAPI_API_URL: z
     .url({ protocol: /^https?$/ })
     .default("https://api.vapi.ai")
     .describe("Vapi API base URL (tests point it at a fake)."),
-  VAPI_PHONE_NUMBER_ID: optionalString.describe("The Vapi phone number whose server URL `npm run vapi -- apply` sets."),
+  VAPI_PHONE_NUMBER_ID: optionalString.describe(
+    "The Vapi phone number whose server URL `npm run vapi -- apply` sets, and that reminder calls come from.",
+  ),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info").describe("debug, info, warn, error or silent."),
   API_TOKEN: optionalString
     .pipe(z.string().min(24, "must be at least 24 characters").optional())

@@ -3,6 +3,7 @@ import type { AssistantConfig } from "./assistant/define.ts";
 import type { Cache } from "./cache/cache.ts";
 import type { Config } from "./config.ts";
 import type { Database } from "./db/client.ts";
+import type { VapiOutbound } from "./integrations/vapi-api/outbound.ts";
 import type { BodyBudgets } from "./lib/byte-budget.ts";
 import type { Clock } from "./lib/clock.ts";
 import type { Defer } from "./lib/defer.ts";
@@ -29,6 +30,8 @@ export interface AppDeps {
   services: BusinessServices;
   /** The assistant configuration; defaults to the project's `assistant.config.ts`. */
   assistant?: AssistantConfig;
+  /** Vapi's REST API for outbound work (reminders); defaults to one built from VAPI_API_URL and VAPI_API_KEY. */
+  vapiApi?: VapiOutbound;
   /** Sources of the caller profile; defaults to `src/assistant/contributors/index.ts`. */
   profileContributors?: readonly CallerProfileContributor[];
   /**

@@ -29,6 +29,7 @@ const SECTIONS: [string, (name: string) => boolean][] = [
       n.startsWith("SCREENING") ||
       n.startsWith("CALLER_"),
   ],
+  ["Campaigns and knowledge base", (n) => n.startsWith("PREDIAL_") || n.startsWith("REMINDER") || n.startsWith("KB_")],
   ["Call records", (n) => n.startsWith("TRANSCRIPT_") || n.startsWith("CALL_RECORD_")],
   ["REST API", (n) => n === "API_TOKEN"],
   ["Payments and SMS", (n) => n.startsWith("PAYMENT_") || n.startsWith("STRIPE_") || n.startsWith("TWILIO_")],

@@ -273,7 +273,8 @@ async function runScenario(server: Pick<ServerProcess, "base" | "child">, scenar
   const cpuBefore = await cpuMicros(server.child.pid!);
   const instance = autocannon({
     url: server.base,
-    connections,
+    connections: scenario.connections ?? connections,
+    ...(scenario.rate ? { overallRate: scenario.rate } : {}),
     ...(amount !== undefined ? { amount } : { duration }),
     requests,
   } as autocannon.Options) as unknown as autocannon.Instance & Promise<autocannon.Result>;

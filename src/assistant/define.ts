@@ -6,16 +6,19 @@
 import type { Vapi } from "@vapi-ai/server-sdk";
 import { E164 } from "../lib/patterns.ts";
 import type { Weekday, WeeklyHours } from "../services/business-hours.ts";
+import { type CampaignRules, campaignRulesProblems } from "../services/campaigns/rules.ts";
 import { type EndpointingBounds, type EndpointingConfig, type ExperimentConfig, turnTakingProblems } from "./experiments.ts";
+import type { PresetName } from "./preset-names.ts";
+import type { RoutingRule, ScreeningConfig } from "./screening-config.ts";
 import { type StructuredOutputs, structuredOutputProblems } from "./structured-outputs.ts";
 
-export type { Weekday, WeeklyHours };
+export type { RejectRule, RoutingAction, RoutingConditions, RoutingRule, ScreeningConfig } from "./screening-config.ts";
+export type { CampaignRules, Weekday, WeeklyHours };
 
 /** The assistant as Vapi's API accepts it (`CreateAssistantDTO`: nothing it does not declare). */
 export type AssistantDto = Vapi.CreateAssistantDto;
 
-export const PRESET_NAMES = ["scheduling", "dispatch", "support"] as const;
-export type PresetName = (typeof PRESET_NAMES)[number];
+export { PRESET_NAMES, type PresetName } from "./preset-names.ts";
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
@@ -151,52 +154,6 @@ export interface SquadConfig {
   unclearMessage: string;
 }
 
-/** A rejection rule of the screening: on when present, with what the caller hears before Vapi hangs up. */
-export interface RejectRule {
-  message: string;
-}
-
-/**
- * Screening at assistant-request, before any AI answers: callers on the blocklist (managed over
- * `/api/blocklist`) and, where the business turns them on, simple spam rules. A rejected call
- * gets Vapi's `error` answer: the message is spoken and the call ends.
- */
-export interface ScreeningConfig {
-  /** Heard by a caller on the blocklist. */
-  blockedMessage: string;
-  /** Rejects calls without a caller ID (withheld, anonymous, restricted, unavailable). Omitted: allowed. */
-  rejectWithheld?: RejectRule;
-  /**
-   * Rejects caller IDs no phone can have: not E.164, or a North American number whose area code
-   * starts with 0 or 1. A strong sign of a spoofed robocall. Omitted: allowed.
-   */
-  rejectInvalid?: RejectRule;
-  /** Rejects a number's calls beyond `maxCalls` within one `windowSeconds` window (redials, autodialers). Omitted: no limit. */
-  rateLimit?: RejectRule & { maxCalls: number; windowSeconds: number };
-  /** Numbers the spam rules never reject (the blocklist still applies): staff, VIPs, your own test phones. */
-  trustedCallers?: readonly string[];
-}
-
-/** Conditions of a routing rule; all given ones must hold, none given: always. */
-export interface RoutingConditions {
-  /** The Vapi phone number ids the call came in on. */
-  phoneNumberIds?: readonly string[];
-  /** Callers' numbers (E.164). */
-  callers?: readonly string[];
-  /** "open" or "closed" by `businessHours` in BUSINESS_TIMEZONE. */
-  hours?: "open" | "closed";
-}
-
-/** What a matched routing rule does with the call. */
-export type RoutingAction =
-  /** To a person without the AI: an E.164 number or `sip:` URI (omitted: TRANSFER_NUMBER), with words said first. */
-  | { forward: { to?: string; message: string }; serve?: never }
-  /** The AI: one preset's assistant, or a squad. */
-  | { serve: { preset: PresetName; squad?: never } | { squad: string; preset?: never }; forward?: never };
-
-/** A routing rule: the first whose conditions hold decides the call (after screening). */
-export type RoutingRule = { /** Named in logs and metrics. */ name: string; when?: RoutingConditions } & RoutingAction;
-
 export interface AssistantConfig {
   /** Base name of the assistant in Vapi; the preset is appended ("Switchboard (support)"). */
   name: string;
@@ -219,6 +176,8 @@ export interface AssistantConfig {
   /** Adaptive endpointing's rules (endpointing.ts) and experiments splitting calls between presets (experiments.ts). */
   endpointing?: EndpointingConfig;
   experiments?: readonly ExperimentConfig[];
+  /** Outbound campaigns: calling hours, days and attempts `campaign.predial` enforces. Omitted: the defaults (ADR 0017). */
+  campaigns?: CampaignRules;
   /** What Vapi extracts from every call once it ends, stored with the call record (docs/structured-outputs.md). */
   structuredOutputs?: StructuredOutputs;
 }
@@ -287,6 +246,7 @@ export function assistantConfigProblems(config: AssistantConfig): string[] {
       problems.push("screening.rateLimit.windowSeconds: must be a whole number from 10 to 86400");
     }
   }
+  problems.push(...campaignRulesProblems(config.campaigns));
   const ruleNames = new Set<string>();
   for (const [i, rule] of (config.routing ?? []).entries()) {
     const at = `routing[${i}] (${rule.name})`;

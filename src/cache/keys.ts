@@ -12,6 +12,8 @@ export const genKeys = {
   phone: (phone: string) => `gen:phone:${phone}`,
   /** Every availability list: any booking, cancellation or new slot changes them. */
   availability: () => "gen:availability",
+  /** Everything cached about the knowledge base (search results, whether it has documents): any document change. */
+  knowledgeBase: () => "gen:knowledge-base",
   /** The blocklist snapshot: any change to the list. */
   blocklist: () => "gen:blocklist",
   /**

@@ -111,4 +111,28 @@ export const namespaces = {
     ttlMs: 15_000,
     staleMs: 15_000,
   }),
+  /** Knowledge-base passages for a question (normalized); any document change invalidates every entry. */
+  knowledgeSearch: namespace<string>({
+    area: "knowledge-base",
+    key: (query) => `v1:kb-search:${query}`,
+    generation: () => genKeys.knowledgeBase(),
+    ttlMs: 10 * MINUTE,
+    staleMs: MINUTE,
+  }),
+  /** Whether the knowledge base has documents, and their languages: the served assistant enables it only then. */
+  knowledgeBaseState: namespace<string>({
+    area: "knowledge-base-state",
+    key: () => "v1:kb-state",
+    generation: () => genKeys.knowledgeBase(),
+    ttlMs: 10 * MINUTE,
+    staleMs: MINUTE,
+  }),
+  /** Per language, the words too common in the passages to search by (src/services/knowledge-base/search.ts). */
+  knowledgeCommonWords: namespace<string>({
+    area: "knowledge-base-words",
+    key: (language) => `v1:kb-common:${language}`,
+    generation: () => genKeys.knowledgeBase(),
+    ttlMs: 10 * MINUTE,
+    staleMs: MINUTE,
+  }),
 };

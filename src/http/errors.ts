@@ -26,6 +26,7 @@ export const ERROR_STATUS = {
   payload_too_large: 413,
   amount_mismatch: 422,
   internal: 500,
+  upstream_failed: 502,
   unavailable: 503,
   api_disabled: 503,
   busy: 503,

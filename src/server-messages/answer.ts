@@ -5,7 +5,6 @@
  * destination, not eligible); every other type gets `{}` (Vapi expects no response).
  * `status-update` and `end-of-call-report` are recorded before this (src/http/vapi-routes.ts).
  */
-import type { Vapi } from "@vapi-ai/server-sdk";
 import { decideTransfer, type HandoffSettings, readTransferRequest, transferAvailability } from "../assistant/handoff.ts";
 import type { AppDeps } from "../deps.ts";
 import { CALL_STATE_KEYS, createCallState } from "../services/call-state.ts";
@@ -15,8 +14,10 @@ import { dispatchToolCalls } from "../tools/dispatch/dispatch-calls.ts";
 import { callFacts, readToolCalls, type VapiMessage } from "../vapi/envelope.ts";
 import type { ServerTarget } from "../vapi/server-target.ts";
 import { answerAssistantRequest, assistantSetup, incomingCall } from "./assistant-request.ts";
+import { answerCampaignPredial } from "./campaign-predial.ts";
 import { answerEndpointingRequest, ENDPOINTING_FALLBACK } from "./endpointing-request.ts";
 import { answerHandoffDestinationRequest, HANDOFF_FALLBACK, recordTransferUpdate } from "./handoff-destination-request.ts";
+import { answerKnowledgeBaseRequest } from "./knowledge-base-request.ts";
 
 type Body = Record<string, unknown>;
 
@@ -97,8 +98,8 @@ const handlers: Record<string, MessageHandler> = {
 
   "transfer-update": { answer: recordTransferUpdate, fallback: () => ({}) },
 
-  // Sent only for a custom knowledge base pointed at this server: there are no documents here.
-  "knowledge-base-request": { answer: () => ({ documents: [] }), fallback: () => ({ documents: [] }) },
+  // Sent only for the custom knowledge base the served assistant names when documents exist.
+  "knowledge-base-request": { answer: answerKnowledgeBaseRequest, fallback: () => ({ documents: [] }) },
 
   // Sent to presets with adaptive endpointing: each turn's wait (./endpointing-request.ts).
   "call.endpointing.request": {
@@ -106,18 +107,10 @@ const handlers: Record<string, MessageHandler> = {
     fallback: () => ({ ...ENDPOINTING_FALLBACK }),
   },
 
-  // Sent only for a campaign whose `predialPlan` points at this server. The rule until campaigns
-  // are a feature here: a contact with a dialable E.164 number is eligible (Switchboard keeps no
-  // do-not-call list yet). `{}` would skip every contact; a failure on our side skips the contact.
-  "campaign.predial": {
-    answer: (deps, message) => {
-      const contact = record(message.contact);
-      const eligible = typeof contact?.number === "string" && E164.test(contact.number);
-      deps.logger.info("predial decided", { campaignId: message.campaignId, eligible });
-      return { eligible } satisfies Vapi.ServerMessageResponseCampaignPredial;
-    },
-    fallback: () => ({ eligible: false }),
-  },
+  // Sent only for a campaign whose `predialPlan` points at this server: calling hours in the
+  // callee's zone, the do-not-call list, daily attempts (./campaign-predial.ts). A failure on our
+  // side skips the contact: `{}` would too, but Vapi records it as a pre-dial failure.
+  "campaign.predial": { answer: answerCampaignPredial, fallback: () => ({ eligible: false }) },
 
   // Sent only to a custom voice's server (`voice.provider: "custom-voice"`), which expects raw PCM
   // audio, not JSON: no preset configures one, so this is a misconfiguration worth a warning.
@@ -146,8 +139,6 @@ const RECORDED_TYPES = new Set(["status-update", "end-of-call-report"]);
  * leaves the rest of the message unparsed (src/vapi/envelope-text.ts).
  */
 export const readsOnlyEnvelope = (type: string): boolean => type === "tool-calls" || (!HANDLERS.has(type) && !RECORDED_TYPES.has(type));
-
-const E164 = /^\+[1-9]\d{7,14}$/;
 
 /** The dispatcher's dependencies, derived once per AppDeps (once per process on Node, once per request on Workers). */
 const dispatchers = new WeakMap<AppDeps, DispatcherDeps>();
@@ -201,8 +192,4 @@ async function transfer(deps: AppDeps, message: VapiMessage) {
   );
   deps.logger.info("transfer decided", { callId: facts.callId, rule: decision.rule, matchedBy: decision.matchedBy, open: decision.open });
   return decision.response;
-}
-
-function record(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }

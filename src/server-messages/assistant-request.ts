@@ -2,14 +2,15 @@
  * The answer to `assistant-request` (and `GET /vapi/assistant`, which shows it for review):
  * screening and routing first (route-call.ts: reject with a spoken error, forward to a person,
  * or pick a preset or a squad), then the preset's assistant or the squad, personalized with the
- * caller's profile if it arrives within PERSONALIZATION_BUDGET_MS, else un-personalized.
+ * caller's profile if it arrives within PERSONALIZATION_BUDGET_MS, else un-personalized; with the
+ * custom knowledge base when it has documents (./knowledge-base-request.ts).
  */
 import type { Vapi } from "@vapi-ai/server-sdk";
 import defaultAssistantConfig from "../../assistant.config.ts";
 import { buildAssistant, variableValuesFor } from "../assistant/build.ts";
 import { type CallerProfileContributor, loadCallerProfile, type ProfileLookup } from "../assistant/caller-profile.ts";
 import { callerProfileContributors } from "../assistant/contributors/index.ts";
-import { type AssistantConfig, type PresetName, squadToolProblems } from "../assistant/define.ts";
+import { type AssistantConfig, type AssistantDto, type PresetName, squadToolProblems } from "../assistant/define.ts";
 import { experimentArm } from "../assistant/experiments.ts";
 import { transferTo } from "../assistant/handoff.ts";
 import type { RouteDecision } from "../assistant/routing.ts";
@@ -18,6 +19,7 @@ import type { AppDeps } from "../deps.ts";
 import { recordCallMember } from "../services/call-members.ts";
 import { callFacts, type VapiMessage } from "../vapi/envelope.ts";
 import type { ServerTarget } from "../vapi/server-target.ts";
+import { type CustomKnowledgeBase, knowledgeBaseFor } from "./knowledge-base-request.ts";
 import { type IncomingCall, routeIncomingCall } from "./route-call.ts";
 
 /** The assistant configuration and profile sources of an app: injected, or the project's own. */
@@ -70,6 +72,8 @@ export async function answerAssistantRequest(
     return { response: { destination }, preset: undefined, route, personalization: NOT_LOOKED_UP };
   }
 
+  // Looked up alongside the caller's profile, within the same budget.
+  const knowledgeBase = c.VAPI_ASSISTANT_ID ? Promise.resolve(undefined) : knowledgeBaseFor(deps, target, c.PERSONALIZATION_BUDGET_MS);
   const lookup = await loadCallerProfile(
     {
       db: deps.db,
@@ -115,10 +119,16 @@ export async function answerAssistantRequest(
   const metadata = arm ? { experiment: arm.experiment, arm: arm.preset } : undefined;
   const settings = { ...common, preset, ...(metadata ? { metadata } : {}) };
   const response = {
-    assistant: buildAssistant(settings, { kind: "profile", profile: lookup.profile }),
+    assistant: withKnowledgeBase(buildAssistant(settings, { kind: "profile", profile: lookup.profile }), await knowledgeBase),
     assistantOverrides: { variableValues },
   };
   return { response, preset, route, personalization, ...(arm ? { experiment: arm } : {}) };
+}
+
+/** The assistant with the custom knowledge base on its model, when there is one to name. */
+function withKnowledgeBase(assistant: AssistantDto, knowledgeBase: CustomKnowledgeBase | undefined): AssistantDto {
+  if (!knowledgeBase || !assistant.model) return assistant;
+  return { ...assistant, model: { ...assistant.model, knowledgeBase } as AssistantDto["model"] };
 }
 
 /** Apps (by their tool registry) whose squads were checked against their tools: one error per app, not one per call. */

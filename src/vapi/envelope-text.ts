@@ -51,6 +51,7 @@ function lightEnvelope(text: string, readsOnlyEnvelope: (type: string) => boolea
   }
 }
 
+const JSON_SCALAR = /^(?:true|false|null|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?)$/;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const OPEN_OBJECT = 0x7b;
@@ -63,7 +64,11 @@ const COLON = 0x3a;
 /** Locates JSON values in `text` without building them; throws on what it does not follow. */
 class Scan {
   readonly #open: number[] = [];
-  constructor(readonly text: string) {}
+  /** Where the outermost value starts: found once (finding it per object was quadratic in leading spaces). */
+  readonly #start: number;
+  constructor(readonly text: string) {
+    this.#start = this.skipSpace(0);
+  }
 
   skipSpace(i: number): number {
     const t = this.text;
@@ -78,7 +83,7 @@ class Scan {
    */
   members(i: number, visit: (key: string, valueStart: number) => number): number {
     const t = this.text;
-    const outermost = i === this.skipSpace(0);
+    const outermost = i === this.#start;
     i = this.skipSpace(i);
     if (t.charCodeAt(i) !== OPEN_OBJECT) throw new NotLight();
     i = this.skipSpace(i + 1);
@@ -140,7 +145,8 @@ class Scan {
           break;
         j++;
       }
-      if (j === i) throw new NotLight();
+      // A scalar must be one JSON allows (true, false, null, a number): `tru` or `NaN` is not read past.
+      if (j === i || !JSON_SCALAR.test(t.slice(i, j))) throw new NotLight();
       return j;
     }
     // Brackets must match: the closers expected, innermost last.

@@ -3,24 +3,36 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createDatabase, type Database } from "../../src/db/client.ts";
 import { pipelinedTransaction } from "../../src/db/pipelined-transaction.ts";
-import { testDatabase } from "../support/harness.ts";
 
+// The embedded Postgres serves one connection at a time: the Node-style pool is closed before the
+// Worker-style connections open.
+const embedded = inject("databaseKind") === "embedded";
+const nodeStyle = createDatabase(inject("databaseUrl"), { max: embedded ? 1 : 2 });
 // As on Workers: connections that open without fetching types (postgres.js then takes another path).
-const workerStyle = createDatabase(inject("databaseUrl"), { max: inject("databaseKind") === "embedded" ? 1 : 2, fetchTypes: false });
-afterAll(() => workerStyle.close());
-let db: () => Database = () => testDatabase().db;
+const workerStyle = createDatabase(inject("databaseUrl"), { max: embedded ? 1 : 2, fetchTypes: false });
+let nodeStyleOpen = true;
+const closeNodeStyle = async () => {
+  if (nodeStyleOpen) await nodeStyle.close();
+  nodeStyleOpen = false;
+};
+afterAll(async () => {
+  await closeNodeStyle();
+  await workerStyle.close();
+});
+let db: () => Database = () => nodeStyle.db;
 const table = `pipelined_${process.pid}_${Date.now().toString(36)}`;
 const rows = async () => (await db().execute<{ v: string }>(sql.raw(`select v from ${table} order by v`))).map((r) => r.v);
 
 beforeAll(async () => {
-  await testDatabase().db.execute(sql.raw(`create table ${table} (v text primary key)`));
+  await nodeStyle.db.execute(sql.raw(`create table ${table} (v text primary key)`));
 });
 
 describe.each([
-  ["a pool that fetches types (Node)", () => testDatabase().db],
-  ["connections without type fetching (Workers)", () => workerStyle.db],
-])("pipelinedTransaction on %s", (_name, handle) => {
+  ["a pool that fetches types (Node)", () => nodeStyle.db, async () => {}],
+  ["connections without type fetching (Workers)", () => workerStyle.db, async () => (embedded ? closeNodeStyle() : undefined)],
+])("pipelinedTransaction on %s", (_name, handle, before) => {
   beforeAll(async () => {
+    await before();
     db = handle;
     await db().execute(sql.raw(`delete from ${table}`));
   });

@@ -8,6 +8,7 @@ import { promisify } from "node:util";
 import { serve } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import assistantConfig from "../../assistant.config.ts";
+import { main as kbLoad } from "../../scripts/cli/kb-load.ts";
 import { runScenario } from "../../scripts/cli/simulate/run.ts";
 import { parseScenario } from "../../scripts/cli/simulate/scenario.ts";
 import { fixedClock } from "../../src/lib/clock.ts";
@@ -41,6 +42,9 @@ beforeAll(async () => {
     env: { TRANSFER_NUMBER: "+15557654321", TOOL_BUDGET_MS: "3000", PERSONALIZATION_BUDGET_MS: "5000" },
   });
   await seedDemoData({ ...demoApp.deps, timeZone: demoApp.deps.config.BUSINESS_TIMEZONE });
+  // The sample documents, as `npm run kb:load -- knowledge-base` loads them.
+  const quiet = () => {};
+  expect(await kbLoad(["knowledge-base"], {}, { out: quiet, err: quiet, db: demoApp.deps.db, cache: demoApp.deps.cache })).toBe(0);
   demo = await listen(demoApp);
   // `npm start` with nothing configured, on a Monday (the README's sample asks about Saturday).
   defaults = await listen(await createTestApp({ clock: fixedClock("2026-01-05T17:00:00Z") }));
@@ -210,13 +214,39 @@ describe("runScenario", () => {
     ]);
   });
 
-  it("ships valid scenarios for shipment status, booking, payment, a squad handoff and a screened call", async () => {
+  it("plays the predial-refusal scenario: the callee opts out on a reminder call, and the next campaign may not dial them", async () => {
+    const report = await runScenario(await scenarioFile("../../scenarios/predial-refusal.json"), {
+      url: demo.url,
+      auth: { secret: TEST_SECRET },
+    });
+    expect(report.failures).toEqual([]);
+    expect(report.steps[3]?.notes).toEqual(["refused: Vapi skips the contact (the reason is in /api/campaigns/predial-decisions)"]);
+    // Expecting the opted-out number to be dialed fails, naming what came instead.
+    const expectingDial = await scenarioFile("../../scenarios/predial-refusal.json");
+    expectingDial.steps[3] = { type: "campaign.predial", campaignId: "sim-reminders", expect: "eligible" };
+    const failed = await runScenario(expectingDial, { url: demo.url, auth: { secret: TEST_SECRET } });
+    expect(failed.failures).toEqual(["step 4 (campaign.predial): expected eligible, got refused"]);
+  });
+
+  it("plays the knowledge-base scenario: passages from the sample documents, none for a question they do not cover", async () => {
+    const report = await runScenario(await scenarioFile("../../scenarios/knowledge-base.json"), {
+      url: demo.url,
+      auth: { secret: TEST_SECRET },
+    });
+    expect(report.failures).toEqual([]);
+    expect(report.steps[0]?.notes[0]).toMatch(/^\d passage\(s\) for the model; best \(0\.\d+\): /);
+    expect(report.steps[2]?.notes).toEqual(["no passages: the model answers on its own"]);
+  });
+
+  it("ships valid scenarios for shipment status, booking, payment, a squad handoff, a screened call, a predial refusal and a knowledge-base answer", async () => {
     const files = (await readdir(new URL("../../scenarios/", import.meta.url))).sort();
     expect(files).toEqual([
       "booking.json",
       "business-hours.json",
       "endpointing.json",
+      "knowledge-base.json",
       "payment.json",
+      "predial-refusal.json",
       "screened-call.json",
       "shipment-status.json",
       "squad-handoff.json",
@@ -234,6 +264,7 @@ describe("runScenario", () => {
         "get_business_hours",
         "get_shipment_status",
         "list_my_appointments",
+        "opt_out_of_calls",
         "send_payment_link",
       ].sort(),
     );

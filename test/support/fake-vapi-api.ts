@@ -1,6 +1,6 @@
 /**
  * A local HTTP server standing in for Vapi's REST API (credentials, structured outputs, tools,
- * assistants, squads, phone numbers), for testing the sync CLI through the real `@vapi-ai/server-sdk` client and the raw
+ * assistants, squads, phone numbers, campaigns, calls), for testing the sync CLI through the real `@vapi-ai/server-sdk` client and the raw
  * `/credential` calls. It stores what it is sent and returns it with ids and timestamps, as Vapi
  * does; like Vapi it never returns a credential's secret (`token`, `secretKey`). Optionally it
  * refuses bodies the way Vapi does (HTTP 400 with NestJS-style messages), and a test can make
@@ -35,6 +35,8 @@ export interface FakeVapiApi {
   squads: Map<string, Item>;
   structuredOutputs: Map<string, Item>;
   phoneNumbers: Map<string, Item>;
+  campaigns: Map<string, Item>;
+  calls: Map<string, Item>;
   /** The next request to `operation` ("POST /tool", "GET /credential", ...) gets this answer instead. */
   failNext(operation: string, status: number, body: unknown): void;
   close(): Promise<void>;
@@ -70,6 +72,8 @@ export async function startFakeVapiApi(options: FakeVapiApiOptions = {}): Promis
     squad: new Map(),
     "structured-output": new Map(),
     "phone-number": new Map(),
+    campaign: new Map(),
+    call: new Map(),
   };
 
   const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
@@ -134,6 +138,8 @@ export async function startFakeVapiApi(options: FakeVapiApiOptions = {}): Promis
     squads: collections.squad!,
     structuredOutputs: collections["structured-output"]!,
     phoneNumbers: collections["phone-number"]!,
+    campaigns: collections.campaign!,
+    calls: collections.call!,
     failNext: (operation, status, payload) => failures.set(operation, { status, body: payload }),
     close: () => new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve()))),
   };

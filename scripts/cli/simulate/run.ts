@@ -156,6 +156,26 @@ export async function runScenario(scenario: Scenario, options: SimulatorOptions)
           messages: conversation.map((m, n) => ({ ...m, time: base.timestamp, secondsFromStart: n })),
         };
         break;
+      case "campaign.predial": {
+        const campaignId = step.campaignId;
+        const contact = {
+          id: crypto.randomUUID(),
+          campaignId,
+          orgId: "sim-org",
+          number: step.number ?? scenario.caller,
+          createdAt: new Date().toISOString(),
+        };
+        message = { type: "campaign.predial", timestamp: Date.now(), campaignId, contact };
+        break;
+      }
+      case "knowledge-base-request":
+        message = {
+          type: "knowledge-base-request",
+          ...base,
+          messages: [...conversation],
+          messagesOpenAIFormatted: conversation.map((m) => ({ role: m.role === "bot" ? "assistant" : "user", content: m.message })),
+        };
+        break;
       case "end-of-call-report":
         message = {
           type: "end-of-call-report",
@@ -302,6 +322,30 @@ export async function runScenario(scenario: Scenario, options: SimulatorOptions)
           );
         }
       }
+    }
+    if (step.type === "campaign.predial") {
+      const eligible = json.eligible === true;
+      notes.push(
+        eligible
+          ? "eligible: Vapi dials the contact"
+          : "refused: Vapi skips the contact (the reason is in /api/campaigns/predial-decisions)",
+      );
+      if (typeof json.eligible !== "boolean") failures.push("no boolean eligible in the answer (Vapi records a pre-dial failure)");
+      if (step.expect && step.expect !== (eligible ? "eligible" : "refused"))
+        failures.push(`expected ${step.expect}, got ${eligible ? "eligible" : "refused"}`);
+    }
+    if (step.type === "knowledge-base-request") {
+      const documents = Array.isArray(json.documents) ? (json.documents as { content?: string; similarity?: number }[]) : [];
+      const best = documents[0];
+      notes.push(
+        best
+          ? `${documents.length} passage(s) for the model; best (${best.similarity}): ${(best.content ?? "").replace(/\s+/g, " ").slice(0, 160)}`
+          : "no passages: the model answers on its own",
+      );
+      if (step.expect && step.expect !== (best ? "documents" : "none"))
+        failures.push(`expected ${step.expect === "none" ? "no passages" : "passages"}, got ${documents.length}`);
+      if (step.contains && !best?.content?.includes(step.contains))
+        failures.push(`expected the best passage to contain "${step.contains}"`);
     }
     if (step.type === "transfer-destination-request") {
       const destination = json.destination as { number?: string; sipUri?: string; message?: string } | undefined;

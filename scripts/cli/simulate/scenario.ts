@@ -58,6 +58,24 @@ export const stepSchema = z.discriminatedUnion("type", [
     expectRule: z.string().optional(),
   }),
   z.object({
+    type: z.literal("campaign.predial"),
+    say,
+    /** The contact's number (default: the scenario's caller). */
+    number: z.string().optional(),
+    campaignId: z.string().default("sim-campaign"),
+    /** Whether Vapi may dial the contact. */
+    expect: z.enum(["eligible", "refused"]).optional(),
+  }),
+  z.object({
+    type: z.literal("knowledge-base-request"),
+    /** The caller's question: the knowledge base is searched with it. */
+    say: z.string().min(1),
+    /** Passages found, or none (the model answers on its own). */
+    expect: z.enum(["documents", "none"]).optional(),
+    /** Words the best passage must contain. */
+    contains: z.string().optional(),
+  }),
+  z.object({
     type: z.literal("end-of-call-report"),
     endedReason: z.string().default("customer-ended-call"),
     summary: z.string().optional(),

@@ -5,6 +5,7 @@
 import type { Database } from "../../../src/db/client.ts";
 import { customers, services, shipments, slots } from "../../../src/db/schema/index.ts";
 import type { Traffic } from "./bodies.ts";
+import { knowledgeBaseScenarios } from "./knowledge-base.ts";
 import type { ScenarioResult } from "./report.ts";
 
 export interface BenchContext {
@@ -25,6 +26,10 @@ export interface Scenario {
   path: string;
   /** Body of the i-th request (unique ids where the server must not deduplicate). */
   body?: (i: number, ctx: BenchContext) => string;
+  /** Concurrent connections for this scenario instead of `--connections` (a latency figure, not a throughput one). */
+  connections?: number;
+  /** Requests per second across all connections (autocannon's overallRate): a latency at a realistic rate, not at saturation. */
+  rate?: number;
   /** Stop after this many requests (for scenarios that consume seed data, such as cache misses). */
   amount?: (ctx: BenchContext) => number;
   /** Seeds what the scenario needs, directly in the bench database. */
@@ -274,6 +279,7 @@ export const scenarios: Scenario[] = [
       met: (r) => r.serverP99 !== undefined && r.serverP99 <= 5 && r.errors === 0,
     },
   },
+  ...knowledgeBaseScenarios,
 ];
 
 /** Turns a scheduling call goes through: each request carries the conversation so far, as Vapi sends it. */

@@ -20,6 +20,8 @@ import { jsonError } from "../errors.ts";
 import { restApp } from "./app.ts";
 import { callRoutingApi } from "./call-routing.ts";
 import { callsApi } from "./calls.ts";
+import { campaignsApi } from "./campaigns.ts";
+import { knowledgeBaseApi } from "./knowledge-base.ts";
 import { latencyApi } from "./latency.ts";
 import { routes } from "./schemas.ts";
 
@@ -92,6 +94,8 @@ export function apiRoutes(deps: AppDeps) {
   app.openapi(routes.upsertAccount, async (c) => c.json(await write((ctx) => upsertAccount(ctx, c.req.valid("json"))), 200));
   app.openapi(routes.upsertInvoice, async (c) => reply(c, await write((ctx) => upsertInvoice(ctx, c.req.valid("json")))) as never);
   app.route("/", callRoutingApi(deps)); // the blocklist and squad members (src/http/api/call-routing.ts)
+  app.route("/", campaignsApi(deps)); // the do-not-call list, predial decisions, reminders (src/http/api/campaigns.ts)
+  app.route("/", knowledgeBaseApi(deps)); // documents and search (src/http/api/knowledge-base.ts)
   app.route("/", callsApi(deps)); // ended calls by their structured outputs (src/http/api/calls.ts)
   app.route("/", latencyApi(deps)); // the latency report (src/http/api/latency.ts)
 

@@ -27,7 +27,7 @@ export const normalizeConfirmationCode = normalizeReference;
  * Which of the caller's appointments an action means: the one with `code`, or the only upcoming
  * one. Another caller's code is "not found" (it is not theirs to know about).
  */
-async function resolveTarget(ctx: ServiceContext, callerNumber: string, code: string | undefined) {
+export async function resolveTarget(ctx: ServiceContext, callerNumber: string, code: string | undefined) {
   const rows = await upcomingOf(ctx, callerNumber, code ? normalizeConfirmationCode(code) : undefined);
   if (rows.length === 1) return ok(rows[0]!);
   if (rows.length === 0) {

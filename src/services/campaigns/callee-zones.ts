@@ -1,0 +1,53 @@
+/**
+ * The time zones a callee may be in, from their number alone: libphonenumber-js gives the country
+ * (and, for North America, the area code says which country), countries-and-timezones gives its
+ * zones. Where a country spans several zones and the number cannot say which, every zone is
+ * returned, and calling hours must hold in all of them: a conservative window, legal wherever the
+ * callee is (ADR 0017). For the United States, Hawaii (808) and Alaska (907) have zones of their
+ * own so the rest of the country keeps a usable window (12:00 to 20:00 Eastern for 9 to 20 local).
+ */
+import { getTimezonesForCountry } from "countries-and-timezones";
+import { parsePhoneNumberFromString } from "libphonenumber-js/min";
+
+/** Zones used when the number names only the country, for countries whose data lists many rarely-dialed zones. */
+const NANP_ZONES: Record<string, readonly string[]> = {
+  US: ["America/New_York", "America/Chicago", "America/Denver", "America/Phoenix", "America/Los_Angeles"],
+  CA: ["America/St_Johns", "America/Halifax", "America/Toronto", "America/Winnipeg", "America/Edmonton", "America/Vancouver"],
+};
+/** North American area codes whose zone is known exactly. */
+const AREA_CODE_ZONES: Record<string, readonly string[]> = {
+  "808": ["Pacific/Honolulu"],
+  "907": ["America/Anchorage"],
+};
+
+export interface CalleeRegion {
+  /** ISO 3166 country code ("US"), when the number has one. */
+  country: string;
+  /** Every zone the callee may be in (at least one). */
+  timeZones: readonly string[];
+}
+
+/**
+ * The callee's country and possible zones, or undefined when the number is not a dialable
+ * number of a known country (the contact is then refused: nobody can say whether it is a
+ * sensible hour there).
+ */
+export function calleeRegion(number: string): CalleeRegion | undefined {
+  const parsed = parsePhoneNumberFromString(number);
+  if (!parsed) return undefined;
+  // A number libphonenumber does not know as valid (+1 555 ...) still has a calling code: North
+  // American ones get the conservative window of the United States.
+  const country = parsed.country ?? (parsed.countryCallingCode === "1" ? "US" : undefined);
+  if (!country) return undefined;
+  if (parsed.countryCallingCode === "1") {
+    const area = parsed.nationalNumber.slice(0, 3);
+    const zones = (country === "US" && AREA_CODE_ZONES[area]) || NANP_ZONES[country];
+    if (zones) return { country, timeZones: zones };
+  }
+  // The country's own zones: those whose first country it is (the data also lists zones a
+  // country merely shares, such as another country's capital used by a remote island).
+  const zones = getTimezonesForCountry(country, { deprecated: false }) ?? [];
+  const own = zones.filter((z) => z.countries[0] === country).map((z) => z.name);
+  const names = own.length > 0 ? own : zones.map((z) => z.name);
+  return names.length > 0 ? { country, timeZones: names } : undefined;
+}

@@ -1,0 +1,213 @@
+// Protects the knowledge base: documents loaded over the REST API and by `npm run kb:load`, chunked and searched with ranked, language-aware Postgres full-text search, answered to knowledge-base-request in Vapi's documents shape, cached and invalidated when a document changes, and named on the served assistant only when documents exist.
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { main as kbLoad } from "../../scripts/cli/kb-load.ts";
+import { chunkDocument } from "../../src/services/knowledge-base/chunking.ts";
+import { createTestApp, type TestApp, testDatabase } from "../support/harness.ts";
+import { testCallId } from "../support/vapi-messages.ts";
+import { formatVapiIssues, vapiValidator } from "../support/vapi-schema.ts";
+
+const API_TOKEN = "knowledge-api-token-0123456789abcd";
+const errorsOf = (schema: string, value: unknown) => formatVapiIssues(vapiValidator().validate(schema, value).errors);
+// The knowledge base is one per database: this file owns its documents while it runs (sources
+// are unique to it, and the state tests look only at what this file added and removed).
+const tag = `kbtest-${process.pid}`;
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp({ env: { API_TOKEN, VAPI_CREDENTIAL_ID: "cred-kb" } });
+});
+afterAll(async () => {
+  await testDatabase().db.execute(sql`delete from kb_documents where source like ${`${tag}%`}`);
+});
+
+const api = (method: string, path: string, body?: unknown) =>
+  t.app.request(`/api${path}`, {
+    method,
+    headers: { authorization: `Bearer ${API_TOKEN}`, "content-type": "application/json" },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+
+function kbRequest(question: string) {
+  return {
+    message: {
+      type: "knowledge-base-request",
+      timestamp: Date.now(),
+      call: {
+        id: testCallId(),
+        orgId: "org-1",
+        type: "inboundPhoneCall",
+        createdAt: new Date().toISOString(),
+        updatedAt: new Date().toISOString(),
+      },
+      messages: [
+        { role: "bot", message: "Hi, how can I help?", time: 1, secondsFromStart: 0 },
+        { role: "user", message: question, time: 2, secondsFromStart: 1 },
+      ],
+      messagesOpenAIFormatted: [
+        { role: "assistant", content: "Hi, how can I help?" },
+        { role: "user", content: question },
+      ],
+    },
+  };
+}
+
+async function ask(question: string) {
+  const body = kbRequest(question);
+  expect(errorsOf("ServerMessageKnowledgeBaseRequest", body.message)).toBe("");
+  const { status, json } = await t.webhook(body);
+  expect(status).toBe(200);
+  expect(errorsOf("ServerMessageResponseKnowledgeBaseRequest", json)).toBe("");
+  return json.documents as { content: string; similarity: number; uuid: string }[];
+}
+
+const policies = `# Store policies ${tag}
+
+## Refunds
+Products can be returned unopened within 30 days with the receipt. Gift cards are not refundable.
+
+## Parking
+Free customer parking is behind the building, entered from Maple Street.
+`;
+
+describe("the knowledge base", () => {
+  it("chunks a markdown document by heading, keeping the heading path", () => {
+    const parsed = chunkDocument(policies, "fallback");
+    expect(parsed.title).toBe(`Store policies ${tag}`);
+    expect(parsed.chunks.map((c) => c.heading)).toEqual([`Store policies ${tag} > Refunds`, `Store policies ${tag} > Parking`]);
+    const long = chunkDocument(`# Long\n\n${"A sentence about returns. ".repeat(200)}`, "x");
+    expect(long.chunks.length).toBeGreaterThan(4);
+    expect(Math.max(...long.chunks.map((c) => c.content.length))).toBeLessThanOrEqual(1000);
+  });
+
+  it("answers a spoken question with the best passage first, in Vapi's documents shape", async () => {
+    const res = await api("POST", "/knowledge-base/documents", { source: `${tag}/policies.md`, content: policies });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ source: `${tag}/policies.md`, chunks: 2, language: "english", created: true });
+    const documents = await ask(`Can I get a refund for a gift card? (${tag})`);
+    expect(documents.length).toBeGreaterThan(0);
+    expect(documents[0]!.content).toContain("Gift cards are not refundable");
+    expect(documents[0]!.similarity).toBeGreaterThan(0);
+    // Stemmed: "returning" finds "returned"; a stop-word-only question finds nothing.
+    expect((await ask(`returning products ${tag}`))[0]!.content).toContain("returned unopened");
+    expect(await ask("what is the")).toEqual([]);
+  });
+
+  it("searches each document in its own language", async () => {
+    const french = `# Horaires ${tag}\n\nNous sommes ouverts le samedi matin. Les chiens sont acceptés en laisse.`;
+    const res = await api("POST", "/knowledge-base/documents", { source: `${tag}/horaires.md`, content: french, language: "french" });
+    expect(res.status).toBe(200);
+    // French stemming: "chien" finds "chiens", "ouvert" finds "ouverts".
+    const found = await ask(`chien ouvert ${tag}`);
+    expect(found[0]?.content).toContain("Les chiens sont acceptés");
+    expect((await api("POST", "/knowledge-base/documents", { source: `${tag}/x.md`, content: "x", language: "klingon" })).status).toBe(400);
+  });
+
+  it("serves a cached answer until a document changes, then the new text", async () => {
+    const source = `${tag}/hours.md`;
+    await api("POST", "/knowledge-base/documents", { source, content: `# Hours ${tag}\n\nThe workshop opens at nine.` });
+    expect((await ask(`workshop opens ${tag}`))[0]!.content).toContain("opens at nine");
+    // Changed underneath the cache, without the service: the cached answer stands.
+    await testDatabase().db.execute(sql`update kb_chunks set content = 'The workshop opens at noon.' where heading = ${`Hours ${tag}`}`);
+    expect((await ask(`workshop opens ${tag}`))[0]!.content).toContain("opens at nine");
+    // Changed through the API: invalidated once committed.
+    await api("POST", "/knowledge-base/documents", { source, content: `# Hours ${tag}\n\nThe workshop opens at ten.` });
+    expect((await ask(`workshop opens ${tag}`))[0]!.content).toContain("opens at ten");
+    expect(await (await api("DELETE", `/knowledge-base/document?source=${encodeURIComponent(source)}`)).json()).toEqual({
+      source,
+      removed: true,
+    });
+    expect((await ask(`workshop opens ${tag}`)).some((d) => d.content.includes("workshop"))).toBe(false);
+  });
+
+  it("names the custom knowledge base on the served assistant only while documents exist", async () => {
+    const served = async () => {
+      const { json } = await t.webhook({
+        message: {
+          type: "assistant-request",
+          timestamp: Date.now(),
+          call: { id: testCallId(), type: "inboundPhoneCall", customer: { number: "+12125550188" } },
+        },
+      });
+      expect(errorsOf("ServerMessageResponseAssistantRequest", json)).toBe("");
+      return (json.assistant as { model: { knowledgeBase?: { provider: string; server: { url: string; credentialId: string } } } }).model
+        .knowledgeBase;
+    };
+    const { documents } = (await (await api("GET", "/knowledge-base/documents")).json()) as { documents: { source: string }[] };
+    expect(documents.length).toBeGreaterThan(0);
+    expect(await served()).toMatchObject({
+      provider: "custom-knowledge-base",
+      server: { url: expect.stringMatching(/\/vapi\/webhook$/), credentialId: "cred-kb" },
+    });
+    const others = documents.filter((d) => !d.source.startsWith(tag));
+    if (others.length === 0) {
+      for (const d of documents) await api("DELETE", `/knowledge-base/document?source=${encodeURIComponent(d.source)}`);
+      expect(await served()).toBeUndefined();
+    }
+  });
+
+  it("loads a folder with npm run kb:load (markdown and text only), replacing what it loaded before", async () => {
+    const folder = await mkdtemp(join(tmpdir(), "sb-kb-"));
+    try {
+      await mkdir(join(folder, tag));
+      await writeFile(join(folder, tag, "repairs.md"), "# Repairs\n\nRepairs come with a 90 day warranty.");
+      await writeFile(join(folder, tag, "notes.txt"), "Deliveries arrive on Tuesdays.");
+      await writeFile(join(folder, tag, "image.png"), "not text");
+      const run = async () => {
+        let stdout = "";
+        const code = await kbLoad(
+          [folder],
+          {},
+          {
+            out: (text) => {
+              stdout += text;
+            },
+            err: (text) => {
+              stdout += text;
+            },
+            db: t.deps.db,
+            cache: t.deps.cache,
+          },
+        );
+        expect(code).toBe(0);
+        return { stdout };
+      };
+      const first = await run();
+      expect(first.stdout).toContain(`added ${tag}/notes.txt: 1 passage(s)`);
+      expect(first.stdout).toContain(`added ${tag}/repairs.md: 1 passage(s)`);
+      expect(first.stdout).not.toContain("image.png");
+      expect((await run()).stdout).toContain(`updated ${tag}/repairs.md`);
+      const rows = await testDatabase().db.execute<{ source: string; title: string; n: number }>(
+        sql`select d.source, d.title, count(c.id)::int as n from kb_documents d join kb_chunks c on c.document_id = d.id
+            where d.source in (${`${tag}/notes.txt`}, ${`${tag}/repairs.md`}) group by d.source, d.title order by d.source`,
+      );
+      expect(rows.map((r) => ({ ...r }))).toEqual([
+        { source: `${tag}/notes.txt`, title: `${tag}/notes.txt`, n: 1 },
+        { source: `${tag}/repairs.md`, title: "Repairs", n: 1 },
+      ]);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("npm run kb:load", () => {
+  it("names what it needs: a folder, then a database", async () => {
+    let said = "";
+    const io = {
+      out: (text: string) => {
+        said += text;
+      },
+      err: (text: string) => {
+        said += text;
+      },
+    };
+    expect(await kbLoad([], {}, io)).toBe(2);
+    expect(said).toContain("Usage: npm run kb:load -- <folder>");
+    expect(await kbLoad(["knowledge-base"], {}, io)).toBe(2);
+    expect(said).toContain("Set DATABASE_URL");
+  });
+});
