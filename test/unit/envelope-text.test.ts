@@ -67,7 +67,9 @@ describe("parseWebhookText", () => {
       const text = `{"message":{"type":"tool-calls","x":${bad},${calls}}}`;
       expect(() => read(text), bad).toThrow(SyntaxError);
     }
-    expect(read(`{"message":{"type":"tool-calls","x":-1.5e3,"y":true,"z":null,${calls}}}`)).toMatchObject({ message: { type: "tool-calls" } });
+    expect(read(`{"message":{"type":"tool-calls","x":-1.5e3,"y":true,"z":null,${calls}}}`)).toMatchObject({
+      message: { type: "tool-calls" },
+    });
   });
 
   it("reads leading spaces and many repeated message members in one pass (a 1 MB body took 29 s)", () => {
