@@ -17,7 +17,7 @@ import { createDatabase, type Database } from "../../src/db/client.ts";
 import { systemClock } from "../../src/lib/clock.ts";
 import { createLogger } from "../../src/lib/logger.ts";
 import { inTransaction } from "../../src/services/context.ts";
-import { upsertDocument } from "../../src/services/knowledge-base/documents.ts";
+import { MAX_DOCUMENT_CHARS, upsertDocument } from "../../src/services/knowledge-base/documents.ts";
 
 const EXTENSIONS = new Set([".md", ".markdown", ".txt"]);
 
@@ -73,12 +73,39 @@ export async function main(argv: string[], env: Record<string, string | undefine
     let failed = 0;
     for (const file of files) {
       const source = relative(folder, file).split(sep).join("/");
-      const content = await readFile(file, "utf8");
-      const stored = await inTransaction(base, (ctx) => upsertDocument(ctx, { source, content, language: values.language }));
-      if (stored.ok) io.out(`${stored.value.created ? "added" : "updated"} ${source}: ${stored.value.chunks} passage(s)\n`);
-      else {
+      const refused = (why: string) => {
         failed++;
-        io.err(`${source}: ${stored.error.message}\n`);
+        io.err(`${source}: ${why}\n`);
+      };
+      const bytes = await readFile(file);
+      // The same bounds as the REST API: text, not empty, at most MAX_DOCUMENT_CHARS; each file on its own.
+      if (bytes.includes(0)) {
+        refused("not a text file (it holds NUL bytes); skipped");
+        continue;
+      }
+      let content: string;
+      try {
+        content = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+      } catch {
+        refused("not UTF-8 text; save it as UTF-8 and load it again");
+        continue;
+      }
+      if (content.trim() === "") {
+        refused("empty; skipped");
+        continue;
+      }
+      if (content.length > MAX_DOCUMENT_CHARS) {
+        refused(`longer than ${MAX_DOCUMENT_CHARS} characters; split it into smaller files`);
+        continue;
+      }
+      try {
+        const stored = await inTransaction(base, (ctx) => upsertDocument(ctx, { source, content, language: values.language }));
+        if (stored.ok) io.out(`${stored.value.created ? "added" : "updated"} ${source}: ${stored.value.chunks} passage(s)\n`);
+        else refused(stored.error.message);
+      } catch (err) {
+        // The database's own words, never the document's text (a failed query's message carries its parameters).
+        const code = (err as { cause?: { code?: string } }).cause?.code;
+        refused(`the database refused it${code ? ` (${code})` : ""}; skipped`);
       }
     }
     if (!config.REDIS_URL && !io.cache)

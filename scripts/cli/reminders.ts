@@ -74,6 +74,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
       send: values.print ? undefined : createVapiOutbound({ baseUrl: config.VAPI_API_URL, apiKey: config.VAPI_API_KEY! }),
     });
     io.out(`${run.appointments} appointment(s) on ${run.date}.\n`);
+    for (const warning of run.warnings) io.err(`Warning: ${warning}\n`);
     if (values.print) {
       for (const request of run.requests) io.out(`${request.method} ${request.path}\n${JSON.stringify(request.body, masked(secret), 2)}\n`);
     } else for (const made of run.created) io.out(`created ${made.path.slice(1)} ${made.id}\n`);

@@ -100,10 +100,20 @@ export function reminderRequests(input: ReminderPlanInput): VapiRequest[] {
   });
 }
 
+/** A run that must not go out as configured; nothing was sent. */
+export class RemindersRefused extends Error {
+  override name = "RemindersRefused";
+}
+
+const NO_PREDIAL =
+  "No Vapi credential (VAPI_CREDENTIAL_ID): a campaign would have no predial check, so calling hours, the do-not-call list and the attempt limit would not be applied before each dial. Run npm run vapi -- sync --apply first.";
+
 export interface ReminderRun {
   date: string;
   appointments: number;
   requests: VapiRequest[];
+  /** What the operator must know before these requests go out (printed by the command, returned by the API). */
+  warnings: string[];
   /** What Vapi created (empty when printing). */
   created: { path: string; id: string }[];
 }
@@ -123,13 +133,20 @@ export async function runReminders(input: {
   send?: VapiOutbound | undefined;
 }): Promise<ReminderRun> {
   const date = resolveReminderDate(input.date, input.now, input.settings.timeZone);
-  const appointments = await appointmentsOn(input.db, date, input.settings.timeZone);
+  // Today's list starts now: an appointment that has already begun gets no reminder.
+  const appointments = await appointmentsOn(input.db, date, input.settings.timeZone, input.now);
   const requests = reminderRequests({ ...input, appointments, date });
+  const warnings: string[] = [];
+  if (input.assistantId && input.settings.target.auth.kind === "none") {
+    // Without a credential Vapi cannot ask this server before each dial: nothing would check the hours or the list.
+    if (input.send) throw new RemindersRefused(NO_PREDIAL);
+    warnings.push(NO_PREDIAL);
+  }
   const created: ReminderRun["created"] = [];
   if (input.send) {
     for (const request of requests) created.push({ path: request.path, ...(await input.send.send(request)) });
   }
-  return { date, appointments: appointments.length, requests, created };
+  return { date, appointments: appointments.length, requests, warnings, created };
 }
 
 /** "tomorrow" (or nothing), "today", or a YYYY-MM-DD date, as a local date of the business. */
@@ -137,8 +154,14 @@ export function resolveReminderDate(date: string | undefined, now: Date, timeZon
   const today = localDate(now, timeZone);
   if (date === undefined || date === "tomorrow") return addDays(today, 1);
   if (date === "today") return today;
-  if (/^\d{4}-\d{2}-\d{2}$/.test(date) && !Number.isNaN(Date.parse(`${date}T00:00:00Z`))) return date;
-  throw new RangeError(`"${date}" is not a date: use tomorrow, today or YYYY-MM-DD`);
+  // A real calendar date (not 2026-02-30), from today on (reminders are for what is still to come), within 50 years.
+  const parsed = /^\d{4}-\d{2}-\d{2}$/.test(date) ? new Date(`${date}T00:00:00Z`) : undefined;
+  if (!parsed || Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== date) {
+    throw new RangeError(`"${date}" is not a date: use tomorrow, today or YYYY-MM-DD`);
+  }
+  if (date < today) throw new RangeError(`${date} has passed: reminders are for today or later`);
+  if (date > addDays(today, 50 * 366)) throw new RangeError(`${date} is too far ahead`);
+  return date;
 }
 
 /** The contact's name as Vapi stores it (40 characters at most), inert where Liquid is rendered. */

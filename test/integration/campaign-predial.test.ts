@@ -125,6 +125,24 @@ describe("campaign.predial: the do-not-call list", () => {
     expect(await ask(t, number)).toBe(true);
   });
 
+  it("knows a listed number however it is written: a UK number with its trunk 0 after +44, added either way", async () => {
+    const t = await app("2026-01-07T12:00:00Z"); // noon in London
+    const local = String(10_000_000 + ((process.pid * 100 + ++serial) % 89_999_999)).slice(0, 8);
+    expect((await api(t, "POST", "/do-not-call", { number: `+4420${local}` })).status).toBe(200);
+    expect(await ask(t, `+44020${local}`)).toBe(false);
+    expect(await ask(t, `+44 (0)20 ${local.slice(0, 4)} ${local.slice(4)}`)).toBe(false);
+    expect(await lastReason(`+4420${local}`)).toBe("do_not_call");
+  });
+
+  it("records a decision whatever the contact holds (a NUL in the number)", async () => {
+    const t = await app(WEDNESDAY_1PM_NY);
+    const campaignId = `camp-${randomUUID()}`;
+    expect(await ask(t, "+1 212 555 0123\u0000", campaignId)).toBe(false);
+    const res = await api(t, "GET", `/campaigns/predial-decisions?campaignId=${campaignId}&refused=true`);
+    const { decisions } = (await res.json()) as { decisions: { reason: string }[] };
+    expect(decisions.map((d) => d.reason)).toEqual(["invalid_number"]);
+  });
+
   it("refuses a bad number on the REST API with a 400", async () => {
     const t = await app(WEDNESDAY_1PM_NY);
     expect((await api(t, "POST", "/do-not-call", { number: "555-1234" })).status).toBe(400);

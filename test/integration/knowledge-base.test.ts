@@ -106,6 +106,19 @@ describe("the knowledge base", () => {
     expect((await api("POST", "/knowledge-base/documents", { source: `${tag}/x.md`, content: "x", language: "klingon" })).status).toBe(400);
   });
 
+  it("answers a question made only of exclusions with no passages, and never hands the model a card number from a document", async () => {
+    expect(await ask("-parking -refund")).toEqual([]);
+    const loaded = await api("POST", "/knowledge-base/documents", {
+      source: `${tag}/cards.md`,
+      content: `# Test cards ${tag}\n\nFor testing ${tag} checkout, the card 4111 1111 1111 1111 always succeeds.`,
+    });
+    expect(loaded.status).toBe(200);
+    const found = await ask(`testing ${tag} checkout card`);
+    expect(found.length).toBeGreaterThan(0);
+    expect(found[0]!.content).toContain("[card number]");
+    expect(found[0]!.content).not.toMatch(/4111/);
+  });
+
   it("serves a cached answer until a document changes, then the new text", async () => {
     const source = `${tag}/hours.md`;
     await api("POST", "/knowledge-base/documents", { source, content: `# Hours ${tag}\n\nThe workshop opens at nine.` });
@@ -195,6 +208,32 @@ describe("the knowledge base", () => {
 });
 
 describe("npm run kb:load", () => {
+  it("skips a binary, a non-UTF-8 and an empty file on their own, loads the rest, and never prints a file's bytes", async () => {
+    const folder = await mkdtemp(join(tmpdir(), "sb-kb-odd-"));
+    try {
+      await mkdir(join(folder, tag));
+      await writeFile(join(folder, tag, "a-binary.md"), Buffer.from([0x23, 0x20, 0x41, 0x00, 0x42, 0x43]));
+      await writeFile(join(folder, tag, "b-latin1.txt"), Buffer.from([0x43, 0x61, 0x66, 0xe9]));
+      await writeFile(join(folder, tag, "c-empty.md"), "   \n");
+      await writeFile(join(folder, tag, "d-later.md"), "# Later\n\nLoaded after the odd ones.");
+      let said = "";
+      const io = {
+        out: (text: string) => void (said += text),
+        err: (text: string) => void (said += text),
+        db: t.deps.db,
+        cache: t.deps.cache,
+      };
+      expect(await kbLoad([folder], {}, io)).toBe(1);
+      expect(said).toContain(`${tag}/a-binary.md: not a text file`);
+      expect(said).toContain(`${tag}/b-latin1.txt: not UTF-8 text`);
+      expect(said).toContain(`${tag}/c-empty.md: empty`);
+      expect(said).toContain(`added ${tag}/d-later.md: 1 passage(s)`);
+      expect(said).not.toContain("params");
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
   it("names what it needs: a folder, then a database", async () => {
     let said = "";
     const io = {

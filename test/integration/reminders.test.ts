@@ -119,6 +119,11 @@ describe("POST /api/campaigns/reminders", () => {
     expect(res.status).toBe(502);
     expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/POST \/call failed: HTTP 400: customer.number/);
     expect((await post(app, { date: "someday" })).status).toBe(400);
+    // Not a calendar date, passed, or beyond any date the database takes: refused, never a 500.
+    for (const date of ["2026-02-30", "2020-01-01", "9999-12-31"]) {
+      const refused = await post(app, { date, print: true });
+      expect(refused.status, date).toBe(400);
+    }
   });
 });
 

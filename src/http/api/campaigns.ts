@@ -4,7 +4,7 @@
  * every refusal ("why was this contact skipped?").
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { resolveReminderDate, runReminders } from "../../assistant/reminders.ts";
+import { RemindersRefused, resolveReminderDate, runReminders } from "../../assistant/reminders.ts";
 import { PREDIAL_REFUSALS } from "../../db/schema/index.ts";
 import type { AppDeps } from "../../deps.ts";
 import { createVapiOutbound, VapiOutboundError } from "../../integrations/vapi-api/outbound.ts";
@@ -178,6 +178,7 @@ export function campaignsApi(deps: AppDeps) {
       deps.logger.info("reminders run", { date: run.date, appointments: run.appointments, created: run.created.length, printed: !send });
       return c.json(run, 200);
     } catch (err) {
+      if (err instanceof RemindersRefused) return jsonError(c, "misconfigured", err.message) as never;
       if (!(err instanceof VapiOutboundError)) throw err;
       deps.logger.warn("reminders: Vapi refused a request", { err });
       return jsonError(c, "upstream_failed", err.message) as never;

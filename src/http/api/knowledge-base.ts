@@ -6,7 +6,13 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { AppDeps } from "../../deps.ts";
 import { inTransaction } from "../../services/context.ts";
-import { deleteDocument, findDocument, listDocuments, upsertDocument } from "../../services/knowledge-base/documents.ts";
+import {
+  deleteDocument,
+  findDocument,
+  listDocuments,
+  MAX_DOCUMENT_CHARS,
+  upsertDocument,
+} from "../../services/knowledge-base/documents.ts";
 import { searchKnowledgeBase } from "../../services/knowledge-base/search.ts";
 import { jsonError } from "../errors.ts";
 import { errors, json, notFound, routeGroup, security } from "./route-kit.ts";
@@ -17,7 +23,7 @@ const DocumentIn = z
     source: Source.describe("Where it comes from (a file path, a URL, your own key); upserting it again replaces the document.").openapi({
       example: "faq.md",
     }),
-    content: z.string().min(1).max(500_000).describe("Markdown or plain text."),
+    content: z.string().min(1).max(MAX_DOCUMENT_CHARS).describe("Markdown or plain text."),
     title: z.string().trim().min(1).max(200).optional().describe("Default: the first `# ` heading, else the source."),
     language: z
       .string()

@@ -28,6 +28,17 @@ export interface CalleeRegion {
 }
 
 /**
+ * One spelling per number, so a list lookup cannot be dodged by formatting: spaces, brackets,
+ * dots and dashes dropped, and a national trunk "0" written after the country code removed
+ * ("+44 (0)20 7946 0099" is +442079460099) where the number parses. Undefined: not a number.
+ */
+export function canonicalNumber(raw: string): string | undefined {
+  const stripped = raw.replace(/[\s().-]/g, "");
+  if (!/^\+[1-9]\d{1,18}$/.test(stripped)) return undefined;
+  return parsePhoneNumberFromString(stripped)?.number ?? stripped;
+}
+
+/**
  * The callee's country and possible zones, or undefined when the number is not a dialable
  * number of a known country (the contact is then refused: nobody can say whether it is a
  * sensible hour there).

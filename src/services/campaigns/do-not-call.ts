@@ -8,6 +8,10 @@ import { asc, eq } from "drizzle-orm";
 import type { Database } from "../../db/client.ts";
 import { doNotCall } from "../../db/schema/index.ts";
 import { fail, ok, type Result } from "../context.ts";
+import { canonicalNumber } from "./callee-zones.ts";
+
+/** The number as the list keeps it (one spelling per number). */
+const listed = (number: string) => canonicalNumber(number) ?? number;
 
 export interface DoNotCallEntry {
   number: string;
@@ -27,22 +31,31 @@ export async function addToDoNotCall(
 ): Promise<DoNotCallEntry & { created: boolean }> {
   const [inserted] = await db
     .insert(doNotCall)
-    .values({ number: input.number, source: input.source, reason: input.reason?.trim() || null, callId: input.callId ?? null })
+    .values({ number: listed(input.number), source: input.source, reason: input.reason?.trim() || null, callId: input.callId ?? null })
     .onConflictDoNothing()
     .returning();
   if (inserted) return { ...view(inserted), created: true };
-  const [existing] = await db.select().from(doNotCall).where(eq(doNotCall.number, input.number));
+  const [existing] = await db
+    .select()
+    .from(doNotCall)
+    .where(eq(doNotCall.number, listed(input.number)));
   return { ...view(existing!), created: false };
 }
 
 /** Removes a number; `removed` is false when it was not listed. */
 export async function removeFromDoNotCall(db: Database, number: string): Promise<{ number: string; removed: boolean }> {
-  const removed = await db.delete(doNotCall).where(eq(doNotCall.number, number)).returning({ number: doNotCall.number });
+  const removed = await db
+    .delete(doNotCall)
+    .where(eq(doNotCall.number, listed(number)))
+    .returning({ number: doNotCall.number });
   return { number, removed: removed.length > 0 };
 }
 
 export async function findDoNotCall(db: Database, number: string): Promise<Result<DoNotCallEntry>> {
-  const [row] = await db.select().from(doNotCall).where(eq(doNotCall.number, number));
+  const [row] = await db
+    .select()
+    .from(doNotCall)
+    .where(eq(doNotCall.number, listed(number)));
   return row ? ok(view(row)) : fail("not_found", `${number} is not on the do-not-call list.`);
 }
 

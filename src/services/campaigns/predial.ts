@@ -12,7 +12,8 @@ import { doNotCall, type PredialRefusal, predialDecisions } from "../../db/schem
 import type { Clock } from "../../lib/clock.ts";
 import { isE164 } from "../../lib/patterns.ts";
 import { localTime } from "../business-hours.ts";
-import { calleeRegion } from "./callee-zones.ts";
+import { storableText } from "../calls/sanitize.ts";
+import { calleeRegion, canonicalNumber } from "./callee-zones.ts";
 import type { CampaignRules } from "./rules.ts";
 
 export interface PredialInput {
@@ -37,7 +38,7 @@ export async function decidePredial(
   signal?: AbortSignal,
 ): Promise<PredialDecision> {
   const now = ctx.clock.now();
-  const number = typeof input.number === "string" ? input.number.replace(/[\s().-]/g, "") : "";
+  const number = typeof input.number === "string" ? (canonicalNumber(input.number) ?? input.number.replace(/[\s().-]/g, "")) : "";
   const refuse = async (reason: PredialRefusal, timeZones?: readonly string[]) => {
     await recordPredial(ctx.db, input, number, { eligible: false, reason, ...(timeZones ? { timeZones } : {}) }, now);
     return { eligible: false, reason, ...(timeZones ? { timeZones } : {}) };
@@ -80,9 +81,10 @@ export function withinCallingHours(rules: CampaignRules, timeZones: readonly str
 /** Records one decision (a refusal always with its reason). */
 export async function recordPredial(db: Database, input: PredialInput, number: string, decision: PredialDecision, at: Date) {
   await db.insert(predialDecisions).values({
-    campaignId: input.campaignId.slice(0, 200),
-    contactId: input.contactId?.slice(0, 200) ?? null,
-    number: number.slice(0, 40) || "(none)",
+    // Whatever the contact holds (a NUL, a lone surrogate), the decision is recorded.
+    campaignId: storableText(input.campaignId, 200),
+    contactId: input.contactId === undefined ? null : storableText(input.contactId, 200),
+    number: storableText(number, 40) || "(none)",
     eligible: decision.eligible,
     reason: decision.reason ?? null,
     timeZones: decision.timeZones?.join(",") ?? null,

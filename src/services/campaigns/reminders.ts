@@ -20,8 +20,10 @@ export interface ReminderAppointment {
 export const MAX_CAMPAIGN_CUSTOMERS = 10_000;
 
 /** Booked appointments starting on `date` (YYYY-MM-DD in `timeZone`), customers on the do-not-call list left out. */
-export async function appointmentsOn(db: Database, date: string, timeZone: string): Promise<ReminderAppointment[]> {
-  const { start, end } = localDayBounds(date, timeZone);
+export async function appointmentsOn(db: Database, date: string, timeZone: string, notBefore?: Date): Promise<ReminderAppointment[]> {
+  const bounds = localDayBounds(date, timeZone);
+  const start = notBefore && notBefore > bounds.start ? notBefore : bounds.start;
+  const { end } = bounds;
   return db
     .select({
       appointmentId: appointments.id,

@@ -11,6 +11,9 @@ import { kbChunks, kbDocuments } from "../../db/schema/index.ts";
 import { fail, ok, type Result, type ServiceContext } from "../context.ts";
 import { chunkDocument } from "./chunking.ts";
 
+/** The longest document accepted, by the REST API and `npm run kb:load` alike. */
+export const MAX_DOCUMENT_CHARS = 500_000;
+
 export interface DocumentInput {
   /** Where it comes from (a file path, a URL, your own key): a second upsert of it replaces the document. */
   source: string;

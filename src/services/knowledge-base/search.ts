@@ -10,6 +10,7 @@
  */
 import { sql } from "drizzle-orm";
 import { namespaces } from "../../cache/namespaces.ts";
+import { redactCardNumbers } from "../../lib/card-numbers.ts";
 import type { ReadContext } from "../context.ts";
 
 /** Vapi's `documents` item (KnowledgeBaseResponseDocument). */
@@ -68,7 +69,8 @@ function commonWords(ctx: ReadContext, language: string): Promise<string[]> {
 /** The `limit` best passages for `question`, best first; none when nothing matches. */
 export async function searchKnowledgeBase(ctx: ReadContext, question: string, limit: number): Promise<KnowledgeDocument[]> {
   const query = normalizeQuestion(question);
-  if (!query) return [];
+  // Nothing asked for: only exclusions ("-parking -refund") would otherwise match every passage.
+  if (!/(?:^|\s)[^\s-]/.test(query)) return [];
   const state = await knowledgeBaseState(ctx);
   if (state.documents === 0) return [];
   return namespaces.knowledgeSearch.read(ctx, `${limit}:${query}`, async () => {
@@ -105,10 +107,12 @@ async function rankedPassages(ctx: ReadContext, languages: readonly string[], co
   if (branches.length === 0) return [];
   const union = sql.join(branches, sql` union all `);
   const rows = await ctx.db.execute<{ id: string; content: string; heading: string; rank: number }>(
-    sql`select id, content, heading, rank from (${union}) hits order by tier, rank desc, id limit ${limit}`,
+    // Rank 0: the passage matched only by what the question excludes ("-parking"), so it is no answer.
+    sql`select id, content, heading, rank from (${union}) hits where rank > 0 order by tier, rank desc, id limit ${limit}`,
   );
   return rows.map((r) => ({
-    content: `${r.heading}\n${r.content}`,
+    // A card number in a document is never handed to the model to read out.
+    content: redactCardNumbers(`${r.heading}\n${r.content}`, "[card number]"),
     similarity: Math.round(Math.min(1, Math.max(0, Number(r.rank))) * 1000) / 1000,
     uuid: r.id,
   }));
