@@ -218,8 +218,12 @@ describe("npm run kb:load", () => {
       await writeFile(join(folder, tag, "d-later.md"), "# Later\n\nLoaded after the odd ones.");
       let said = "";
       const io = {
-        out: (text: string) => void (said += text),
-        err: (text: string) => void (said += text),
+        out: (text: string) => {
+          said += text;
+        },
+        err: (text: string) => {
+          said += text;
+        },
         db: t.deps.db,
         cache: t.deps.cache,
       };
