@@ -244,7 +244,8 @@ export default defineAssistantConfig({
         seconds: "floor",
       },
       // Reading something out: digits or number words last ("4 4 1 1", "four one"), letters spelled out ("J O R").
-      { name: "reading-digits", caller: /(?:\d|\b(?:zero|oh|one|two|three|four|five|six|seven|eight|nine))[\s,-]*$/i, seconds: 1.6 },
+      // A full stop may follow: speech-to-text punctuates the pause between digit groups.
+      { name: "reading-digits", caller: /(?:\d|\b(?:zero|oh|one|two|three|four|five|six|seven|eight|nine))[\s,.-]*$/i, seconds: 1.6 },
       { name: "spelling", caller: /(?:^|\s)(?:[a-z][\s.,-]{1,3}){2,}[a-z][.,-]?$/i, seconds: 1.6 },
       // A house number and a street name without its end yet ("221 Baker").
       { name: "reading-address", caller: /\b\d{1,6}\s+[a-z]+(?:\s+[a-z]+)?$/i, seconds: 1.4 },

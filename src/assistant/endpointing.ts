@@ -92,7 +92,8 @@ export function decideEndpointing(
           : rule.seconds;
     return { timeoutSeconds: bounded(clamp(seconds)), rule: rule.name };
   }
-  const [rule, seconds] = /\d$/.test(caller)
+  // A digit before a full stop is still a number being read (speech-to-text punctuates pauses).
+  const [rule, seconds] = /\d[.,]?$/.test(caller)
     ? (["plan:number", waits.onNumberSeconds] as const)
     : /[.!?]$/.test(caller)
       ? (["plan:punctuation", waits.onPunctuationSeconds] as const)

@@ -160,6 +160,8 @@ export function outputFilter(owner: OutputsOwner, params: Readonly<Record<string
       node = child;
     }
     for (const raw of values) {
+      // No stored text holds a NUL (Postgres refuses one in jsonb): asking for it is a bad request.
+      if (raw.includes("\u0000")) return { ok: false, message: `${param}: must not contain NUL characters` };
       const read = leafValue(node, raw);
       if ("error" in read) return { ok: false, message: `${param}: ${read.error}` };
       if (!merge(value, [key, ...path], read.value)) return { ok: false, message: `${param}: given twice with different values` };

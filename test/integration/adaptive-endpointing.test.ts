@@ -38,6 +38,9 @@ const TABLE: { rule: string; assistant: string; caller: string | string[] }[] = 
   { rule: "complete-answer", assistant: "Is Tuesday good for you?", caller: "Yep" },
   { rule: "reading-digits", assistant: "What's your tracking number?", caller: "It's 4 4 1" },
   { rule: "reading-digits", assistant: "And the account?", caller: "seven two nine," },
+  // Speech-to-text puts a full stop at the pause between digit groups: the number is not over.
+  { rule: "reading-digits", assistant: "Sure, what is it?", caller: "My account number is 4 4 1 1." },
+  { rule: "reading-digits", assistant: "Go ahead.", caller: "my zip is nine oh two one oh." },
   { rule: "spelling", assistant: "How do you spell your last name?", caller: "R I V" },
   { rule: "reading-address", assistant: "Where should we send it?", caller: "221 Baker" },
   { rule: "trailing-conjunction", assistant: "What can I do for you?", caller: "I need to move my appointment and" },

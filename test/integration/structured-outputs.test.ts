@@ -199,6 +199,7 @@ describe("GET /api/calls", () => {
       ["output.ticket=high", /is an object: filter on one of its fields/],
       ["output.ticket.owner=x", /"owner" is not a field/],
       ["output.intent=billing&output.intent=hours", /given twice with different values/],
+      ["output.summary=%00", /output\.summary: must not contain NUL characters/],
       ["after=nonsense", /after: not a page cursor/],
       ["limit=0", /limit/],
     ];
