@@ -1,5 +1,9 @@
 /** The REST API's sub-apps share one answer to a request that does not match its route's schema. */
 import { OpenAPIHono, z } from "@hono/zod-openapi";
+import { E164_MESSAGE, E164 as E164_PATTERN } from "../../lib/patterns.ts";
+
+/** A phone number in E.164, as the REST API takes and gives them. */
+export const E164 = z.string().regex(E164_PATTERN, E164_MESSAGE).openapi({ example: "+12125550123" });
 
 /**
  * An OpenAPIHono app whose validation failures answer 400 `invalid_request`, naming up to 20

@@ -6,20 +6,18 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { type AppDeps, serviceContext } from "../../deps.ts";
-import { E164_MESSAGE, E164 as E164_PATTERN } from "../../lib/patterns.ts";
 import { membersOfCall } from "../../services/call-members.ts";
 import { inTransaction, type Result } from "../../services/context.ts";
 import { blockNumber, findBlockedNumber, listBlockedNumbers, unblockNumber } from "../../services/screening/blocklist.ts";
 import { jsonError } from "../errors.ts";
 import {
+  E164,
   errorResponses as errors,
   jsonResponse as json,
   notFoundResponse as notFound,
   restApp,
   bearerSecurity as security,
 } from "./app.ts";
-
-const E164 = z.string().regex(E164_PATTERN, E164_MESSAGE).openapi({ example: "+15551234567" });
 
 const BlockIn = z
   .object({

@@ -14,7 +14,15 @@ import { listPredialDecisions } from "../../services/campaigns/predial.ts";
 import { serverAuthFor } from "../../vapi/server-target.ts";
 import { jsonError } from "../errors.ts";
 import { webhookUrl } from "../vapi-routes.ts";
-import { E164, ErrorBody, errors, json, notFound, routeGroup, security } from "./route-kit.ts";
+import {
+  E164,
+  ErrorBody,
+  errorResponses as errors,
+  jsonResponse as json,
+  notFoundResponse as notFound,
+  restApp as routeGroup,
+  bearerSecurity as security,
+} from "./app.ts";
 
 const DoNotCallIn = z
   .object({

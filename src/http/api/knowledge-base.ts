@@ -15,7 +15,13 @@ import {
 } from "../../services/knowledge-base/documents.ts";
 import { searchKnowledgeBase } from "../../services/knowledge-base/search.ts";
 import { jsonError } from "../errors.ts";
-import { errors, json, notFound, routeGroup, security } from "./route-kit.ts";
+import {
+  errorResponses as errors,
+  jsonResponse as json,
+  notFoundResponse as notFound,
+  restApp as routeGroup,
+  bearerSecurity as security,
+} from "./app.ts";
 
 const Source = z.string().trim().min(1).max(300);
 const DocumentIn = z
