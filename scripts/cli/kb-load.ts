@@ -110,6 +110,11 @@ export async function main(argv: string[], env: Record<string, string | undefine
     }
     if (!config.REDIS_URL && !io.cache)
       io.out("REDIS_URL is not set: a running server may answer from its cache until the entries expire.\n");
+    if (config.VAPI_ASSISTANT_ID) {
+      io.out(
+        "VAPI_ASSISTANT_ID is set: the stored assistant names the knowledge base as `npm run vapi -- apply` stored it; apply again if it was stored before these documents.\n",
+      );
+    }
     return failed > 0 ? 1 : 0;
   } finally {
     if (!io.cache) await cache.close();

@@ -7,7 +7,7 @@
  */
 import type { Vapi } from "@vapi-ai/server-sdk";
 import type { ToolDefinition } from "../tools/define-tool.ts";
-import { SERVER_MESSAGES, type ServerTarget, serverFieldFor } from "../vapi/server-target.ts";
+import { SERVER_MESSAGES, type ServerTarget, serverFieldFor, serverFor } from "../vapi/server-target.ts";
 import { type CallerProfile, callerNameOf, describeProfile, profileVariables } from "./caller-profile.ts";
 import type { AssistantConfig, AssistantDto, Preset, PresetName } from "./define.ts";
 import { withStructuredOutputs } from "./structured-outputs.ts";
@@ -28,6 +28,16 @@ export interface BuildSettings {
    * carried inline (transient). Sync passes every one; assistant-request VAPI_STRUCTURED_OUTPUT_IDS.
    */
   structuredOutputIds?: Readonly<Record<string, string>> | undefined;
+  /**
+   * Name this server's custom knowledge base on the model (Vapi then sends knowledge-base-request
+   * before each answer). Only when it has documents: assistant-request checks per call, sync once.
+   */
+  knowledgeBase?: boolean | undefined;
+}
+
+/** Vapi's custom knowledge base pointing at this server (`model.knowledgeBase`). */
+export function customKnowledgeBase(target: ServerTarget): Vapi.CreateCustomKnowledgeBaseDto {
+  return { provider: "custom-knowledge-base", server: serverFor(target, { kind: "assistant" }) };
 }
 
 /** Vapi's transferCall without destinations: Vapi then asks this server (transfer-destination-request). */
@@ -115,6 +125,7 @@ export function composeAssistant(
     ...(toolIds
       ? { toolIds: [...toolIds], tools: [...extra, TRANSFER_CALL_TOOL] }
       : { tools: [...functionTools, ...extra, TRANSFER_CALL_TOOL] }),
+    ...(settings.knowledgeBase ? { knowledgeBase: customKnowledgeBase(settings.target) } : {}),
   } as Vapi.CreateAssistantDtoModel;
   const continues = parts.firstMessageMode === "assistant-speaks-first-with-model-generated-message";
 

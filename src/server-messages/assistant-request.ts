@@ -2,15 +2,16 @@
  * The answer to `assistant-request` (and `GET /vapi/assistant`, which shows it for review):
  * screening and routing first (route-call.ts: reject with a spoken error, forward to a person,
  * or pick a preset or a squad), then the preset's assistant or the squad, personalized with the
- * caller's profile if it arrives within PERSONALIZATION_BUDGET_MS, else un-personalized; with the
- * custom knowledge base when it has documents (./knowledge-base-request.ts).
+ * caller's profile if it arrives within PERSONALIZATION_BUDGET_MS, else un-personalized; the
+ * assistant and every squad member with the custom knowledge base when it has documents
+ * (./knowledge-base-request.ts).
  */
 import type { Vapi } from "@vapi-ai/server-sdk";
 import defaultAssistantConfig from "../../assistant.config.ts";
 import { buildAssistant, variableValuesFor } from "../assistant/build.ts";
 import { type CallerProfileContributor, loadCallerProfile, type ProfileLookup } from "../assistant/caller-profile.ts";
 import { callerProfileContributors } from "../assistant/contributors/index.ts";
-import { type AssistantConfig, type AssistantDto, type PresetName, squadToolProblems } from "../assistant/define.ts";
+import { type AssistantConfig, type PresetName, squadToolProblems } from "../assistant/define.ts";
 import { experimentArm } from "../assistant/experiments.ts";
 import { transferTo } from "../assistant/handoff.ts";
 import type { RouteDecision } from "../assistant/routing.ts";
@@ -19,7 +20,7 @@ import type { AppDeps } from "../deps.ts";
 import { recordCallMember } from "../services/call-members.ts";
 import { callFacts, type VapiMessage } from "../vapi/envelope.ts";
 import type { ServerTarget } from "../vapi/server-target.ts";
-import { type CustomKnowledgeBase, knowledgeBaseFor } from "./knowledge-base-request.ts";
+import { knowledgeBaseInUse } from "./knowledge-base-request.ts";
 import { type IncomingCall, routeIncomingCall } from "./route-call.ts";
 
 /** The assistant configuration and profile sources of an app: injected, or the project's own. */
@@ -72,8 +73,12 @@ export async function answerAssistantRequest(
     return { response: { destination }, preset: undefined, route, personalization: NOT_LOOKED_UP };
   }
 
-  // Looked up alongside the caller's profile, within the same budget.
-  const knowledgeBase = c.VAPI_ASSISTANT_ID ? Promise.resolve(undefined) : knowledgeBaseFor(deps, target, c.PERSONALIZATION_BUDGET_MS);
+  // Looked up alongside the caller's profile, within the same budget. A stored assistant names the
+  // knowledge base or not as `npm run vapi -- apply` stored it (overrides cannot add it alone).
+  const knowledgeBase =
+    c.VAPI_ASSISTANT_ID && route.action !== "squad"
+      ? Promise.resolve(false)
+      : knowledgeBaseInUse(deps, target, c.PERSONALIZATION_BUDGET_MS);
   const lookup = await loadCallerProfile(
     {
       db: deps.db,
@@ -96,6 +101,7 @@ export async function answerAssistantRequest(
     timeZone: c.BUSINESS_TIMEZONE,
     defaultBudgetMs: c.TOOL_BUDGET_MS,
     structuredOutputIds: c.VAPI_STRUCTURED_OUTPUT_IDS,
+    knowledgeBase: await knowledgeBase,
   };
   const variableValues = variableValuesFor(common, lookup.profile);
 
@@ -119,16 +125,10 @@ export async function answerAssistantRequest(
   const metadata = arm ? { experiment: arm.experiment, arm: arm.preset } : undefined;
   const settings = { ...common, preset, ...(metadata ? { metadata } : {}) };
   const response = {
-    assistant: withKnowledgeBase(buildAssistant(settings, { kind: "profile", profile: lookup.profile }), await knowledgeBase),
+    assistant: buildAssistant(settings, { kind: "profile", profile: lookup.profile }),
     assistantOverrides: { variableValues },
   };
   return { response, preset, route, personalization, ...(arm ? { experiment: arm } : {}) };
-}
-
-/** The assistant with the custom knowledge base on its model, when there is one to name. */
-function withKnowledgeBase(assistant: AssistantDto, knowledgeBase: CustomKnowledgeBase | undefined): AssistantDto {
-  if (!knowledgeBase || !assistant.model) return assistant;
-  return { ...assistant, model: { ...assistant.model, knowledgeBase } as AssistantDto["model"] };
 }
 
 /** Apps (by their tool registry) whose squads were checked against their tools: one error per app, not one per call. */

@@ -1,15 +1,14 @@
 /**
  * `knowledge-base-request`: Vapi asks before the model answers, on an assistant whose
  * `model.knowledgeBase` is this server's custom knowledge base (served only when documents exist,
- * see ./assistant-request.ts). Answered with the best passages for the caller's last words in
+ * see ./assistant-request.ts and src/assistant/build.ts). Answered with the best passages for the caller's last words in
  * Vapi's `documents` shape, within KB_BUDGET_MS; no documents (the model answers on its own) when
  * nothing matches, the search fails or it runs out of time.
  */
-import type { Vapi } from "@vapi-ai/server-sdk";
 import type { AppDeps } from "../deps.ts";
 import { type KnowledgeDocument, knowledgeBaseState, searchKnowledgeBase } from "../services/knowledge-base/search.ts";
 import type { VapiMessage } from "../vapi/envelope.ts";
-import { type ServerTarget, serverFor } from "../vapi/server-target.ts";
+import type { ServerTarget } from "../vapi/server-target.ts";
 
 export async function answerKnowledgeBaseRequest(deps: AppDeps, message: VapiMessage): Promise<{ documents: KnowledgeDocument[] }> {
   const question = lastUserWords(message);
@@ -57,13 +56,13 @@ function lastUserWords(message: VapiMessage): string {
 }
 
 /**
- * The custom knowledge base a served assistant names (`model.knowledgeBase`), or undefined: when
+ * Whether a served assistant names the custom knowledge base (`model.knowledgeBase`): not when
  * the knowledge base has no documents (Vapi would ask before every answer for nothing), when Vapi
  * would have no credential to reach this server with, or when the state is not known within
  * `budgetMs` (the call is answered without it rather than late).
  */
-export async function knowledgeBaseFor(deps: AppDeps, target: ServerTarget, budgetMs: number): Promise<CustomKnowledgeBase | undefined> {
-  if (target.auth.kind === "none") return undefined;
+export async function knowledgeBaseInUse(deps: AppDeps, target: ServerTarget, budgetMs: number): Promise<boolean> {
+  if (target.auth.kind === "none") return false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const expired = new Promise<undefined>((resolve) => {
     timer = setTimeout(() => resolve(undefined), budgetMs);
@@ -75,11 +74,8 @@ export async function knowledgeBaseFor(deps: AppDeps, target: ServerTarget, budg
   });
   try {
     const state = await Promise.race([looking, expired]);
-    if (!state || state.documents === 0) return undefined;
-    return { provider: "custom-knowledge-base", server: serverFor(target, { kind: "assistant" }) };
+    return state !== undefined && state.documents > 0;
   } finally {
     clearTimeout(timer);
   }
 }
-
-export type CustomKnowledgeBase = { provider: "custom-knowledge-base"; server: Vapi.Server };

@@ -162,6 +162,34 @@ describe("the knowledge base", () => {
     }
   });
 
+  it("names it on every member of a served squad, also beside a stored assistant, and never on the stored assistant's overrides", async () => {
+    expect((await api("POST", "/knowledge-base/documents", { source: `${tag}/squad.md`, content: policies })).status).toBe(200);
+    const stored = await createTestApp({ env: { VAPI_CREDENTIAL_ID: "cred-kb", VAPI_ASSISTANT_ID: "asst-stored" } });
+    const request = (phoneNumberId?: string) => ({
+      message: {
+        type: "assistant-request",
+        timestamp: Date.now(),
+        call: {
+          id: testCallId(),
+          type: "inboundPhoneCall",
+          ...(phoneNumberId ? { phoneNumberId } : {}),
+          customer: { number: "+12125550188" },
+        },
+      },
+    });
+    // The front-desk line is routed to the squad of assistant.config.ts.
+    const squad = await stored.webhook(request("demo-front-desk"));
+    expect(errorsOf("ServerMessageResponseAssistantRequest", squad.json)).toBe("");
+    const members = (squad.json.squad as { members: { assistant: { model: { knowledgeBase?: unknown } } }[] }).members;
+    expect(members.length).toBeGreaterThan(1);
+    for (const m of members)
+      expect(m.assistant.model.knowledgeBase).toMatchObject({ provider: "custom-knowledge-base", server: { credentialId: "cred-kb" } });
+    // The stored assistant names it or not as `npm run vapi -- apply` stored it: overrides carry only variables.
+    const byId = await stored.webhook(request());
+    expect(byId.json).toMatchObject({ assistantId: "asst-stored" });
+    expect(Object.keys(byId.json.assistantOverrides as object)).toEqual(["variableValues"]);
+  });
+
   it("loads a folder with npm run kb:load (markdown and text only), replacing what it loaded before", async () => {
     const folder = await mkdtemp(join(tmpdir(), "sb-kb-"));
     try {
@@ -169,22 +197,18 @@ describe("the knowledge base", () => {
       await writeFile(join(folder, tag, "repairs.md"), "# Repairs\n\nRepairs come with a 90 day warranty.");
       await writeFile(join(folder, tag, "notes.txt"), "Deliveries arrive on Tuesdays.");
       await writeFile(join(folder, tag, "image.png"), "not text");
-      const run = async () => {
+      const run = async (env: Record<string, string> = {}) => {
         let stdout = "";
-        const code = await kbLoad(
-          [folder],
-          {},
-          {
-            out: (text) => {
-              stdout += text;
-            },
-            err: (text) => {
-              stdout += text;
-            },
-            db: t.deps.db,
-            cache: t.deps.cache,
+        const code = await kbLoad([folder], env, {
+          out: (text) => {
+            stdout += text;
           },
-        );
+          err: (text) => {
+            stdout += text;
+          },
+          db: t.deps.db,
+          cache: t.deps.cache,
+        });
         expect(code).toBe(0);
         return { stdout };
       };
@@ -192,7 +216,11 @@ describe("the knowledge base", () => {
       expect(first.stdout).toContain(`added ${tag}/notes.txt: 1 passage(s)`);
       expect(first.stdout).toContain(`added ${tag}/repairs.md: 1 passage(s)`);
       expect(first.stdout).not.toContain("image.png");
-      expect((await run()).stdout).toContain(`updated ${tag}/repairs.md`);
+      expect(first.stdout).not.toContain("VAPI_ASSISTANT_ID");
+      const again = await run({ VAPI_ASSISTANT_ID: "asst-stored" });
+      expect(again.stdout).toContain(`updated ${tag}/repairs.md`);
+      // A stored assistant names the knowledge base as it was applied: the command says to apply again.
+      expect(again.stdout).toContain("VAPI_ASSISTANT_ID is set");
       const rows = await testDatabase().db.execute<{ source: string; title: string; n: number }>(
         sql`select d.source, d.title, count(c.id)::int as n from kb_documents d join kb_chunks c on c.document_id = d.id
             where d.source in (${`${tag}/notes.txt`}, ${`${tag}/repairs.md`}) group by d.source, d.title order by d.source`,

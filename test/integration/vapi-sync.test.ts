@@ -7,9 +7,11 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { VapiClient } from "@vapi-ai/server-sdk";
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import assistantConfig from "../../assistant.config.ts";
 import { desiredCredential } from "../../scripts/cli/vapi/credential.ts";
+import { knowledgeBaseDecision } from "../../scripts/cli/vapi/knowledge-base.ts";
 import { checkSettings } from "../../scripts/cli/vapi/settings.ts";
 import { printRequests, type SyncAuth, type SyncInput, syncToVapi } from "../../scripts/cli/vapi/sync.ts";
 import { structuredOutputKeys } from "../../src/assistant/structured-outputs.ts";
@@ -18,6 +20,7 @@ import { discoverTools } from "../../src/tools/discover.ts";
 import { createRegistry } from "../../src/tools/registry.ts";
 import { NOT_RETRIED_STATUS_CODES } from "../../src/vapi/server-target.ts";
 import { type FakeVapiApi, type RecordedRequest, startFakeVapiApi, vapiSchemaFor } from "../support/fake-vapi-api.ts";
+import { testDatabase } from "../support/harness.ts";
 import { vapiValidator } from "../support/vapi-schema.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -497,6 +500,26 @@ describe("squads", () => {
     expect(issuesOf("PATCH /assistant/{id}", sent[0]!.body)).toEqual([]);
   });
 
+  it("names the custom knowledge base on the stored assistant and every member when asked, and takes it off again", async () => {
+    const stored = () => [...fresh.assistants.values()] as unknown as { name: string; model: { knowledgeBase?: unknown } }[];
+    const dry = await syncToVapi({ ...squadInput(false), knowledgeBase: true });
+    const updated = dry.changes.filter((c) => c.kind === "assistant");
+    expect(updated.length).toBe(4); // the preset's assistant and three members
+    for (const c of updated) expect(c.fields).toContain("model.knowledgeBase");
+    const before = fresh.requests.length;
+    await syncToVapi({ ...squadInput(true), knowledgeBase: true });
+    for (const r of fresh.requests.slice(before).filter((q) => q.method !== "GET"))
+      expect(issuesOf(vapiSchemaFor(r.method, r.path)!, r.body)).toEqual([]);
+    for (const a of stored())
+      expect(a.model.knowledgeBase).toMatchObject({
+        provider: "custom-knowledge-base",
+        server: { url: URL_, credentialId: expect.any(String) },
+      });
+    expect(JSON.stringify(stored())).not.toContain(SECRET);
+    await syncToVapi({ ...squadInput(true), knowledgeBase: false });
+    for (const a of stored()) expect(a.model.knowledgeBase ?? null).toBeNull();
+  });
+
   it("prints the member and squad bodies offline, with the ids Vapi has not given yet", () => {
     const lines: string[] = [];
     const printed = printRequests({ ...squadInput(false, lines), secrets: [SECRET] });
@@ -593,6 +616,31 @@ describe("npm run vapi", () => {
     expect(code).toBe(0);
     expect(stdout).toContain("POST /squad");
     expect(stdout).toContain('"name": "Switchboard frontDesk"');
+  });
+
+  it("names the knowledge base on what it stores only when asked or when DATABASE_URL has documents, and says which", async () => {
+    const off = await run(["--print"], base);
+    expect(off.stdout).toContain("knowledge base: off: DATABASE_URL is not set");
+    expect(off.stdout).not.toContain("custom-knowledge-base");
+    const on = await run(["--print", "--knowledge-base", "on"], base);
+    expect(on.code).toBe(0);
+    expect(on.stdout).toContain('"provider": "custom-knowledge-base"');
+    const wrong = await run(["--print", "--knowledge-base", "yes"], base);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('--knowledge-base takes on, off, auto, not "yes"');
+    const unreachable = await run(["--print"], { ...base, DATABASE_URL: `postgres://postgres@127.0.0.1:${await closedPort()}/none` });
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toContain("Cannot count the knowledge base's documents at DATABASE_URL");
+    expect(unreachable.stderr).toContain("pass --knowledge-base on or off");
+  });
+
+  it("counts the documents at DATABASE_URL by default", async () => {
+    const db = testDatabase().db;
+    const [row] = await db.execute<{ n: number }>(sql`select count(*)::int as n from kb_documents`);
+    const decision = await knowledgeBaseDecision("auto", undefined, db);
+    expect(decision.knowledgeBase).toBe(Number(row!.n) > 0);
+    expect(decision.reason).toMatch(Number(row!.n) > 0 ? /^on: \d+ document\(s\) at DATABASE_URL$/ : /^off: no documents/);
+    expect(await knowledgeBaseDecision("off", "postgres://unused", db)).toMatchObject({ knowledgeBase: false });
   });
 
   it("refuses to run without its settings, naming all of them", async () => {

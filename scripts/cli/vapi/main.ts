@@ -14,10 +14,12 @@ import { credentialIdFile, resolveSecret, saveCredentialId } from "../../../src/
 import { discoverTools } from "../../../src/tools/discover.ts";
 import { createRegistry, ToolDefinitionError } from "../../../src/tools/registry.ts";
 import { desiredCredential } from "./credential.ts";
+import { KNOWLEDGE_BASE_CHOICES, type KnowledgeBaseChoice, knowledgeBaseDecision } from "./knowledge-base.ts";
 import { checkSettings } from "./settings.ts";
 import { printRequests, type SyncAuth, type SyncDefinition, syncToVapi } from "./sync.ts";
 
 const USAGE = `Usage: npm run vapi -- <diff|apply> [--apply] [--print] [--preset ${PRESET_NAMES.join("|")}] [--squad <name>|all]
+       [--knowledge-base on|off|auto]
 
   diff     show what would change in Vapi (default; changes nothing)
   apply    create or update the credential, the structured outputs, the tools, the assistant and
@@ -26,6 +28,9 @@ const USAGE = `Usage: npm run vapi -- <diff|apply> [--apply] [--print] [--preset
            calling Vapi (no VAPI_API_KEY needed)
   --squad  also sync this squad of assistant.config.ts (each member an assistant, then the squad);
            repeat it for several, or "all" (squads: ${Object.keys(assistantConfig.squads ?? {}).join(", ") || "none"})
+  --knowledge-base
+           name this server's custom knowledge base on the stored assistant and squad members:
+           auto (default) when the knowledge base at DATABASE_URL has documents
 
 Environment: PUBLIC_URL (required), VAPI_API_KEY (required unless --print), VAPI_API_URL,
 VAPI_ASSISTANT_ID, VAPI_PHONE_NUMBER_ID, VAPI_SECRET, VAPI_SERVER_AUTH, VAPI_CREDENTIAL_TYPE,
@@ -41,6 +46,7 @@ async function main(): Promise<number> {
       print: { type: "boolean", default: false },
       preset: { type: "string" },
       squad: { type: "string", multiple: true },
+      "knowledge-base": { type: "string", default: "auto" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -53,10 +59,17 @@ async function main(): Promise<number> {
     process.stderr.write(`Unknown preset "${values.preset}". Presets: ${PRESET_NAMES.join(", ")}.\n`);
     return 2;
   }
+  const kbChoice = values["knowledge-base"] as KnowledgeBaseChoice;
+  if (!KNOWLEDGE_BASE_CHOICES.includes(kbChoice)) {
+    process.stderr.write(`--knowledge-base takes ${KNOWLEDGE_BASE_CHOICES.join(", ")}, not "${kbChoice}".\n`);
+    return 2;
+  }
   const config = checkSettings(process.env, values.print);
   const out = (line: string) => process.stdout.write(`${line}\n`);
   const { secret, generated } = await resolveSecret(config);
   const url = `${config.PUBLIC_URL!.replace(/\/+$/, "")}/vapi/webhook`;
+  const kb = await knowledgeBaseDecision(kbChoice, config.DATABASE_URL);
+  out(`knowledge base: ${kb.reason}`);
   const auth: SyncAuth =
     config.VAPI_SERVER_AUTH === "header"
       ? { kind: "header", secret }
@@ -71,6 +84,7 @@ async function main(): Promise<number> {
     timeZone: config.BUSINESS_TIMEZONE,
     defaultBudgetMs: config.TOOL_BUDGET_MS,
     phoneNumberId: config.VAPI_PHONE_NUMBER_ID,
+    knowledgeBase: kb.knowledgeBase,
     squads: values.squad?.includes("all") ? Object.keys(assistantConfig.squads ?? {}) : values.squad,
     secrets: [secret, config.VAPI_HMAC_SECRET ?? ""],
     print: out,

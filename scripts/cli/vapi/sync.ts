@@ -40,6 +40,8 @@ export interface SyncDefinition {
   defaultBudgetMs: number;
   /** Point this phone number's server at Switchboard. */
   phoneNumberId?: string | undefined;
+  /** Name this server's custom knowledge base on the assistant and squad members (when it has documents). */
+  knowledgeBase?: boolean | undefined;
   /** Squads of the assistant configuration to create or update (each member an assistant, then the squad). */
   squads?: readonly string[] | undefined;
   /** Values masked wherever they appear in printed bodies. */
@@ -378,6 +380,7 @@ function assistantBody(
       businessName: def.businessName,
       timeZone: def.timeZone,
       defaultBudgetMs: def.defaultBudgetMs,
+      knowledgeBase: def.knowledgeBase,
     },
     { kind: "placeholders" },
     def.tools.map((t) => toolId(t.name)),
@@ -404,6 +407,7 @@ function memberBody(
       businessName: def.businessName,
       timeZone: def.timeZone,
       defaultBudgetMs: def.defaultBudgetMs,
+      knowledgeBase: def.knowledgeBase,
     },
     config,
     { kind: "placeholders" },
@@ -480,6 +484,13 @@ function serverAwareDifferences(desired: unknown, actual: unknown): string[] {
     for (const key of ["headers", "credentialId"]) {
       if (d[key] === undefined && a[key] !== undefined && !fields.includes(`server.${key}`)) fields.push(`server.${key}`);
     }
+  }
+  // Sync sets the knowledge base only sometimes: one Vapi has that sync would leave out is a
+  // difference (the PATCH sends `model` whole, which takes it off).
+  const dm = (desired as { model?: Record<string, unknown> }).model;
+  const am = (actual as { model?: Record<string, unknown> } | undefined)?.model;
+  if (dm && am && dm.knowledgeBase === undefined && am.knowledgeBase != null && !fields.includes("model")) {
+    fields.push("model.knowledgeBase");
   }
   return fields;
 }
