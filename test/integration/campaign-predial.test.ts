@@ -85,6 +85,13 @@ describe("campaign.predial: calling hours in the callee's zone", () => {
     expect(await ask(await app("2026-01-07T20:00:00Z"), number)).toBe(true);
   });
 
+  it("knows Alaska's area code covers the Aleutians too: 9:30 AM in Anchorage is 8:30 AM on Adak", async () => {
+    const number = newNumber("907");
+    expect(await ask(await app("2026-01-07T18:30:00Z"), number)).toBe(false);
+    expect(await lastReason(number)).toBe("outside_calling_hours");
+    expect(await ask(await app("2026-01-07T19:00:00Z"), number)).toBe(true);
+  });
+
   it("checks a French number in Paris time", async () => {
     const t = await app(WEDNESDAY_9AM_NY); // 3 PM in Paris
     const number = `+336${String(10_000_000 + ((process.pid * 100 + ++serial) % 89_999_999))}`;

@@ -17,7 +17,8 @@ const NANP_ZONES: Record<string, readonly string[]> = {
 /** North American area codes whose zone is known exactly. */
 const AREA_CODE_ZONES: Record<string, readonly string[]> = {
   "808": ["Pacific/Honolulu"],
-  "907": ["America/Anchorage"],
+  // Alaska's area code also covers the Aleutians west of 169°30′W, an hour behind Anchorage.
+  "907": ["America/Anchorage", "America/Adak"],
 };
 
 export interface CalleeRegion {
