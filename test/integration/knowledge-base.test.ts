@@ -119,6 +119,13 @@ describe("the knowledge base", () => {
     expect(found[0]!.content).not.toMatch(/4111/);
   });
 
+  it("answers a 100,000-character question from its first words, like any other", async () => {
+    const long = `Where do I park? ${"and also something else entirely ".repeat(3_200)}`;
+    expect(long.length).toBeGreaterThan(100_000);
+    const documents = await ask(long);
+    expect(documents[0]?.content).toContain("Maple Street");
+  });
+
   it("serves a cached answer until a document changes, then the new text", async () => {
     const source = `${tag}/hours.md`;
     await api("POST", "/knowledge-base/documents", { source, content: `# Hours ${tag}\n\nThe workshop opens at nine.` });
