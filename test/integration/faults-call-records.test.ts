@@ -1,39 +1,19 @@
-// Protects acknowledged call records through a Postgres outage on the production build: 351 reports of 290 KB sent while Postgres is stopped are each acknowledged only once on disk (or refused with 503), the process survives, and every acknowledged one is stored when Postgres returns, even across a SIGKILL of the server.
-import { join } from "node:path";
 import { inArray, sql } from "drizzle-orm";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { calls } from "../../src/db/schema/index.ts";
 import { TEST_SECRET } from "../support/harness.ts";
-import { type PrivateStack, startPrivateStack } from "../support/private-stack.ts";
-import { buildTestBundle, startWatchedServer, type WatchedServer } from "../support/production-server.ts";
+import { productionOnPrivateStack, type WatchedServer } from "../support/production-server.ts";
 import { endOfCallReport, testCallId } from "../support/vapi-messages.ts";
 
-let stack: PrivateStack;
-let bundle: ReturnType<typeof buildTestBundle>;
+const prod = productionOnPrivateStack("faults-call-records");
 const servers: WatchedServer[] = [];
-
-beforeAll(async () => {
-  bundle = buildTestBundle("faults-call-records");
-  stack = await startPrivateStack();
-}, 120_000);
-
-afterAll(async () => {
-  await stack?.destroy();
-  bundle?.remove();
-}, 60_000);
 
 afterEach(async () => {
   for (const s of servers.splice(0)) await s.stop();
 });
 
 async function start(dataDir: string): Promise<WatchedServer> {
-  const server = await startWatchedServer(bundle.bundle, {
-    DATABASE_URL: stack.postgres.url,
-    REDIS_URL: stack.redis.url,
-    VAPI_SECRET: TEST_SECRET,
-    LOG_LEVEL: "error",
-    DATA_DIR: join(bundle.dir, dataDir),
-  });
+  const server = await prod.start({}, dataDir);
   servers.push(server);
   return server;
 }
@@ -61,7 +41,7 @@ async function deliverAll(server: WatchedServer, bodies: Map<string, string>): P
 }
 
 const storedCount = async (ids: string[]) =>
-  (await stack.database.db.select({ n: sql<number>`count(*)::int` }).from(calls).where(inArray(calls.callId, ids)))[0]!.n;
+  (await prod.stack.database.db.select({ n: sql<number>`count(*)::int` }).from(calls).where(inArray(calls.callId, ids)))[0]!.n;
 
 const reports = (n: number, bytes: number) =>
   new Map(Array.from({ length: n }, () => testCallId()).map((id) => [id, JSON.stringify(endOfCallReport(bytes, { callId: id }))]));
@@ -70,7 +50,7 @@ describe("end-of-call reports during a Postgres outage", () => {
   it("351 reports of 290 KB while Postgres is stopped: acknowledged once spooled, no crash, all stored when it returns", async () => {
     const server = await start("outage");
     const bodies = reports(351, 290_000);
-    await stack.postgres.stop();
+    await prod.stack.postgres.stop();
     try {
       await deliverAll(server, bodies);
       expect(server.exited(), "the server survives the outage").toBeUndefined();
@@ -78,7 +58,7 @@ describe("end-of-call reports during a Postgres outage", () => {
       // small: the peak measured 259 MiB on Node 24, a little under that on Node 20.
       expect(server.peakRssMiB()).toBeLessThan(300);
     } finally {
-      await stack.postgres.start();
+      await prod.stack.postgres.start();
     }
     await expect.poll(() => storedCount([...bodies.keys()]), { timeout: 60_000, interval: 250 }).toBe(351);
     expect(server.exited()).toBeUndefined();
@@ -100,7 +80,7 @@ describe("end-of-call reports during a Postgres outage", () => {
           const id = ids[next++]!;
           const status = await post(server, bodies.get(id)!).catch(() => 0);
           if (status === 200) acknowledged.add(id);
-          if (++answered === 60) stopping = stack.postgres.stop();
+          if (++answered === 60) stopping = prod.stack.postgres.stop();
         }
       }),
     );
@@ -109,7 +89,7 @@ describe("end-of-call reports during a Postgres outage", () => {
       expect(server.exited(), "the server survives Postgres stopping mid-write").toBeUndefined();
       expect(answered).toBe(ids.length);
     } finally {
-      await stack.postgres.start();
+      await prod.stack.postgres.start();
     }
     await expect.poll(() => storedCount([...acknowledged]), { timeout: 60_000, interval: 250 }).toBe(acknowledged.size);
     expect(server.exited()).toBeUndefined();
@@ -118,14 +98,14 @@ describe("end-of-call reports during a Postgres outage", () => {
   it("keeps spooled reports across a SIGKILL: the next start stores them", async () => {
     const first = await start("crash");
     const bodies = reports(40, 50_000);
-    await stack.postgres.stop();
+    await prod.stack.postgres.stop();
     try {
       await deliverAll(first, bodies);
       const killed = new Promise((resolve) => first.child.once("exit", resolve));
       first.child.kill("SIGKILL");
       await killed;
     } finally {
-      await stack.postgres.start();
+      await prod.stack.postgres.start();
     }
     expect(await storedCount([...bodies.keys()])).toBe(0);
     // Same DATA_DIR: the spool left by the killed process is written at start.

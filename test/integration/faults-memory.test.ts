@@ -1,37 +1,18 @@
 // Protects the production build (heap capped as start:prod runs it) against valid, authenticated floods of large bodies: 200 concurrent 1 MB and 16 concurrent 7 MB end-of-call reports, and 4 messages of 250,000 tool calls, never crash it; each is answered 200 or 503 with Retry-After, and every acknowledged report is stored.
 
-import { join } from "node:path";
 import { inArray, sql } from "drizzle-orm";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { calls } from "../../src/db/schema/index.ts";
 import { TEST_SECRET } from "../support/harness.ts";
-import { type PrivateStack, startPrivateStack } from "../support/private-stack.ts";
-import { buildTestBundle, startWatchedServer, type WatchedServer } from "../support/production-server.ts";
+import { productionOnPrivateStack, type WatchedServer } from "../support/production-server.ts";
 import { endOfCallReport, testCallId } from "../support/vapi-messages.ts";
 
-let stack: PrivateStack;
-let bundle: ReturnType<typeof buildTestBundle>;
+const prod = productionOnPrivateStack("faults-memory");
 let server: WatchedServer;
-
-beforeAll(async () => {
-  bundle = buildTestBundle("faults-memory");
-  stack = await startPrivateStack();
-}, 120_000);
-
-afterAll(async () => {
-  await stack?.destroy();
-  bundle?.remove();
-}, 60_000);
 
 // A fresh process per attack: each must hold on its own.
 beforeEach(async () => {
-  server = await startWatchedServer(bundle.bundle, {
-    DATABASE_URL: stack.postgres.url,
-    REDIS_URL: stack.redis.url,
-    VAPI_SECRET: TEST_SECRET,
-    LOG_LEVEL: "error",
-    DATA_DIR: join(bundle.dir, "data"),
-  });
+  server = await prod.start();
 }, 60_000);
 
 afterEach(() => server?.stop());
@@ -77,7 +58,7 @@ async function floodAndRedeliver(ids: string[], bytes: number, redeliver: number
 }
 
 const storedCount = async (ids: string[]) =>
-  (await stack.database.db.select({ n: sql<number>`count(*)::int` }).from(calls).where(inArray(calls.callId, ids)))[0]!.n;
+  (await prod.stack.database.db.select({ n: sql<number>`count(*)::int` }).from(calls).where(inArray(calls.callId, ids)))[0]!.n;
 
 function expectAlive() {
   expect(server.exited(), "the server process is still running").toBeUndefined();

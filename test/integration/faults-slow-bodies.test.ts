@@ -1,32 +1,12 @@
-// Protects the production build against stalled uploads: 100 unauthenticated clients that stop sending mid-body are answered from their headers (401) without the body being read, or (HMAC, which needs the body) within the body read timeout and a small budget of their own, while authenticated calls are still served.
-import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { signHmac } from "../../src/vapi/auth.ts";
 import { TEST_SECRET } from "../support/harness.ts";
-import { type PrivateStack, startPrivateStack } from "../support/private-stack.ts";
-import {
-  buildTestBundle,
-  type StalledUpload,
-  stalledUpload,
-  startWatchedServer,
-  type WatchedServer,
-} from "../support/production-server.ts";
+import { productionOnPrivateStack, type StalledUpload, stalledUpload, type WatchedServer } from "../support/production-server.ts";
 import { endOfCallReport, testCallId, toolCallsMessage } from "../support/vapi-messages.ts";
 
-let stack: PrivateStack;
-let bundle: ReturnType<typeof buildTestBundle>;
+const prod = productionOnPrivateStack("faults-slow-bodies");
 let server: WatchedServer | undefined;
 let uploads: StalledUpload[] = [];
-
-beforeAll(async () => {
-  bundle = buildTestBundle("faults-slow-bodies");
-  stack = await startPrivateStack();
-}, 120_000);
-
-afterAll(async () => {
-  await stack?.destroy();
-  bundle?.remove();
-}, 60_000);
 
 afterEach(async () => {
   for (const u of uploads) u.close();
@@ -45,15 +25,7 @@ const SENT = 1_000_000;
 const ANSWERED_WITHIN_MS = 20_000;
 
 function start(env: Record<string, string> = {}) {
-  return startWatchedServer(bundle.bundle, {
-    DATABASE_URL: stack.postgres.url,
-    REDIS_URL: stack.redis.url,
-    VAPI_SECRET: TEST_SECRET,
-    LOG_LEVEL: "error",
-    BODY_READ_TIMEOUT_MS: "1000",
-    DATA_DIR: join(bundle.dir, "data"),
-    ...env,
-  });
+  return prod.start({ BODY_READ_TIMEOUT_MS: "1000", ...env });
 }
 
 /** Every stalled upload's answer, or a failure naming how many were still unanswered. */

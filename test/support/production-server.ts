@@ -6,7 +6,11 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll } from "vitest";
 import { buildProductionBundle, type ServerProcess, startServerProcess } from "../../scripts/lab/lib/server-process.ts";
+
+import { TEST_SECRET } from "./harness.ts";
+import { type PrivateStack, startPrivateStack } from "./private-stack.ts";
 
 export { type StalledUpload, stalledUpload } from "../../scripts/lab/lib/attacks.ts";
 
@@ -51,4 +55,45 @@ export async function startWatchedServer(bundle: string, env: Record<string, str
     clearInterval(timer);
   });
   return { ...server, peakRssMiB: () => peak, exited: () => ended };
+}
+
+export interface ProductionOnPrivateStack {
+  /** The private Postgres and Redis (stop and start them to make faults). */
+  readonly stack: PrivateStack;
+  /** Starts the bundle on the private stack, authenticated by TEST_SECRET, its data in `dataDir` under the bundle's folder. */
+  start(env?: Record<string, string>, dataDir?: string): Promise<WatchedServer>;
+}
+
+/**
+ * For one test file: its own production bundle on a private Postgres and Redis that the file may
+ * stop and start, built before its tests and removed after them.
+ */
+export function productionOnPrivateStack(name: string): ProductionOnPrivateStack {
+  let stack: PrivateStack | undefined;
+  let built: ReturnType<typeof buildTestBundle> | undefined;
+  beforeAll(async () => {
+    built = buildTestBundle(name);
+    stack = await startPrivateStack();
+  }, 120_000);
+  afterAll(async () => {
+    await stack?.destroy();
+    built?.remove();
+  }, 60_000);
+  return {
+    get stack() {
+      if (!stack) throw new Error("the private stack starts in beforeAll");
+      return stack;
+    },
+    start(env = {}, dataDir = "data") {
+      if (!stack || !built) throw new Error("the private stack starts in beforeAll");
+      return startWatchedServer(built.bundle, {
+        DATABASE_URL: stack.postgres.url,
+        REDIS_URL: stack.redis.url,
+        VAPI_SECRET: TEST_SECRET,
+        LOG_LEVEL: "error",
+        DATA_DIR: join(built.dir, dataDir),
+        ...env,
+      });
+    },
+  };
 }
