@@ -49,7 +49,6 @@ const dispatch: Preset = {
   },
   startSpeakingPlan: {
     waitSeconds: 0.2,
-    smartEndpointingEnabled: false,
     transcriptionEndpointingPlan: { onPunctuationSeconds: 0.1, onNoPunctuationSeconds: 0.3, onNumberSeconds: 0.5 },
   },
   stopSpeakingPlan: { numWords: 0, voiceSeconds: 0.2, backoffSeconds: 0.8 },
@@ -88,7 +87,6 @@ const scheduling: Preset = {
   },
   startSpeakingPlan: {
     waitSeconds: 0.6,
-    smartEndpointingEnabled: false,
     transcriptionEndpointingPlan: { onPunctuationSeconds: 0.3, onNoPunctuationSeconds: 0.8, onNumberSeconds: 1.2 },
   },
   // Each turn's wait decided by `endpointing.rules` below (the plan above when none matches), never
