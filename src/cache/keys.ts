@@ -58,4 +58,6 @@ export const keys = {
   blocklistSnapshot: () => "v1:blocklist",
   /** A lock so transcript retention runs at most once an hour across all instances. */
   retentionLock: () => "retention:transcripts",
+  /** A lock so the outbox's due messages are looked for at most once a minute across all instances. */
+  outboxRedeliveryLock: () => "outbox:redelivery",
 };

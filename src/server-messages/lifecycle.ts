@@ -8,6 +8,7 @@ import type { AppDeps } from "../deps.ts";
 import { type CallIdentity, type CallRecord, reportRecord, statusRecord } from "../services/calls/call-record.ts";
 import { type LatencyLabels, latencyRecord, modeOf } from "../services/calls/latency-record.ts";
 import { type CallRecordContext, storeCallRecord } from "../services/calls/store.ts";
+import { redeliverNowAndThen } from "../services/outbox.ts";
 import { callFacts, type VapiMessage } from "../vapi/envelope.ts";
 import { assistantSetup, presetFor } from "./assistant-request.ts";
 
@@ -65,7 +66,12 @@ export async function recordLifecycle(deps: AppDeps, message: VapiMessage, unset
     new Promise<"pending">((resolve) => (timer = setTimeout(() => resolve("pending"), LIFECYCLE_WRITE_WAIT_MS))),
   ]);
   clearTimeout(timer);
-  if (waited === "stored") return "stored";
+  if (waited === "stored") {
+    // A call ended: the heartbeat that sends again what the outbox could not send before.
+    if (message.type === "end-of-call-report")
+      deps.defer(redeliverNowAndThen(deps.services.outbox, deps.cache, deps.logger), "outbox redelivery");
+    return "stored";
+  }
   if (waited === "pending") {
     // A hung database must not hold Vapi's request open. The write goes on (idempotent: it may
     // land after the spooled copy, or after Vapi's redelivery) and is counted while it runs.

@@ -1,8 +1,15 @@
-/** The outbox: SMS recorded with the action that caused them, delivered after that action commits. */
-import { and, eq } from "drizzle-orm";
+/**
+ * The outbox: SMS recorded with the action that caused them, delivered after that action commits.
+ * A message is sent again only when it certainly was not sent (SmsNotSentError: the provider was
+ * not reached or took nothing), or when it was never tried (the process stopped between the commit
+ * and the send): `redeliverDue` picks those up; anything else is recorded `failed`, never re-sent.
+ */
+import { and, desc, eq, sql } from "drizzle-orm";
+import type { Cache } from "../cache/cache.ts";
+import { keys } from "../cache/keys.ts";
 import type { Database } from "../db/client.ts";
 import { outbox } from "../db/schema/index.ts";
-import type { Messenger } from "../integrations/sms/messenger.ts";
+import { type Messenger, SmsNotSentError } from "../integrations/sms/messenger.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { ServiceContext } from "./context.ts";
 
@@ -10,7 +17,18 @@ import type { ServiceContext } from "./context.ts";
 export interface OutboxRelay {
   readonly messenger: Messenger["kind"];
   deliver(outboxId: string): Promise<void>;
+  /** Sends the pending messages that are due (never tried, or not sent and their wait over); resolves with how many were tried. */
+  redeliverDue(): Promise<number>;
 }
+
+/** Tries in all; the waits between them are 1, 2, 4 and 8 minutes. */
+export const MAX_SMS_ATTEMPTS = 5;
+/** A message not tried this long after its commit was left by a stopped process: try it then. */
+const NEVER_TRIED_AFTER = sql`interval '1 minute'`;
+/** Older messages are not sent any more (a payment link texted an hour after the call helps nobody); they stay pending for an operator. */
+const TOO_OLD = sql`interval '1 hour'`;
+/** Messages tried per pass. */
+const PASS_SIZE = 20;
 
 /** Records an SMS in the outbox (inside the caller's transaction) and has it delivered once that commits. */
 export async function queueSms(
@@ -39,36 +57,79 @@ export function createOutboxRelay(deps: {
   /** Development: print each message kept in the outbox, so it can be seen without an SMS account. */
   showKeptMessages?: boolean;
 }): OutboxRelay {
-  return {
-    messenger: deps.messenger.kind,
-    async deliver(id) {
-      if (deps.messenger.kind === "outbox") {
-        if (deps.showKeptMessages) {
-          const [row] = await deps.db.select().from(outbox).where(eq(outbox.id, id));
-          if (row)
-            deps.logger.info("SMS kept in the outbox (no SMS provider configured; set TWILIO_* to send)", {
-              to: row.recipient,
-              body: row.body,
-            });
-        }
-        return;
+  const deliver = async (id: string): Promise<void> => {
+    if (deps.messenger.kind === "outbox") {
+      if (deps.showKeptMessages) {
+        const [row] = await deps.db.select().from(outbox).where(eq(outbox.id, id));
+        if (row)
+          deps.logger.info("SMS kept in the outbox (no SMS provider configured; set TWILIO_* to send)", {
+            to: row.recipient,
+            body: row.body,
+          });
       }
-      const [row] = await deps.db
-        .update(outbox)
-        .set({ status: "sent", sentAt: new Date() })
-        .where(and(eq(outbox.id, id), eq(outbox.status, "pending")))
-        .returning();
-      if (!row) return;
-      try {
-        const { providerId } = await deps.messenger.send({ to: row.recipient, body: row.body });
-        await deps.db.update(outbox).set({ providerId }).where(eq(outbox.id, id));
-      } catch (err) {
-        deps.logger.error("sms delivery failed", { outboxId: id, err });
+      return;
+    }
+    const [row] = await deps.db
+      .update(outbox)
+      .set({ status: "sent", sentAt: new Date(), attempts: sql`${outbox.attempts} + 1`, nextAttemptAt: null })
+      .where(
+        and(eq(outbox.id, id), eq(outbox.status, "pending"), sql`(${outbox.nextAttemptAt} is null or ${outbox.nextAttemptAt} <= now())`),
+      )
+      .returning();
+    if (!row) return;
+    try {
+      const { providerId } = await deps.messenger.send({ to: row.recipient, body: row.body });
+      await deps.db.update(outbox).set({ providerId }).where(eq(outbox.id, id));
+    } catch (err) {
+      const error = String((err as Error).message ?? err).slice(0, 500);
+      if (err instanceof SmsNotSentError && row.attempts < MAX_SMS_ATTEMPTS) {
+        const waitMinutes = 2 ** (row.attempts - 1);
+        deps.logger.warn("sms not sent; it will be tried again", { outboxId: id, attempts: row.attempts, waitMinutes, err });
         await deps.db
           .update(outbox)
-          .set({ status: "failed", sentAt: null, error: String((err as Error).message ?? err).slice(0, 500) })
+          .set({ status: "pending", sentAt: null, error, nextAttemptAt: sql`now() + make_interval(mins => ${waitMinutes})` })
           .where(eq(outbox.id, id));
+        return;
       }
-    },
+      deps.logger.error("sms delivery failed", { outboxId: id, attempts: row.attempts, err });
+      await deps.db.update(outbox).set({ status: "failed", sentAt: null, error }).where(eq(outbox.id, id));
+    }
   };
+  const redeliverDue = async (): Promise<number> => {
+    if (deps.messenger.kind === "outbox") return 0;
+    const due = await deps.db
+      .select({ id: outbox.id })
+      .from(outbox)
+      .where(
+        and(
+          eq(outbox.status, "pending"),
+          sql`${outbox.createdAt} > now() - ${TOO_OLD}`,
+          sql`coalesce(${outbox.nextAttemptAt}, ${outbox.createdAt} + ${NEVER_TRIED_AFTER}) <= now()`,
+        ),
+      )
+      // Newest first: a caller may still be on the line.
+      .orderBy(desc(outbox.createdAt))
+      .limit(PASS_SIZE);
+    for (const { id } of due) await deliver(id);
+    return due.length;
+  };
+  return { messenger: deps.messenger.kind, deliver, redeliverDue };
+}
+
+const REDELIVERY_INTERVAL_MS = 60_000;
+
+/**
+ * Sends the outbox's due messages at most once a minute across all instances (a cache lock),
+ * piggybacking on end-of-call reports so no scheduler is needed, on Node or Workers. Best effort,
+ * off the response path: a pass that fails is caught up by the next one.
+ */
+export async function redeliverNowAndThen(relay: OutboxRelay, cache: Cache, logger: Logger): Promise<void> {
+  try {
+    if (relay.messenger === "outbox") return;
+    if (!(await cache.setIfAbsent(keys.outboxRedeliveryLock(), "1", REDELIVERY_INTERVAL_MS))) return;
+    const tried = await relay.redeliverDue();
+    if (tried > 0) logger.info("outbox messages tried again", { tried });
+  } catch (err) {
+    logger.warn("outbox redelivery pass failed", { err });
+  }
 }

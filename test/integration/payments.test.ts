@@ -8,6 +8,7 @@ import { createTwilioMessenger } from "../../src/integrations/sms/twilio.ts";
 import { callTool, givenAccount, uniquePhone } from "../support/business.ts";
 import { createTestApp, TEST_PAYMENT_LINK_SECRET, type TestApp, testDatabase } from "../support/harness.ts";
 import { startStandIn } from "../support/stand-in-server.ts";
+import { endOfCallReport } from "../support/vapi-messages.ts";
 
 const db = () => testDatabase().db;
 
@@ -170,5 +171,73 @@ describe("Twilio SMS", () => {
     expect(second.data!.sent).toBe(true);
     expect((await sentSms(caller)).map((r) => r.status)).toEqual(["sent", "failed"]);
     expect(t.logs.some((l) => l.includes('"sms delivery failed"'))).toBe(true);
+  });
+
+  it("sends again only what Twilio certainly did not take (429, never reached), after its wait, once; a 500 is failed, never sent twice", async () => {
+    const answers: { status: number; json: unknown }[] = [
+      { status: 429, json: { code: 20429, message: "Too Many Requests" } },
+      { status: 201, json: { sid: "SM-again" } },
+      { status: 500, json: { message: "Internal error" } },
+    ];
+    const stand = await startStandIn(() => answers.shift() ?? { status: 201, json: { sid: "SM-late" } });
+    const messenger = createTwilioMessenger({ accountSid: "AC123", authToken: "tok", from: "+15550009999", baseUrl: stand.url });
+    const t = await createTestApp({ env: { TOOL_BUDGET_MS: "3000" }, providers: { messenger } });
+    const relay = t.deps.services.outbox;
+    // Other files' messages may be due as well: count only this test's.
+    const sentTo = (...phones: string[]) =>
+      stand.requests.filter((r) => phones.includes(new URLSearchParams(r.body).get("To") ?? "")).length;
+    const caller = uniquePhone();
+    await givenAccount(t, caller, [{ amountCents: 100, dueDate: "2099-03-13" }]);
+    const state = async () =>
+      (
+        await db().execute<{ status: string; attempts: number; provider_id: string | null; due: boolean }>(
+          sql`select status, attempts, provider_id, next_attempt_at <= now() as due from outbox where recipient = ${caller}`,
+        )
+      )[0];
+
+    await callTool(t, "send_payment_link", {}, { caller });
+    expect(sentTo(caller)).toBe(1);
+    expect(await state()).toMatchObject({ status: "pending", attempts: 1, provider_id: null, due: false });
+    expect(t.logs.some((l) => l.includes('"sms not sent; it will be tried again"'))).toBe(true);
+    // Not due yet: nothing is sent.
+    await relay.redeliverDue();
+    expect(sentTo(caller)).toBe(1);
+    // Its wait is over: sent once, and never again.
+    await db().execute(sql`update outbox set next_attempt_at = now() - interval '1 second' where recipient = ${caller}`);
+    await relay.redeliverDue();
+    expect(sentTo(caller)).toBe(2);
+    expect(await state()).toMatchObject({ status: "sent", attempts: 2, provider_id: "SM-again" });
+    await relay.redeliverDue();
+    expect(sentTo(caller)).toBe(2);
+
+    // A 500 may have been delivered: recorded failed, not tried again.
+    const other = uniquePhone();
+    await givenAccount(t, other, [{ amountCents: 300, dueDate: "2099-03-13" }]);
+    await callTool(t, "send_payment_link", {}, { caller: other });
+    expect(sentTo(other)).toBe(1);
+    expect((await sentSms(other)).map((r) => r.status)).toEqual(["failed"]);
+    await db().execute(sql`update outbox set created_at = now() - interval '5 minutes' where recipient = ${other}`);
+    await relay.redeliverDue();
+    expect(sentTo(other)).toBe(1);
+  });
+
+  it("sends a message its process never tried (stopped between commit and send) when a call ends, and gives up on old ones", async () => {
+    const stand = await startStandIn(() => ({ status: 201, json: { sid: "SM-recovered" } }));
+    const messenger = createTwilioMessenger({ accountSid: "AC123", authToken: "tok", from: "+15550009999", baseUrl: stand.url });
+    const t = await createTestApp({ providers: { messenger } });
+    const left = uniquePhone();
+    const old = uniquePhone();
+    await db().execute(
+      sql`insert into outbox (channel, recipient, body, created_at) values
+          ('sms', ${left}, 'Your link: https://pay.example.com/x', now() - interval '61 seconds'),
+          ('sms', ${old}, 'Your link: https://pay.example.com/y', now() - interval '2 hours')`,
+    );
+    const { status } = await t.webhook(endOfCallReport(2_000));
+    expect(status).toBe(200);
+    await expect.poll(async () => (await sentSms(left)).map((r) => [r.status, r.provider_id])).toEqual([["sent", "SM-recovered"]]);
+    const recipients = stand.requests.map((r) => new URLSearchParams(r.body).get("To"));
+    expect(recipients.filter((to) => to === left)).toHaveLength(1);
+    expect(recipients).not.toContain(old);
+    expect((await sentSms(old)).map((r) => r.status)).toEqual(["pending"]);
   });
 });

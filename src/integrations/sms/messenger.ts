@@ -5,10 +5,18 @@ export interface SmsMessage {
   body: string;
 }
 
+/**
+ * The provider certainly did not take the message (it refused to take any now, or it was never
+ * reached): sending it again cannot deliver it twice. Any other failure may have been delivered.
+ */
+export class SmsNotSentError extends Error {
+  override name = "SmsNotSentError";
+}
+
 export interface Messenger {
   /** `outbox`: nothing is sent, messages wait in the outbox table (the default without an SMS account). */
   readonly kind: "outbox" | "twilio";
-  /** Sends one message; resolves with the provider's id. */
+  /** Sends one message; resolves with the provider's id. Throws SmsNotSentError when it certainly was not sent. */
   send(message: SmsMessage, signal?: AbortSignal): Promise<{ providerId: string }>;
 }
 

@@ -1,6 +1,9 @@
 /** SMS through Twilio's Messages REST API over fetch (no SDK: one form POST, and it runs on Workers). */
 import { withoutTrailingSlashes } from "../../lib/urls.ts";
-import type { Messenger, SmsMessage } from "./messenger.ts";
+import { type Messenger, type SmsMessage, SmsNotSentError } from "./messenger.ts";
+
+/** Connection failures before any request reached Twilio. */
+const NEVER_REACHED = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ENETUNREACH", "EHOSTUNREACH"]);
 
 export interface TwilioOptions {
   accountSid: string;
@@ -35,13 +38,22 @@ export function createTwilioMessenger(options: TwilioOptions): Messenger {
       if (options.from.startsWith("MG")) form.set("MessagingServiceSid", options.from);
       else form.set("From", options.from);
       const timeout = AbortSignal.timeout(options.timeoutMs ?? 5_000);
-      const res = await doFetch(`${base}/2010-04-01/Accounts/${encodeURIComponent(options.accountSid)}/Messages.json`, {
-        method: "POST",
-        headers: { authorization: auth, "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
-        body: form.toString(),
-        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-      });
+      let res: Response;
+      try {
+        res = await doFetch(`${base}/2010-04-01/Accounts/${encodeURIComponent(options.accountSid)}/Messages.json`, {
+          method: "POST",
+          headers: { authorization: auth, "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
+          body: form.toString(),
+          signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+        });
+      } catch (err) {
+        const code = (err as { cause?: { code?: unknown } }).cause?.code;
+        if (typeof code === "string" && NEVER_REACHED.has(code)) throw new SmsNotSentError(`Twilio was not reached (${code})`);
+        throw err;
+      }
       const json = (await res.json().catch(() => ({}))) as { sid?: string; message?: string; code?: number };
+      // Too many requests: Twilio took none of them.
+      if (res.status === 429) throw new SmsNotSentError(`Twilio answered 429: ${json.message ?? "too many requests"}`);
       if (!res.ok || typeof json.sid !== "string") {
         throw new TwilioError(`Twilio answered ${res.status}: ${json.message ?? "no message"}`, res.status, json.code);
       }
