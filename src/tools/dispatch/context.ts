@@ -62,17 +62,22 @@ export function lazyAbortController() {
 }
 
 export type RunState = { phase: "running" | "committing" | "timed-out" };
+
+/** One tool call as it runs: the dispatcher's dependencies, the call it belongs to, the validated input, its abort signal and call state. */
+export interface ToolRun {
+  deps: DispatcherDeps;
+  facts: CallFacts;
+  call: NormalizedToolCall;
+  tool: ToolDefinition;
+  input: Record<string, unknown>;
+  abort: LazyAbort;
+  callState: CallState;
+}
 export type Hook = () => Promise<void> | void;
 
-export function makeContext(
-  deps: DispatcherDeps,
-  facts: CallFacts,
-  call: NormalizedToolCall,
-  tool: ToolDefinition,
-  db: Database,
-  callState: CallState,
-  hooks: Hook[],
-): ToolContext {
+/** The handler's `ctx`, on `db` (the pool, or the side-effecting tool's transaction); `afterCommit` adds to `hooks`. */
+export function makeContext(run: ToolRun, db: Database, hooks: Hook[]): ToolContext {
+  const { deps, facts, call, tool, callState } = run;
   const logger = deps.logger.child({ tool: tool.name, callId: facts.callId, toolCallId: call.toolCallId });
   const memoryDeps = { db, cache: deps.cache, logger, ttlMs: deps.callerMemoryTtlMs };
   const caller = facts.callerNumber;
@@ -101,7 +106,7 @@ export function makeContext(
 }
 
 /** Runs after-commit hooks in order; a failing hook is logged and never changes the answer. */
-export async function runHooks(deps: DispatcherDeps, facts: CallFacts, call: NormalizedToolCall, tool: ToolDefinition, hooks: Hook[]) {
+export async function runHooks({ deps, facts, call, tool }: ToolRun, hooks: Hook[]) {
   for (const hook of hooks) {
     try {
       await hook();

@@ -7,11 +7,9 @@ import { and, eq } from "drizzle-orm";
 import type { Database } from "../../db/client.ts";
 import { type Pipelined, pipelinedTransaction } from "../../db/pipelined-transaction.ts";
 import { toolCalls } from "../../db/schema/index.ts";
-import type { CallState } from "../../services/call-state.ts";
-import type { CallFacts, NormalizedToolCall } from "../../vapi/envelope.ts";
-import type { ToolDefinition } from "../define-tool.ts";
+import type { NormalizedToolCall } from "../../vapi/envelope.ts";
 import { type Answered, answerError, storedAnswer, storedResponse, timedOut, toAnswer } from "./answers.ts";
-import { type DispatcherDeps, type Hook, type LazyAbort, makeContext, type RunState, runHooks } from "./context.ts";
+import { type Hook, makeContext, type RunState, runHooks, type ToolRun } from "./context.ts";
 
 class RolledBack extends Error {}
 
@@ -39,16 +37,8 @@ const inFlight = new WeakMap<Database, Map<string, Attempt>>();
  * primary key until the first commits, then finds it and returns the stored answer. One side
  * effect, identical answers; the cases where that cannot hold are in ADR 2.
  */
-export async function runIdempotent(
-  deps: DispatcherDeps,
-  facts: CallFacts,
-  call: NormalizedToolCall,
-  tool: ToolDefinition,
-  input: Record<string, unknown>,
-  abort: LazyAbort,
-  state: RunState,
-  callState: CallState,
-): Promise<Answered> {
+export async function runIdempotent(run: ToolRun, state: RunState): Promise<Answered> {
+  const { deps, facts, call, tool } = run;
   let attempts = inFlight.get(deps.db);
   if (!attempts) {
     attempts = new Map();
@@ -56,10 +46,10 @@ export async function runIdempotent(
   }
   const key = `${facts.callId ?? ""}\u0000${call.toolCallId}`;
   const running = attempts.get(key);
-  if (running) return follow(running, facts, call, tool, state, deps.transfersAvailable);
+  if (running) return follow(running, run, state);
 
   const attempt = { toolName: tool.name, callerNumber: facts.callerNumber, state, followers: [] } as Omit<Attempt, "outcome"> as Attempt;
-  attempt.outcome = lead(deps, facts, call, tool, input, abort, attempt, callState);
+  attempt.outcome = lead(run, attempt);
   attempts.set(key, attempt);
   try {
     return await attempt.outcome;
@@ -73,32 +63,17 @@ export async function runIdempotent(
  * answers what the running one answers. Waiting is bounded by its own budget, except once the
  * running attempt is committing: then its answer is decided and is awaited like the commit.
  */
-async function follow(
-  attempt: Attempt,
-  facts: CallFacts,
-  call: NormalizedToolCall,
-  tool: ToolDefinition,
-  state: RunState,
-  transfersAvailable: boolean | undefined,
-) {
+async function follow(attempt: Attempt, { deps, facts, call, tool }: ToolRun, state: RunState) {
   if (attempt.toolName !== tool.name || attempt.callerNumber !== facts.callerNumber) return alreadyUsed(call);
   // The attempt answered the timeout sentence and is rolling back: that is this delivery's answer too.
-  if (attempt.state.phase === "timed-out") return timedOut(call, tool, transfersAvailable);
+  if (attempt.state.phase === "timed-out") return timedOut(call, tool, deps.transfersAvailable);
   if (attempt.state.phase === "committing") state.phase = "committing";
   else attempt.followers.push(state);
   return attempt.outcome;
 }
 
-async function lead(
-  deps: DispatcherDeps,
-  facts: CallFacts,
-  call: NormalizedToolCall,
-  tool: ToolDefinition,
-  input: Record<string, unknown>,
-  abort: LazyAbort,
-  attempt: Omit<Attempt, "outcome">,
-  callState: CallState,
-): Promise<Answered> {
+async function lead(run: ToolRun, attempt: Omit<Attempt, "outcome">): Promise<Answered> {
+  const { deps, facts, call, tool } = run;
   const { state } = attempt;
   const started = performance.now();
   const hooks: Hook[] = [];
@@ -129,10 +104,10 @@ async function lead(
         // budget is gone: the timeout sentence is out, so nothing may be done now.
         if (timedOutAlready(state)) throw new RolledBack();
         const value = await tool.handler({
-          input,
-          ctx: makeContext(deps, facts, call, tool, tx, callState, hooks),
+          input: run.input,
+          ctx: makeContext(run, tx, hooks),
           get signal() {
-            return abort.signal;
+            return run.abort.signal;
           },
         });
         const answered = toAnswer(call, value, deps.maxResultChars);
@@ -152,7 +127,7 @@ async function lead(
       },
     );
     // Only reached once the transaction committed; a stored answer registered no hooks.
-    await runHooks(deps, facts, call, tool, hooks);
+    await runHooks(run, hooks);
     return answered;
   } catch (err) {
     if (err instanceof RolledBack) return timedOut(call, tool, deps.transfersAvailable);

@@ -7,7 +7,7 @@ import type { CallFacts, NormalizedToolCall } from "../../vapi/envelope.ts";
 import type { ToolDefinition } from "../define-tool.ts";
 import { type Answered, answerError, answerThrown, describeIssues, offeringAPerson, timedOut, toAnswer } from "./answers.ts";
 import { ARGUMENTS_TOO_LARGE, ARGUMENTS_WITH_NUL, CARD_REFUSAL, scanArguments } from "./card-guard.ts";
-import { type DispatcherDeps, type Hook, type LazyAbort, lazyAbortController, makeContext, type RunState, runHooks } from "./context.ts";
+import { type DispatcherDeps, type Hook, lazyAbortController, makeContext, type RunState, runHooks, type ToolRun } from "./context.ts";
 import { overRateLimit } from "./guards.ts";
 import { runIdempotent } from "./idempotency.ts";
 
@@ -98,11 +98,10 @@ async function runWithBudget(
       resolve(timedOut(call, tool, deps.transfersAvailable));
     }, budgetMs);
   });
-  const work = (
-    tool.sideEffect
-      ? runIdempotent(deps, facts, call, tool, input, controller, state, callState)
-      : runPlain(deps, facts, call, tool, input, controller, callState)
-  ).catch((err: unknown) => answerThrown(deps, facts, call, tool, err));
+  const run: ToolRun = { deps, facts, call, tool, input, abort: controller, callState };
+  const work = (tool.sideEffect ? runIdempotent(run, state) : runPlain(run)).catch((err: unknown) =>
+    answerThrown(deps, facts, call, tool, err),
+  );
   try {
     const answered = await Promise.race([work, timeout]);
     // The handler goes on past its budget (a side-effecting one to roll back): keep it alive until it
@@ -115,23 +114,15 @@ async function runWithBudget(
   }
 }
 
-async function runPlain(
-  deps: DispatcherDeps,
-  facts: CallFacts,
-  call: NormalizedToolCall,
-  tool: ToolDefinition,
-  input: Record<string, unknown>,
-  abort: LazyAbort,
-  callState: CallState,
-): Promise<Answered> {
+async function runPlain(run: ToolRun): Promise<Answered> {
   const hooks: Hook[] = [];
-  const value = await tool.handler({
-    input,
-    ctx: makeContext(deps, facts, call, tool, deps.db, callState, hooks),
+  const value = await run.tool.handler({
+    input: run.input,
+    ctx: makeContext(run, run.deps.db, hooks),
     get signal() {
-      return abort.signal;
+      return run.abort.signal;
     },
   });
-  await runHooks(deps, facts, call, tool, hooks);
-  return toAnswer(call, value, deps.maxResultChars);
+  await runHooks(run, hooks);
+  return toAnswer(run.call, value, run.deps.maxResultChars);
 }
