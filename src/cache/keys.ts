@@ -14,8 +14,8 @@ export const genKeys = {
   availability: () => "gen:availability",
   /** Everything cached about the knowledge base (search results, whether it has documents): any document change. */
   knowledgeBase: () => "gen:knowledge-base",
-  /** The blocklist snapshot: any change to the list. */
-  blocklist: () => "gen:blocklist",
+  /** Whether one number is on the blocklist: a change to that number's entry. */
+  blockedNumber: (number: string) => `gen:blocked:${number}`,
   /**
    * Part of every entry's generation: bumping it turns everything cached into a miss. Bumped when
    * a process's connection to Redis comes back after it was lost (Redis may have come back with
@@ -54,8 +54,6 @@ export const keys = {
   /** Calls from one number in a screening window, and the calls already counted. */
   callsFromNumber: (number: string, window: number) => `screen:calls:${number}:${window}`,
   callCounted: (callId: string) => `screen:counted:${callId}`,
-  /** The blocklist snapshot (`v1:`, mirrored) and its generation. */
-  blocklistSnapshot: () => "v1:blocklist",
   /** A lock so transcript retention runs at most once an hour across all instances. */
   retentionLock: () => "retention:transcripts",
   /** A lock so the outbox's due messages are looked for at most once a minute across all instances. */

@@ -111,6 +111,17 @@ export const namespaces = {
     ttlMs: 15_000,
     staleMs: 15_000,
   }),
+  /**
+   * Whether one number is on the blocklist (and until when): a change to that number invalidates
+   * it, so a block holds from the next call; the TTL only bounds a lost invalidation.
+   */
+  blockedNumber: namespace<string>({
+    area: "blocklist",
+    key: (number) => `v1:blocked:${number}`,
+    generation: (number) => genKeys.blockedNumber(number),
+    ttlMs: 10 * MINUTE,
+    staleMs: MINUTE,
+  }),
   /** Knowledge-base passages for a question (normalized); any document change invalidates every entry. */
   knowledgeSearch: namespace<string>({
     area: "knowledge-base",

@@ -1,25 +1,17 @@
 /**
- * The blocklist: numbers whose calls are rejected at assistant-request. Screening reads it as one
- * snapshot through the cache (the Node mirror answers it from memory), so the common call, from a
- * number that is not blocked, costs no database round trip. Each change bumps the snapshot's
- * generation once it has committed, so a block or an unblock holds from the next call on.
+ * The blocklist: numbers whose calls are rejected at assistant-request. Screening asks about the
+ * caller's number alone, read through the cache (one indexed lookup on a miss), so its cost does
+ * not grow with the list: a list of hundreds of thousands of numbers costs each call what a list
+ * of ten does. Each change bumps that number's generation once it has committed, so a block or an
+ * unblock holds from that caller's next call on, and no other caller's entry is invalidated.
  */
 
 import { asc, eq, sql } from "drizzle-orm";
-import { genKeys, keys } from "../../cache/keys.ts";
+import { genKeys } from "../../cache/keys.ts";
+import { namespaces } from "../../cache/namespaces.ts";
 import { invalidate } from "../../cache/read-through.ts";
-import type { Database } from "../../db/client.ts";
 import { blockedNumbers } from "../../db/schema/index.ts";
 import { fail, ok, type ReadContext, type Result, type ServiceContext } from "../context.ts";
-
-/** The snapshot's cache keys (src/cache/keys.ts): a `v1:` entry with a `gen:` generation, both mirrored on Node. */
-export const blocklistKeys = { snapshot: keys.blocklistSnapshot(), generation: genKeys.blocklist() } as const;
-
-/** Long: a change invalidates the snapshot at once; the TTL only bounds a missed invalidation. */
-const SNAPSHOT_TTL_MS = 10 * 60_000;
-
-/** Number → when its block lapses (epoch ms), or null for "until removed". Active entries only. */
-type Snapshot = Record<string, number | null>;
 
 export interface BlockedNumber {
   number: string;
@@ -32,88 +24,20 @@ export interface BlockedNumber {
   updatedAt: string;
 }
 
+/** How a number stands, as cached: not listed, blocked until removed, or blocked until then (epoch ms). */
+type Standing = { blocked: false } | { blocked: true; until: number | null };
+
 /** Whether calls from `number` are rejected now. Read through the cache; falls back to Postgres when the cache fails. */
 export async function isNumberBlocked(ctx: ReadContext, number: string): Promise<boolean> {
-  const snapshot = await readSnapshot(ctx);
-  if (!Object.hasOwn(snapshot, number)) return false;
-  const until = snapshot[number];
-  // A block that lapsed while the snapshot was cached no longer counts.
-  return until === null || until === undefined || until > ctx.clock.now().getTime();
-}
-
-/** A cached snapshot: the numbers, the generation it was loaded under, fresh until (epoch ms). */
-interface SnapshotEntry {
-  v: Snapshot;
-  g: string;
-  f: number;
-}
-
-/**
- * The last snapshot entry read, raw and parsed. A list of thousands of numbers takes milliseconds
- * to parse; reading the same entry again then costs a string comparison (none at all when the
- * cache hands back the same string, as the in-process cache and the Node mirror do). Per process
- * (per isolate on Workers), deliberately: it only saves parsing, and whether the entry is current
- * is still decided by its generation on every read.
- */
-let lastRead: { raw: string; entry: SnapshotEntry | undefined } | undefined;
-
-/**
- * The read-through pattern of src/cache/read-through.ts (an entry valid while its generation is
- * unchanged and it is fresh; a miss loads from Postgres and stores the entry under the generation
- * read before loading), without re-parsing an unchanged entry. No stale-while-revalidate: a
- * change bumps the generation, so the TTL only bounds a missed invalidation, and an expired
- * entry is reloaded on the next call.
- */
-async function readSnapshot(ctx: ReadContext): Promise<Snapshot> {
-  const now = ctx.clock.now().getTime();
-  let raw: (string | null)[];
-  try {
-    raw = await ctx.cache.getMany([blocklistKeys.snapshot, blocklistKeys.generation]);
-  } catch (err) {
-    ctx.logger.warn("cache read failed; using the database", { key: blocklistKeys.snapshot, err });
-    ctx.metrics?.cacheLookup(AREA, "error");
-    return loadSnapshot(ctx.db, ctx.clock.now());
-  }
-  const generation = raw[1] ?? "0";
-  const entry = raw[0] ? parseEntry(raw[0]) : undefined;
-  if (entry && entry.g === generation && now < entry.f) {
-    ctx.metrics?.cacheLookup(AREA, "hit");
-    return entry.v;
-  }
-  ctx.metrics?.cacheLookup(AREA, "miss");
-  const snapshot = await loadSnapshot(ctx.db, ctx.clock.now());
-  // Waited for (a miss follows a change, rarely): the next call then finds the entry.
-  const stored: SnapshotEntry = { v: snapshot, g: generation, f: now + SNAPSHOT_TTL_MS };
-  await ctx.cache.set(blocklistKeys.snapshot, JSON.stringify(stored), SNAPSHOT_TTL_MS).catch((err: unknown) => {
-    ctx.logger.warn("cache write failed", { key: blocklistKeys.snapshot, err });
+  const standing = await namespaces.blockedNumber.read(ctx, number, async (): Promise<Standing> => {
+    const [row] = await ctx.db
+      .select({ expiresAt: blockedNumbers.expiresAt })
+      .from(blockedNumbers)
+      .where(eq(blockedNumbers.number, number));
+    return row ? { blocked: true, until: row.expiresAt ? row.expiresAt.getTime() : null } : { blocked: false };
   });
-  return snapshot;
-}
-
-const AREA = "blocklist";
-
-function parseEntry(raw: string): SnapshotEntry | undefined {
-  if (lastRead?.raw === raw) return lastRead.entry;
-  let entry: SnapshotEntry | undefined;
-  try {
-    const parsed = JSON.parse(raw) as SnapshotEntry;
-    entry =
-      typeof parsed === "object" && parsed !== null && typeof parsed.g === "string" && typeof parsed.v === "object" ? parsed : undefined;
-  } catch {
-    entry = undefined;
-  }
-  lastRead = { raw, entry };
-  return entry;
-}
-
-async function loadSnapshot(db: Database, now: Date): Promise<Snapshot> {
-  const rows = await db
-    .select({ number: blockedNumbers.number, expiresAt: blockedNumbers.expiresAt })
-    .from(blockedNumbers)
-    .where(sql`${blockedNumbers.expiresAt} is null or ${blockedNumbers.expiresAt} > ${now.toISOString()}`);
-  const snapshot: Snapshot = {};
-  for (const row of rows) snapshot[row.number] = row.expiresAt ? row.expiresAt.getTime() : null;
-  return snapshot;
+  // A block that lapsed while its standing was cached no longer counts.
+  return standing.blocked && (standing.until === null || standing.until > ctx.clock.now().getTime());
 }
 
 /** Adds a number to the blocklist, or updates its reason and expiry (an upsert: retrying is harmless). */
@@ -140,7 +64,7 @@ export async function blockNumber(
       updatedAt: blockedNumbers.updatedAt,
       created: sql<boolean>`(xmax = 0)`,
     });
-  ctx.afterCommit(() => invalidate(ctx.cache, [blocklistKeys.generation], ctx.logger));
+  ctx.afterCommit(() => invalidate(ctx.cache, [genKeys.blockedNumber(input.number)], ctx.logger));
   const { created, ...stored } = row!;
   return ok({ ...view(stored, ctx.clock.now()), created });
 }
@@ -148,7 +72,7 @@ export async function blockNumber(
 /** Removes a number from the blocklist; `removed` is false when it was not on it (retrying is harmless). */
 export async function unblockNumber(ctx: ServiceContext, number: string): Promise<Result<{ number: string; removed: boolean }>> {
   const removed = await ctx.db.delete(blockedNumbers).where(eq(blockedNumbers.number, number)).returning({ number: blockedNumbers.number });
-  if (removed.length > 0) ctx.afterCommit(() => invalidate(ctx.cache, [blocklistKeys.generation], ctx.logger));
+  if (removed.length > 0) ctx.afterCommit(() => invalidate(ctx.cache, [genKeys.blockedNumber(number)], ctx.logger));
   return ok({ number, removed: removed.length > 0 });
 }
 
