@@ -5,7 +5,7 @@
  */
 import type { Vapi } from "@vapi-ai/server-sdk";
 import { E164 } from "../lib/patterns.ts";
-import type { Weekday, WeeklyHours } from "../services/business-hours.ts";
+import { businessHoursProblems, type Weekday, type WeeklyHours } from "../services/business-hours.ts";
 import { type CampaignRules, campaignRulesProblems } from "../services/campaigns/rules.ts";
 import { type EndpointingBounds, type EndpointingConfig, type ExperimentConfig, turnTakingProblems } from "./experiments.ts";
 import type { PresetName } from "./preset-names.ts";
@@ -165,6 +165,7 @@ export interface AssistantConfig {
   /** The first sentence of the call. `callerName` is set for a known caller. */
   firstMessage(ctx: { businessName: string; callerName?: string }): string;
   systemPrompt(ctx: PromptContext): string;
+  /** Opening hours: "HH:MM", 24-hour, open before close ("24:00" closes at midnight); a missing day is closed. */
   businessHours: WeeklyHours;
   handoff: HandoffConfig;
   /** Squads by name, served by a routing rule (`serve: { squad }`). */
@@ -203,7 +204,7 @@ const DESTINATION = /^(\+[1-9]\d{6,14}|sips?:[^@\s]+@\S+)$/;
 export const MAX_ASSISTANT_NAME = 40;
 
 /**
- * What is wrong with squads, screening and routing rules, one sentence each (empty: nothing).
+ * What is wrong with squads, opening hours, screening and routing rules, one sentence each (empty: nothing).
  * Tool names are checked against the registry separately (`squadToolProblems`): they are only
  * known once tools/ is loaded.
  */
@@ -234,6 +235,7 @@ export function assistantConfigProblems(config: AssistantConfig): string[] {
       }
     }
   }
+  problems.push(...businessHoursProblems(config.businessHours));
   problems.push(...structuredOutputProblems(config));
   const screening = config.screening;
   for (const number of screening?.trustedCallers ?? []) {

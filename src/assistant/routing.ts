@@ -55,9 +55,9 @@ export function classifyCallerId(number: string | undefined): CallerIdKind {
 
 export interface ScreeningFacts {
   callerNumber: string | undefined;
-  /** Vapi's call type; web calls and SIP calls without a number are not "withheld" phone calls. */
+  /** Vapi's call type; the withheld and invalid rules judge phone calls only, not web calls. */
   callType: string | undefined;
-  /** The caller has a SIP address instead of a number. */
+  /** The caller has a SIP address: the withheld and invalid rules spare it, whatever its caller ID. */
   sipCaller: boolean;
   /** The number is on the blocklist. */
   blocked: boolean;
@@ -76,9 +76,12 @@ export function screenCaller(screening: ScreeningConfig | undefined, facts: Scre
   if (facts.blocked)
     return { action: "reject", rule: BUILT_IN_RULES.blocklist, message: screening?.blockedMessage ?? DEFAULT_BLOCKED_MESSAGE };
   if (!screening || isTrusted(screening, facts.callerNumber)) return undefined;
-  const phoneCall = facts.callType === undefined || /PhoneCall$/.test(facts.callType);
+  // Both spam rules judge a carrier's caller ID. A web call has none, and a SIP caller's "number"
+  // is whatever its PBX put in the From user part (an extension, a name): neither is spam.
+  const phoneCall = (facts.callType === undefined || /PhoneCall$/.test(facts.callType)) && !facts.sipCaller;
+  if (!phoneCall) return undefined;
   const kind = classifyCallerId(facts.callerNumber);
-  if (kind === "withheld" && screening.rejectWithheld && phoneCall && !facts.sipCaller) {
+  if (kind === "withheld" && screening.rejectWithheld) {
     return { action: "reject", rule: BUILT_IN_RULES.withheld, message: screening.rejectWithheld.message };
   }
   if (kind === "invalid" && screening.rejectInvalid) {

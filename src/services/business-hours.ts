@@ -6,7 +6,10 @@
 import { addDays, localDate, resolveDay, speakClock, speakDay } from "../lib/speak.ts";
 
 export type Weekday = "Monday" | "Tuesday" | "Wednesday" | "Thursday" | "Friday" | "Saturday" | "Sunday";
-/** Opening hours per weekday, "HH:MM" 24 h, closing time exclusive; a missing day is closed. */
+/**
+ * Opening hours per weekday, "HH:MM" 24 h, closing time exclusive ("24:00": until midnight); a
+ * missing day is closed. Checked at load (`businessHoursProblems`).
+ */
 export type WeeklyHours = Partial<Record<Weekday, { open: string; close: string }>>;
 
 export const WEEKDAYS: readonly Weekday[] = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
@@ -29,6 +32,41 @@ export function localTime(now: Date, timeZone: string): LocalTime {
   const parts = format.formatToParts(now);
   const part = (type: string) => parts.find((p) => p.type === type)?.value ?? "";
   return { weekday: part("weekday") as Weekday, time: `${part("hour")}:${part("minute")}` };
+}
+
+/** "HH:MM", 24 h, two digits each; "24:00" is the end of the day (a closing time only). */
+const CLOCK = /^([01]\d|2[0-3]):[0-5]\d$/;
+const END_OF_DAY = "24:00";
+
+/**
+ * What is wrong with the opening hours, one sentence per day naming the value and the form
+ * expected (empty: nothing). Times are compared as text, so "8:00" or "8am" would never be open:
+ * they are refused at load rather than leaving the business closed all week.
+ */
+export function businessHoursProblems(hours: unknown): string[] {
+  if (typeof hours !== "object" || hours === null || Array.isArray(hours)) {
+    return ["businessHours: must be an object of weekdays (Monday to Sunday), each { open, close }"];
+  }
+  const problems: string[] = [];
+  for (const [day, value] of Object.entries(hours)) {
+    const at = `businessHours.${day}`;
+    if (!(WEEKDAYS as readonly string[]).includes(day)) {
+      problems.push(`${at}: not a weekday; write Monday to Sunday, capitalized (a missing day is closed)`);
+      continue;
+    }
+    const { open, close } = (typeof value === "object" && value !== null ? value : {}) as Record<string, unknown>;
+    const openOk = typeof open === "string" && CLOCK.test(open);
+    const closeOk = typeof close === "string" && (CLOCK.test(close) || close === END_OF_DAY);
+    if (!openOk) problems.push(`${at}.open: ${JSON.stringify(open)} is not a time; write "HH:MM", 24-hour ("08:00")`);
+    if (!closeOk)
+      problems.push(`${at}.close: ${JSON.stringify(close)} is not a time; write "HH:MM", 24-hour ("17:00", or "24:00" for midnight)`);
+    if (openOk && closeOk && open >= close) {
+      problems.push(
+        `${at}: opens at "${open}" but closes at "${close}"; the opening time must come first (for hours past midnight, close at "24:00" and open the next day at "00:00")`,
+      );
+    }
+  }
+  return problems;
 }
 
 /** Whether the business is open at `now` (opening time inclusive, closing time exclusive). */

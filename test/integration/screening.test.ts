@@ -238,6 +238,13 @@ describe("spam rules", () => {
     expect(await ask(t, { caller: "+10005550199" })).toHaveProperty("assistant"); // trusted
   });
 
+  it("judge phone caller IDs only: a SIP extension and a web caller's name are not invalid numbers", async () => {
+    const t = await app();
+    expect(await ask(t, { caller: "1001", sipUri: "sip:1001@pbx.example.com" })).toHaveProperty("assistant");
+    expect(await ask(t, { caller: "web-user-7", type: "webCall" })).toHaveProperty("assistant");
+    expect(await ask(t, { caller: "1001" })).toEqual({ error: "We can't take calls from this number. Goodbye." });
+  });
+
   it("are off unless turned on: the same callers get the assistant without a screening section", async () => {
     const t = await app({ ...screened, screening: undefined });
     expect(await ask(t, { caller: null })).toHaveProperty("assistant");

@@ -12,6 +12,7 @@ import {
 import { classifyCallerId, rateLimitDecision, routeCall, screenCaller } from "../../src/assistant/routing.ts";
 import { handoffTargets, locateSquadMember } from "../../src/assistant/squad.ts";
 import { decideSquadHandoff, handoffVariables } from "../../src/assistant/squad-handoff.ts";
+import { isOpen } from "../../src/services/business-hours.ts";
 import { discoverTools } from "../../src/tools/discover.ts";
 import { createRegistry } from "../../src/tools/registry.ts";
 
@@ -62,6 +63,15 @@ describe("screening", () => {
     expect(screenCaller(screening, { ...facts, callerNumber: undefined })).toMatchObject({ rule: "withheld-number", message: "Withheld." });
     expect(screenCaller(screening, { ...facts, callerNumber: undefined, callType: "webCall" })).toBeUndefined();
     expect(screenCaller(screening, { ...facts, callerNumber: undefined, sipCaller: true })).toBeUndefined();
+  });
+
+  it("judges only a phone call's caller ID invalid: not a SIP extension, not a web caller's name", () => {
+    expect(screenCaller(screening, { ...facts, callerNumber: "1001" })).toMatchObject({ rule: "invalid-number", message: "Invalid." });
+    expect(screenCaller(screening, { ...facts, callerNumber: "1001", sipCaller: true })).toBeUndefined();
+    expect(screenCaller(screening, { ...facts, callerNumber: "web-user-7", callType: "webCall" })).toBeUndefined();
+    expect(screenCaller(screening, { ...facts, callerNumber: "1001", callType: "outboundPhoneCall" })).toMatchObject({
+      rule: "invalid-number",
+    });
   });
 
   it("rejects past the rate limit only", () => {
@@ -186,6 +196,31 @@ describe("the assistant configuration", () => {
     expect(squadToolProblems(assistantConfig, ["get_business_hours"])).toContain(
       'squads.frontDesk member billing: no tool named "send_payment_link" in tools/',
     );
+  });
+
+  it("refuses opening hours that could never be open, naming the day, the value and the form expected", () => {
+    const problemsOf = (businessHours: unknown) => {
+      try {
+        defineAssistantConfig({ ...assistantConfig, businessHours: businessHours as AssistantConfig["businessHours"] });
+        return [];
+      } catch (err) {
+        return [...(err as AssistantConfigError).problems];
+      }
+    };
+    expect(problemsOf({ Monday: { open: "8:00", close: "17:00" }, Tuesday: { open: "8am", close: "5pm" } })).toEqual([
+      'businessHours.Monday.open: "8:00" is not a time; write "HH:MM", 24-hour ("08:00")',
+      'businessHours.Tuesday.open: "8am" is not a time; write "HH:MM", 24-hour ("08:00")',
+      'businessHours.Tuesday.close: "5pm" is not a time; write "HH:MM", 24-hour ("17:00", or "24:00" for midnight)',
+    ]);
+    expect(problemsOf({ monday: { open: "08:00", close: "17:00" }, Friday: { open: "18:00", close: "08:00" } })).toEqual([
+      "businessHours.monday: not a weekday; write Monday to Sunday, capitalized (a missing day is closed)",
+      'businessHours.Friday: opens at "18:00" but closes at "08:00"; the opening time must come first (for hours past midnight, close at "24:00" and open the next day at "00:00")',
+    ]);
+    const overnight = { Friday: { open: "18:00", close: "24:00" }, Saturday: { open: "00:00", close: "02:00" } };
+    expect(problemsOf(overnight)).toEqual([]);
+    expect(isOpen(overnight, "UTC", new Date("2026-01-09T23:59:00Z"))).toBe(true); // Friday
+    expect(isOpen(overnight, "UTC", new Date("2026-01-10T01:30:00Z"))).toBe(true); // Saturday
+    expect(isOpen(overnight, "UTC", new Date("2026-01-10T02:00:00Z"))).toBe(false);
   });
 
   it("refuses names Vapi would cut, unknown presets, bad numbers and duplicate rules, all at once", () => {
