@@ -133,6 +133,24 @@ describe("REST API fuzzing", () => {
     const ok = await request("POST", "/customers", JSON.stringify(validBody("/customers")), authorized);
     expect(ok.status).toBe(200);
   });
+
+  it("answers a NUL character in a path or query with a 400 naming where, on every kind of route", async () => {
+    const cases: [string, string, string][] = [
+      ["GET", "/latency?preset=%00", "preset: must not contain NUL"],
+      ["GET", "/latency?since=7d%00", "since: must not contain NUL"],
+      ["GET", "/calls/a%00b/members", "path: must not contain NUL"],
+      ["GET", "/calls?after=2026-01-01T00:00:00Z~%00", "after: must not contain NUL"],
+      ["GET", "/shipments/1Z%00", "path: must not contain NUL"],
+      ["DELETE", "/blocklist/%2B1555%00", "path: must not contain NUL"],
+      ["GET", "/calls?a%00=1", "query: must not contain NUL"],
+    ];
+    for (const [method, path, message] of cases) {
+      const r = await request(method, path, undefined, authorized);
+      expectSane(r);
+      expect(r.status, path).toBe(400);
+      expect(JSON.parse(r.text).error.message, path).toContain(message);
+    }
+  });
 });
 
 describe("credentials stay separate", () => {

@@ -1,6 +1,8 @@
 /** The REST API's sub-apps share one answer to a request that does not match its route's schema. */
 import { OpenAPIHono, z } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
 import { E164_MESSAGE, E164 as E164_PATTERN } from "../../lib/patterns.ts";
+import { jsonError } from "../errors.ts";
 
 /** A phone number in E.164, as the REST API takes and gives them. */
 export const E164 = z.string().regex(E164_PATTERN, E164_MESSAGE).openapi({ example: "+12125550123" });
@@ -52,3 +54,30 @@ export const jsonResponse = <T extends z.ZodType>(schema: T, description: string
   content: { "application/json": { schema } },
 });
 export const bearerSecurity = [{ bearerAuth: [] }];
+
+const NUL = String.fromCharCode(0);
+
+/** Which part of the request holds a NUL character (the path, a query parameter, the body), if any. */
+async function nulIn(c: Parameters<MiddlewareHandler>[0]): Promise<string | undefined> {
+  const url = new URL(c.req.url);
+  if (/%00/i.test(url.pathname) || url.pathname.includes(NUL)) return "path";
+  for (const [name, values] of Object.entries(c.req.queries())) {
+    if (name.includes(NUL)) return "query";
+    if (values.some((v) => v.includes(NUL))) return name;
+  }
+  if (c.req.method === "GET" || c.req.method === "HEAD") return undefined;
+  const text = await c.req.text();
+  return text.includes("\\u0000") || text.includes(NUL) ? "body" : undefined;
+}
+
+/**
+ * Refuses a NUL character anywhere in a request (path, query, body) with a 400 naming where:
+ * Postgres text cannot hold one, so it would otherwise fail the query or the write with a 500.
+ * One check for every route of the REST API, before any route reads its input.
+ */
+export const refuseNulCharacters: MiddlewareHandler = async (c, next) => {
+  const where = await nulIn(c);
+  if (where === "body") return jsonError(c, "invalid_request", "Text fields must not contain NUL characters (\\u0000).");
+  if (where !== undefined) return jsonError(c, "invalid_request", `${where}: must not contain NUL characters (%00).`);
+  return next();
+};

@@ -17,7 +17,7 @@ import { upsertCustomer } from "../../services/customers.ts";
 import { getShipmentStatus } from "../../services/shipments/status.ts";
 import { addShipmentEvent, upsertShipment } from "../../services/shipments/updates.ts";
 import { jsonError } from "../errors.ts";
-import { restApp } from "./app.ts";
+import { refuseNulCharacters, restApp } from "./app.ts";
 import { callRoutingApi } from "./call-routing.ts";
 import { callsApi } from "./calls.ts";
 import { campaignsApi } from "./campaigns.ts";
@@ -62,15 +62,7 @@ export function apiRoutes(deps: AppDeps) {
     "*",
     bodyLimit({ maxSize: 1024 * 1024, onError: (c) => jsonError(c, "payload_too_large", "Request bodies are limited to 1 MB.") }),
   );
-  // Postgres text cannot hold NUL characters: refuse them as the client's error instead of
-  // failing the write with a 500.
-  app.use("*", async (c, next) => {
-    const text = c.req.method === "GET" ? "" : await c.req.text();
-    if (text.includes("\\u0000") || text.includes(String.fromCharCode(0))) {
-      return jsonError(c, "invalid_request", "Text fields must not contain NUL characters (\\u0000).");
-    }
-    return next();
-  });
+  app.use("*", refuseNulCharacters);
 
   const base = () => serviceContext(deps);
   const write = <T>(fn: (ctx: ServiceContext) => Promise<T>) => inTransaction(base(), fn);

@@ -43,7 +43,15 @@ export const pageCursor = {
     const at = token.indexOf("~");
     const endedAt = token.slice(0, at);
     const callId = token.slice(at + 1);
-    if (at < 0 || callId === "" || !/^\d{4}-\d\d-\d\dT[\d:.]+Z$/.test(endedAt) || Number.isNaN(Date.parse(endedAt))) return undefined;
+    // The call id goes into a query: a NUL (which Postgres text cannot hold) makes it no cursor.
+    if (
+      at < 0 ||
+      callId === "" ||
+      callId.includes("\u0000") ||
+      !/^\d{4}-\d\d-\d\dT[\d:.]+Z$/.test(endedAt) ||
+      Number.isNaN(Date.parse(endedAt))
+    )
+      return undefined;
     return { endedAt, callId };
   },
 };
