@@ -99,12 +99,15 @@ async function keep(deps: AppDeps, record: CallRecord, fields: Record<string, un
   return "refused";
 }
 
-/** The report's latency record; a preset the configuration does not know (a label from the payload) reads as the number's. */
+/**
+ * The report's latency record; a preset the configuration does not know (a label from the
+ * payload) reads as the number's, and an experiment or arm it does not know is dropped.
+ */
 function reportLatency(deps: AppDeps, message: VapiMessage, phoneNumberId: string | undefined) {
   const fallback = servedLabels(deps, phoneNumberId);
-  const latency = latencyRecord(message, fallback);
-  if (latency?.preset !== undefined && !Object.hasOwn(assistantSetup(deps).config.presets, latency.preset))
-    latency.preset = fallback.preset;
+  const { config } = assistantSetup(deps);
+  const latency = latencyRecord(message, fallback, config.experiments);
+  if (latency?.preset !== undefined && !Object.hasOwn(config.presets, latency.preset)) latency.preset = fallback.preset;
   return latency;
 }
 

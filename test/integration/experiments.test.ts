@@ -60,6 +60,20 @@ describe("an experiment splitting dispatch calls with scheduling", () => {
     expect(row).toMatchObject({ experiment: "adaptive-trial", arm: metadata.arm, preset: metadata.preset });
   });
 
+  it("files only a configured experiment and one of its arms: names a report invents are not stored", async () => {
+    const invented = [
+      { experiment: "attacker-1", arm: "dispatch" },
+      { experiment: "adaptive-trial", arm: "arm-9" },
+      { experiment: "\u001b[2J\u001b[31mFAKE: all budgets met\u001b[0m", arm: "\u001b]0;pwned\u0007" },
+    ];
+    for (const metadata of invented) {
+      const callId = testCallId();
+      expect((await t.webhook(reportWithMetrics(callId, { preset: "dispatch", metadata }))).status).toBe(200);
+      const [row] = await t.deps.db.select().from(callLatencies).where(eq(callLatencies.callId, callId));
+      expect(row, metadata.experiment).toMatchObject({ experiment: null, arm: null, preset: "dispatch", turns: 3 });
+    }
+  });
+
   it("serves everyone the control at 0% and the treatment at 100%", async () => {
     const none = await createTestApp({ assistant: withExperiment(0) });
     const all = await createTestApp({ assistant: withExperiment(100) });

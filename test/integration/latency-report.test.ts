@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import assistantConfig from "../../assistant.config.ts";
 import { fixedClock } from "../../src/lib/clock.ts";
 import { type LatencyReport, latencyReport } from "../../src/services/latency/report.ts";
 import { createTestApp, type TestApp } from "../support/harness.ts";
@@ -34,7 +35,12 @@ let t: TestApp;
 const ids: string[] = [];
 
 beforeAll(async () => {
-  t = await createTestApp({ env: { API_TOKEN }, clock: fixedClock(NOW) });
+  // The experiment is configured: a report's labels are kept only when they name a configured one.
+  const assistant = {
+    ...assistantConfig,
+    experiments: [{ name: EXPERIMENT.experiment, control: "dispatch", treatment: "scheduling", treatmentPercent: 50 }],
+  };
+  t = await createTestApp({ assistant, env: { API_TOKEN }, clock: fixedClock(NOW) });
   // 10 dispatch calls (fast), 10 scheduling calls (slow), in one experiment, and 1 call outside the window.
   for (let i = 0; i < 20; i++) {
     const dispatch = i % 2 === 0;

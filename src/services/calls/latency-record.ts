@@ -1,7 +1,7 @@
 /**
  * The latency part of an end-of-call report (`artifact.performanceMetrics`): per-turn stage
  * latencies and interruptions, with the labels they are compared by. Numbers and short labels
- * only, so nothing here needs redacting. Vapi's fields: the SDK's `PerformanceMetrics` and
+ * only, so nothing here needs redacting; labels are bounded by the configuration. Vapi's fields: the SDK's `PerformanceMetrics` and
  * `TurnLatency` (milliseconds).
  */
 import { z } from "zod";
@@ -30,6 +30,13 @@ export interface LatencyRecord {
 export interface LatencyLabels {
   preset?: string | undefined;
   endpointingMode?: string | undefined;
+}
+
+/** A configured experiment, as far as a report's labels are checked against it: its name and its two arms (presets). */
+export interface KnownExperiment {
+  name: string;
+  control: string;
+  treatment: string;
 }
 
 /** A report has at most this many turns stored: far more than a 20-minute call has. */
@@ -74,9 +81,16 @@ const TRANSFERRED = /forwarded|transferred|transfer/i;
 /**
  * The latency record of an end-of-call report, or undefined when it has no performance metrics.
  * Labels come from the served assistant in the report (its metadata, its endpointing plan), else
- * from `fallback` (the preset the call's number is served). Never throws.
+ * from `fallback` (the preset the call's number is served). The experiment and arm are kept only
+ * when they name one of `experiments` and one of its arms: the report's payload is not trusted
+ * to invent them (each new name would be a new row of the latency report, and the names are
+ * printed to an operator's terminal). Never throws.
  */
-export function latencyRecord(message: Record<string, unknown>, fallback: LatencyLabels): LatencyRecord | undefined {
+export function latencyRecord(
+  message: Record<string, unknown>,
+  fallback: LatencyLabels,
+  experiments: readonly KnownExperiment[] = [],
+): LatencyRecord | undefined {
   const artifact = message.artifact as { performanceMetrics?: unknown } | undefined;
   const parsed = metricsSchema.safeParse(typeof artifact === "object" && artifact !== null ? artifact.performanceMetrics : undefined);
   if (!parsed.success) return undefined;
@@ -93,16 +107,24 @@ export function latencyRecord(message: Record<string, unknown>, fallback: Latenc
     }),
   );
   const endedReason = typeof message.endedReason === "string" ? message.endedReason : "";
+  const arm = configuredArm(experiments, assistant?.metadata?.experiment, assistant?.metadata?.arm);
   return {
     preset: assistant?.metadata?.preset ?? fallback.preset,
     endpointingMode: assistant ? modeOf(provider) : fallback.endpointingMode,
-    experiment: assistant?.metadata?.experiment,
-    arm: assistant?.metadata?.arm,
+    experiment: arm?.experiment,
+    arm: arm?.arm,
     turns,
     userInterrupted: metrics.numUserInterrupted ?? 0,
     assistantInterrupted: metrics.numAssistantInterrupted ?? 0,
     transferred: TRANSFERRED.test(endedReason),
   };
+}
+
+/** The experiment and arm when both are configured (the arm one of the experiment's two presets), else none. */
+function configuredArm(experiments: readonly KnownExperiment[], experiment: string | undefined, arm: string | undefined) {
+  const known = experiments.find((e) => e.name === experiment);
+  if (!known || arm === undefined || (arm !== known.control && arm !== known.treatment)) return undefined;
+  return { experiment: known.name, arm };
 }
 
 /** The endpointing mode named by a smart endpointing provider (none: the transcription plan). */
