@@ -263,6 +263,31 @@ const parsedConfigSchema = checkedConfigSchema.transform((c) => ({
 export type Config = z.output<typeof parsedConfigSchema>;
 export type Env = Record<string, string | undefined>;
 
+/** The variables holding this server's own secrets: never logged, never stored in a call record. */
+export const SECRET_VARIABLES = [
+  "VAPI_SECRET",
+  "VAPI_HMAC_SECRET",
+  "API_TOKEN",
+  "PAYMENT_LINK_SECRET",
+  "VAPI_API_KEY",
+  "STRIPE_SECRET_KEY",
+  "STRIPE_WEBHOOK_SECRET",
+  "TWILIO_AUTH_TOKEN",
+] as const;
+
+/** A secret shorter than this is not scrubbed from text: it would match ordinary words. */
+const MIN_SCRUBBED_SECRET = 6;
+
+/**
+ * This server's secrets: the configured ones (`SECRET_VARIABLES`) and any resolved at start
+ * (a generated Vapi or payment-link secret), each once, for the logger and the call-record
+ * redaction to remove wherever they appear.
+ */
+export function serverSecrets(config: Config, resolved: readonly (string | undefined)[] = []): string[] {
+  const all = [...SECRET_VARIABLES.map((name) => config[name]), ...resolved];
+  return [...new Set(all.filter((s): s is string => s !== undefined && s.length >= MIN_SCRUBBED_SECRET))];
+}
+
 /** Raised when the environment is invalid; the message names every bad variable. */
 export class ConfigError extends Error {
   override name = "ConfigError";

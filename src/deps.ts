@@ -1,7 +1,7 @@
 import type { CallerProfileContributor } from "./assistant/caller-profile.ts";
 import type { AssistantConfig } from "./assistant/define.ts";
 import type { Cache } from "./cache/cache.ts";
-import type { Config } from "./config.ts";
+import { type Config, serverSecrets } from "./config.ts";
 import type { Database } from "./db/client.ts";
 import type { VapiOutbound } from "./integrations/vapi-api/outbound.ts";
 import type { BodyBudgets } from "./lib/byte-budget.ts";
@@ -46,9 +46,28 @@ export interface AppDeps {
    * Workers: a record not committed within the wait is not acknowledged, so Vapi delivers it again.
    */
   callRecordSpool?: CallRecordSpool;
+  /**
+   * Secrets resolved at start that the configuration does not hold (Node: a generated Vapi or
+   * payment-link secret); `secretsOf` adds the configured ones.
+   */
+  resolvedSecrets?: readonly string[];
 }
 
 const contexts = new WeakMap<AppDeps, ReadContext>();
+const secretLists = new WeakMap<AppDeps, readonly string[]>();
+
+/**
+ * This server's own secrets (the Vapi secret it accepts, the API token, signing and provider
+ * keys), derived once per AppDeps: what a stored call record must never hold.
+ */
+export function secretsOf(deps: AppDeps): readonly string[] {
+  let secrets = secretLists.get(deps);
+  if (!secrets) {
+    secrets = serverSecrets(deps.config, [deps.auth.secret, deps.auth.hmac?.secret, ...(deps.resolvedSecrets ?? [])]);
+    secretLists.set(deps, secrets);
+  }
+  return secrets;
+}
 
 /**
  * The one service context (db, cache, clock, logger, metrics, defer, time zone), derived once per

@@ -16,7 +16,7 @@
  * dates.
  */
 import { redactCardNumbers } from "./card-numbers.ts";
-import { CARD_MARKER } from "./redaction/markers.ts";
+import { CARD_MARKER, SECRET_MARKER } from "./redaction/markers.ts";
 
 /** Longest redacted field kept, in UTF-16 code units, marker included: close to four hours of speech. */
 export const MAX_REDACTED_FIELD_CHARS = 200_000;
@@ -29,7 +29,7 @@ export const MAX_REDACTED_NODES = 100_000;
 /** Stands for a value `redactDeep` did not read. */
 export const TOO_DEEP_MARKER = "[truncated]";
 
-export { CALLER_MARKER, CARD_MARKER, EMAIL_MARKER, NUMBER_MARKER } from "./redaction/markers.ts";
+export { CALLER_MARKER, CARD_MARKER, EMAIL_MARKER, NUMBER_MARKER, SECRET_MARKER } from "./redaction/markers.ts";
 
 /**
  * The most text one field's redaction reads: a huge field costs bounded work, and the part kept
@@ -40,13 +40,19 @@ const MAX_SCANNED_CHARS = 4 * MAX_REDACTED_FIELD_CHARS;
 export interface RedactionOptions {
   /** The caller's own number: replaced by "[caller number]" (it is kept in its own column). */
   callerNumber?: string | undefined;
+  /**
+   * The server's own secrets (`serverSecrets`): replaced by "[secret]" wherever they appear, before
+   * anything else, so no later pass leaves part of one (a secret's digits read as "[number]").
+   */
+  secrets?: readonly string[] | undefined;
 }
 
-/** Replaces card numbers (with expiry and CVV), the caller's number, e-mail addresses and long digit runs in free text. */
+/** Replaces the server's secrets, card numbers (with expiry and CVV), the caller's number, e-mail addresses and long digit runs in free text. */
 export function redactPersonalData(text: string, options: RedactionOptions = {}): string {
   // Postgres text cannot hold NUL characters; a stray one must not cost the whole call record.
   let out = text.includes("\u0000") ? text.replaceAll("\u0000", "") : text;
   if (out.length > MAX_SCANNED_CHARS) out = cutBeforeToken(out, MAX_SCANNED_CHARS);
+  for (const secret of options.secrets ?? []) if (out.includes(secret)) out = out.replaceAll(secret, SECRET_MARKER);
   // E-mails first: their local part may hold digits that must not become "[number]".
   out = redactEmails(out);
   if (options.callerNumber) out = redactCallerNumber(out, options.callerNumber);

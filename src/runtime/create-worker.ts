@@ -18,7 +18,7 @@ import type { Cache } from "../cache/cache.ts";
 import { createLayeredCache, createLocalMemory, type LocalMemory } from "../cache/layered-cache.ts";
 import { createMemoryCache } from "../cache/memory-cache.ts";
 import { createRequestRedisCache } from "../cache/redis-cache.ts";
-import { type Config, ConfigError, type Env, parseConfig } from "../config.ts";
+import { type Config, ConfigError, type Env, parseConfig, serverSecrets } from "../config.ts";
 import { createDatabase, type Database } from "../db/client.ts";
 import type { AppDeps } from "../deps.ts";
 import { type BodyBudgets, bodyBudgetBytes, createBodyBudgets } from "../lib/byte-budget.ts";
@@ -131,7 +131,7 @@ function buildIsolate(env: WorkerEnv, tools: readonly LoadedTool[]): Isolate {
     level: config.LOG_LEVEL,
     // Workers Logs and `wrangler tail` take the level from the console method (JSON lines arrive as fields).
     sink: (line, level) => consoleByLevel[level](line),
-    secrets: [config.VAPI_SECRET, config.VAPI_HMAC_SECRET ?? "", config.PAYMENT_LINK_SECRET ?? ""],
+    secrets: serverSecrets(config),
   });
   if (!config.REDIS_URL) logger.warn("REDIS_URL is not set: each isolate caches in its own memory only");
   if (config.VAPI_SERVER_AUTH === "credential" && !config.VAPI_CREDENTIAL_ID) {

@@ -12,7 +12,7 @@ import { MIRRORED_PREFIXES } from "../cache/keys.ts";
 import { createMemoryCache } from "../cache/memory-cache.ts";
 import { createMirroredCache } from "../cache/mirrored-cache.ts";
 import { createRedisCache, waitForRedis } from "../cache/redis-cache.ts";
-import type { Config } from "../config.ts";
+import { type Config, serverSecrets } from "../config.ts";
 import { createDatabase, type DatabaseHandle } from "../db/client.ts";
 import { startEmbeddedPostgres } from "../db/embedded.ts";
 import { migrationStatus, runMigrations } from "../db/migrate.ts";
@@ -77,8 +77,7 @@ export async function createNodeRuntime(config: Config, options: NodeRuntimeOpti
     const { secret, generated } = await resolveSecret(config);
     const paymentLinkSecret = await resolvePaymentLinkSecret(config);
     const logger =
-      options.logger ??
-      createLogger({ level: config.LOG_LEVEL, secrets: [secret, config.VAPI_HMAC_SECRET ?? "", paymentLinkSecret?.secret ?? ""] });
+      options.logger ?? createLogger({ level: config.LOG_LEVEL, secrets: serverSecrets(config, [secret, paymentLinkSecret?.secret]) });
     const credentialId = await resolveCredentialId(config);
     if (config.VAPI_SERVER_AUTH === "credential" && !credentialId) {
       logger.info(
@@ -201,6 +200,7 @@ export async function createNodeRuntime(config: Config, options: NodeRuntimeOpti
         config.MAX_BODY_BYTES,
       ),
       ...(callRecordSpool ? { callRecordSpool } : {}),
+      resolvedSecrets: paymentLinkSecret ? [secret, paymentLinkSecret.secret] : [secret],
     };
     const seed = config.DEMO_DATA === "on" || (config.DEMO_DATA === "auto" && databaseKind === "embedded");
     const demo = seed

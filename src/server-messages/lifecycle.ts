@@ -4,7 +4,7 @@
  * Otherwise it is not acknowledged and Vapi delivers it again (see the ADR on call records).
  */
 import { outputNaming } from "../assistant/structured-outputs.ts";
-import type { AppDeps } from "../deps.ts";
+import { type AppDeps, secretsOf } from "../deps.ts";
 import { type CallIdentity, type CallRecord, reportRecord, statusRecord } from "../services/calls/call-record.ts";
 import { type LatencyLabels, latencyRecord, modeOf } from "../services/calls/latency-record.ts";
 import { type CallRecordContext, storeCallRecord } from "../services/calls/store.ts";
@@ -46,10 +46,15 @@ export async function recordLifecycle(deps: AppDeps, message: VapiMessage, unset
     phoneNumberId: facts.phoneNumberId,
     atMs: facts.timestampMs ?? deps.clock.now().getTime(),
   };
+  const secrets = secretsOf(deps);
   const record: CallRecord | undefined =
     message.type === "status-update"
-      ? statusRecord(identity, message)
-      : reportRecord(identity, message, outputNaming(assistantSetup(deps).config), reportLatency(deps, message, facts.phoneNumberId));
+      ? statusRecord(identity, message, secrets)
+      : reportRecord(identity, message, {
+          naming: outputNaming(assistantSetup(deps).config),
+          latency: reportLatency(deps, message, facts.phoneNumberId),
+          secrets,
+        });
   if (!record) return "ignored";
   const fields = { type: message.type, callId: record.callId };
   const spool = deps.callRecordSpool;

@@ -7,7 +7,7 @@ import assistantConfig from "../../assistant.config.ts";
 import type { AssistantConfig } from "../../src/assistant/define.ts";
 import { structuredOutputKeys } from "../../src/assistant/structured-outputs.ts";
 import { callerMemory, calls } from "../../src/db/schema/index.ts";
-import { createTestApp, type TestApp, testDatabase } from "../support/harness.ts";
+import { createTestApp, TEST_PAYMENT_LINK_SECRET, TEST_SECRET, type TestApp, testDatabase } from "../support/harness.ts";
 import { assistantRequest, testCallId } from "../support/vapi-messages.ts";
 import { formatVapiIssues, vapiValidator } from "../support/vapi-schema.ts";
 
@@ -123,6 +123,28 @@ describe("end-of-call reports", () => {
     const [memory] = await testDatabase().db.select().from(callerMemory).where(eq(callerMemory.callerNumber, caller));
     expect(memory?.lastSummary).toBe(stored?.summary);
     expect(JSON.stringify(stored)).not.toContain("4111");
+  });
+
+  it("never store the server's own secrets, in any field, not even in part", async () => {
+    const callId = testCallId();
+    const body = report(callId, "+15550107003", {
+      summary: `The caller read out ${API_TOKEN} from the dashboard.`,
+      ticket: { priority: "high", note: `Vapi secret ${TEST_SECRET}` },
+      batch: BATCH,
+    });
+    body.message.artifact.transcript = `User: my link secret is ${TEST_PAYMENT_LINK_SECRET}`;
+    Object.assign(body.message, { endedReason: `failed: ${TEST_SECRET}`, analysis: { structuredData: { [API_TOKEN]: TEST_SECRET } } });
+    expect((await t.webhook(body)).status).toBe(200);
+    const stored = await row(callId);
+    expect(stored?.structuredOutputs).toMatchObject({
+      summary: "The caller read out [secret] from the dashboard.",
+      ticket: { note: "Vapi secret [secret]" },
+    });
+    expect(stored?.transcript).toBe("User: my link secret is [secret]");
+    expect(stored?.endedReason).toBe("failed: [secret]");
+    expect(stored?.structuredData).toEqual({ "[secret]": "[secret]" });
+    const text = JSON.stringify(stored);
+    for (const secret of [API_TOKEN, TEST_SECRET, TEST_PAYMENT_LINK_SECRET]) expect(text).not.toContain(secret.slice(0, 12));
   });
 
   it("are stored once: a repeated report with other results changes nothing", async () => {

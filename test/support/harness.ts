@@ -12,7 +12,7 @@ import type { AssistantConfig } from "../../src/assistant/define.ts";
 import type { Cache } from "../../src/cache/cache.ts";
 import { createMemoryCache } from "../../src/cache/memory-cache.ts";
 import { createRedisCache, waitForRedis } from "../../src/cache/redis-cache.ts";
-import { type Env, parseConfig } from "../../src/config.ts";
+import { type Env, parseConfig, serverSecrets } from "../../src/config.ts";
 import { createDatabase, type Database, type DatabaseHandle } from "../../src/db/client.ts";
 import type { AppDeps } from "../../src/deps.ts";
 import { createBodyBudgets } from "../../src/lib/byte-budget.ts";
@@ -92,7 +92,7 @@ export async function createTestApp(options: TestAppOptions = {}) {
       logs.push(line);
       appendFileSync(runLog, `${line}\n`);
     },
-    secrets: [TEST_SECRET, config.PAYMENT_LINK_SECRET ?? ""],
+    secrets: serverSecrets(config, [TEST_SECRET]),
   });
   const db = options.db ?? testDatabase().db;
   const services = options.services ?? (await createBusinessServices(config, { db, logger }, options.providers));

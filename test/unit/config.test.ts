@@ -1,6 +1,6 @@
 // Protects start-up configuration: defaults that work with nothing set, and a clear message naming each bad variable.
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseConfig } from "../../src/config.ts";
+import { ConfigError, parseConfig, serverSecrets } from "../../src/config.ts";
 
 describe("parseConfig", () => {
   it("works with an empty environment", () => {
@@ -50,5 +50,37 @@ describe("parseConfig", () => {
 
   it("accepts a SIP URI as the transfer destination", () => {
     expect(parseConfig({ TRANSFER_NUMBER: "sip:desk@pbx.example.com" }).TRANSFER_NUMBER).toBe("sip:desk@pbx.example.com");
+  });
+});
+
+describe("serverSecrets", () => {
+  it("lists every configured secret and those resolved at start, once each, leaving out any too short to scrub", () => {
+    const config = parseConfig({
+      VAPI_SECRET: "vapi-secret-0123456789",
+      API_TOKEN: "api-token-0123456789abcdefgh",
+      PAYMENT_LINK_SECRET: "link-secret-0123456789",
+      VAPI_HMAC_SECRET: "hmac-secret-0123456789",
+      VAPI_API_KEY: "vapi-key-0123456789",
+      PAYMENT_PROVIDER: "stripe",
+      STRIPE_SECRET_KEY: "sk_test_0123456789",
+      STRIPE_WEBHOOK_SECRET: "whsec_0123456789",
+      STRIPE_SUCCESS_URL: "https://example.com/paid",
+      TWILIO_ACCOUNT_SID: "AC0123456789",
+      TWILIO_AUTH_TOKEN: "twilio-token-0123456789",
+      TWILIO_FROM: "+15550100000",
+    });
+    expect(serverSecrets(config, ["vapi-secret-0123456789", "generated-0123456789", "short", undefined]).sort()).toEqual(
+      [
+        "vapi-secret-0123456789",
+        "hmac-secret-0123456789",
+        "api-token-0123456789abcdefgh",
+        "link-secret-0123456789",
+        "vapi-key-0123456789",
+        "sk_test_0123456789",
+        "whsec_0123456789",
+        "twilio-token-0123456789",
+        "generated-0123456789",
+      ].sort(),
+    );
   });
 });

@@ -25,6 +25,14 @@ describe("redactPersonalData", () => {
     expect(redactPersonalData("or 555 987 6543", { callerNumber: caller })).toBe("or [number]");
   });
 
+  it("replaces the server's own secrets whole, before any digit in them is read as a number", () => {
+    const secrets = ["attacksq-secret-0123456789", "sk_live_0123456789abcdef"];
+    expect(redactPersonalData("token attacksq-secret-0123456789 and sk_live_0123456789abcdef.", { secrets })).toBe(
+      "token [secret] and [secret].",
+    );
+    expect(redactDeep({ "attacksq-secret-0123456789": ["sk_live_0123456789abcdef"] }, { secrets })).toEqual({ "[secret]": ["[secret]"] });
+  });
+
   it("keeps tracking references that mix letters and digits", () => {
     expect(redactPersonalData("parcel 1Z999AA10123456784 is late")).toBe("parcel 1Z999AA10123456784 is late");
   });

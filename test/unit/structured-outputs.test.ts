@@ -120,13 +120,13 @@ describe("outputResults", () => {
   it("reads a report's results whether Vapi sends them keyed by id or as a list, and never fails the record over them", () => {
     const identity = { callId: "c1", callerNumber: "+15550001234", phoneNumberId: undefined, atMs: 0 };
     const entry = { name: "Switchboard summary", result: "Caller +15550001234 asked for hours." };
-    const keyed = reportRecord(identity, { artifact: { structuredOutputs: { "id-1": entry } } }, naming);
-    const listed = reportRecord(identity, { artifact: { structuredOutputs: [{ id: "id-1", ...entry }] } }, naming);
+    const keyed = reportRecord(identity, { artifact: { structuredOutputs: { "id-1": entry } } }, { naming });
+    const listed = reportRecord(identity, { artifact: { structuredOutputs: [{ id: "id-1", ...entry }] } }, { naming });
     for (const record of [keyed, listed]) {
       expect(record.structuredOutputs).toEqual({ summary: "Caller [caller number] asked for hours." });
       expect(record.summary).toBe("Caller [caller number] asked for hours.");
     }
-    expect(reportRecord(identity, { artifact: { structuredOutputs: "nonsense" }, endedReason: "x" }, naming)).toMatchObject({
+    expect(reportRecord(identity, { artifact: { structuredOutputs: "nonsense" }, endedReason: "x" }, { naming })).toMatchObject({
       endedReason: "x",
       structuredOutputs: undefined,
     });

@@ -3,3 +3,5 @@ export const CARD_MARKER = "[card number]";
 export const CALLER_MARKER = "[caller number]";
 export const EMAIL_MARKER = "[email]";
 export const NUMBER_MARKER = "[number]";
+/** One of the server's own secrets (a token, a key): never stored. */
+export const SECRET_MARKER = "[secret]";

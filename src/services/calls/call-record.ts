@@ -116,8 +116,15 @@ function idOf(item: unknown): string | undefined {
 
 const text = (value: string | undefined, max: number) => (value === undefined ? undefined : storableText(value, max));
 
-/** The stored record of a status update, or undefined for a status Switchboard does not know (ignored). */
-export function statusRecord(identity: CallIdentity, message: Record<string, unknown>): StatusRecord | undefined {
+/**
+ * The stored record of a status update, or undefined for a status Switchboard does not know
+ * (ignored). `secrets` (the server's own, `serverSecrets`) never reach the record.
+ */
+export function statusRecord(
+  identity: CallIdentity,
+  message: Record<string, unknown>,
+  secrets: readonly string[] = [],
+): StatusRecord | undefined {
   const status = typeof message.status === "string" ? message.status : "";
   if (STATUS_RANK[status] === undefined) return undefined;
   const endedReason = typeof message.endedReason === "string" ? message.endedReason : undefined;
@@ -126,7 +133,7 @@ export function statusRecord(identity: CallIdentity, message: Record<string, unk
     kind: "status",
     ...identity,
     status,
-    endedReason: reason === undefined ? undefined : redactPersonalData(reason, { callerNumber: identity.callerNumber }),
+    endedReason: reason === undefined ? undefined : redactPersonalData(reason, { callerNumber: identity.callerNumber, secrets }),
   };
 }
 
@@ -156,16 +163,20 @@ export function outputResults(raw: Record<string, unknown> | undefined, naming: 
   return out;
 }
 
+/** What a report's record is built with besides the message. */
+export interface ReportRecordOptions {
+  naming?: OutputNaming | undefined;
+  latency?: LatencyRecord | undefined;
+  /** The server's own secrets (`serverSecrets`): replaced in every stored text and structured value. */
+  secrets?: readonly string[] | undefined;
+}
+
 /** The stored record of an end-of-call report: storable, redacted, without what is not stored. Never throws. */
-export function reportRecord(
-  identity: CallIdentity,
-  message: Record<string, unknown>,
-  naming?: OutputNaming,
-  latency?: LatencyRecord,
-): ReportRecord {
+export function reportRecord(identity: CallIdentity, message: Record<string, unknown>, options: ReportRecordOptions = {}): ReportRecord {
+  const { naming, latency, secrets } = options;
   const parsed = reportSchema.safeParse(message);
   const report = parsed.success ? parsed.data : ({} as z.output<typeof reportSchema>);
-  const redact = { callerNumber: identity.callerNumber };
+  const redact = { callerNumber: identity.callerNumber, secrets };
   // Cut before redacting: redaction's cost grows with the text.
   const outputs = outputResults(report.artifact?.structuredOutputs, naming);
   const summarized = naming?.summaryKey === undefined ? undefined : outputs[naming.summaryKey];
