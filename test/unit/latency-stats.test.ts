@@ -1,7 +1,7 @@
 // Protects the experiment test: Mann-Whitney's p-values match the textbook (scipy's asymptotic, continuity-corrected) values, ties are handled, and small samples are not tested.
 import { describe, expect, it } from "vitest";
 import { compareArms } from "../../src/services/latency/experiments.ts";
-import { parseSince } from "../../src/services/latency/report.ts";
+import { parseReportDate, parseSince } from "../../src/services/latency/report.ts";
 import { MIN_SAMPLE, mannWhitney, normalCdf } from "../../src/services/latency/stats.ts";
 
 const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
@@ -56,5 +56,21 @@ describe("parseSince", () => {
     expect(parseSince("90m", now)?.toISOString()).toBe("2026-11-25T10:30:00.000Z");
     expect(parseSince("2026-11-01", now)?.toISOString()).toBe("2026-11-01T00:00:00.000Z");
     for (const bad of ["1w", "yesterday", "400d", "2027-01-01", "", "7 d", "1999-01-01"]) expect(parseSince(bad, now), bad).toBeUndefined();
+  });
+
+  it("takes at most a year back, in any unit", () => {
+    expect(parseSince("365d", now)?.toISOString()).toBe("2025-11-25T12:00:00.000Z");
+    expect(parseSince("8760h", now)?.toISOString()).toBe("2025-11-25T12:00:00.000Z");
+    for (const bad of ["366d", "8761h", "525601m"]) expect(parseSince(bad, now), bad).toBeUndefined();
+  });
+
+  it("refuses a day the month does not have instead of reading it as a later one", () => {
+    for (const bad of ["2026-02-30", "2026-02-29", "2026-04-31", "2026-13-01", "2026-00-10", "2026-11-01T24:00:00Z", "2026-11-01 junk"]) {
+      expect(parseSince(bad, now), bad).toBeUndefined();
+    }
+    expect(parseSince("2024-02-29", now)?.toISOString()).toBe("2024-02-29T00:00:00.000Z");
+    expect(parseSince("2026-03-01T08:30:00Z", now)?.toISOString()).toBe("2026-03-01T08:30:00.000Z");
+    expect(parseSince("2026-03-01T08:30:00-05:00", now)?.toISOString()).toBe("2026-03-01T13:30:00.000Z");
+    expect(parseReportDate("2026-02-30")).toBeUndefined();
   });
 });

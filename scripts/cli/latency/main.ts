@@ -16,7 +16,7 @@ import { systemClock } from "../../../src/lib/clock.ts";
 import { createLogger } from "../../../src/lib/logger.ts";
 import { seedDemoData } from "../../../src/services/demo-seed.ts";
 import { compareExperiments } from "../../../src/services/latency/experiments.ts";
-import { latencyReport, parseSince } from "../../../src/services/latency/report.ts";
+import { latencyReport, parseReportDate, parseSince } from "../../../src/services/latency/report.ts";
 import { latencyChart } from "./chart.ts";
 import { formatReport } from "./format.ts";
 
@@ -38,8 +38,8 @@ async function main(): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  const now = values.until === undefined ? new Date() : new Date(values.until);
-  if (Number.isNaN(now.getTime())) {
+  const now = values.until === undefined ? new Date() : parseReportDate(values.until);
+  if (!now) {
     process.stderr.write(`--until ${values.until}: expected a date (2026-11-01 or 2026-11-01T12:00:00Z).\n${USAGE}`);
     return 2;
   }

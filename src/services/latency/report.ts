@@ -158,23 +158,37 @@ function ms(value: unknown): number | null {
 const share = (n: number) => Math.round(n * 1000) / 1000;
 const round2 = (n: number | null | undefined) => (n === null || n === undefined ? null : Math.round(Number(n) * 100) / 100);
 
-/** The longest window a report covers. */
-const MAX_SINCE_DAYS = 366;
+/** The longest relative window a report covers: a year (`365d`, `8760h`). */
+const MAX_SINCE_DAYS = 365;
+
+/**
+ * An ISO date ("2026-11-01", UTC midnight) or date and time ("2026-11-01T12:00:00Z", with an
+ * optional offset), from the year 2000 on; undefined for anything else, including a day the
+ * month does not have ("2026-02-30", which `new Date` quietly reads as 2 March).
+ */
+export function parseReportDate(text: string): Date | undefined {
+  const match = /^(\d{4})-(\d{2})-(\d{2})(T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,3})?)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)?)?$/.exec(
+    text.trim(),
+  );
+  if (!match) return undefined;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const calendar = new Date(Date.UTC(year, month - 1, day));
+  if (year < 2000 || calendar.getUTCMonth() !== month - 1 || calendar.getUTCDate() !== day) return undefined;
+  const at = new Date(text.trim());
+  return Number.isNaN(at.getTime()) ? undefined : at;
+}
 
 /**
  * The start of a report window: `7d`, `24h`, `90m` before `now` (at most a year), or an ISO date
- * (not in the future). Undefined when the text is neither.
+ * (`parseReportDate`, not after `now`). Undefined when the text is neither.
  */
 export function parseSince(text: string, now: Date): Date | undefined {
   const relative = /^(\d{1,6})([dhm])$/.exec(text.trim());
-  let at: Date;
   if (relative) {
     const unit = { d: 86_400_000, h: 3_600_000, m: 60_000 }[relative[2] as "d" | "h" | "m"];
-    at = new Date(now.getTime() - Number(relative[1]) * unit);
-    if (now.getTime() - at.getTime() > MAX_SINCE_DAYS * 86_400_000) return undefined;
-  } else if (/^\d{4}-\d{2}-\d{2}/.test(text)) {
-    at = new Date(text);
-    if (Number.isNaN(at.getTime()) || at.getUTCFullYear() < 2000 || at > now) return undefined;
-  } else return undefined;
-  return at;
+    const span = Number(relative[1]) * unit;
+    return span > MAX_SINCE_DAYS * 86_400_000 ? undefined : new Date(now.getTime() - span);
+  }
+  const at = parseReportDate(text);
+  return at === undefined || at > now ? undefined : at;
 }
