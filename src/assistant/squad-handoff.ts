@@ -1,14 +1,19 @@
 /**
  * The answer to `handoff-destination-request`: which squad member takes the caller next, decided
- * like the transfer rules (src/assistant/handoff.ts). The desk comes from, in order, the model's
- * handoff arguments, what a tool put in the call's state (`handoff`: a department naming a member,
- * or a reason a member lists), keywords in the caller's last turns. Then: a member cannot hand to
- * itself or to a member outside its `handoffTo`; a member with `hours: "business"` is closed
- * outside `businessHours` (its `afterHours` member takes the call, else the caller hears the
- * closed message). The next member gets what was said and the call's state as variable values.
+ * like the transfer rules (src/assistant/handoff.ts). The desk comes from, in order, the desk the
+ * model named, a department a tool put in the call's state (`handoff`), a reason the model gave
+ * that a member lists, keywords in the caller's last turns, and last a reason in the call's state
+ * (it may be old: a `tool-failures` reason stays for the rest of the call, so the caller's own
+ * words come first). Reasons and keywords only pick members the speaking member may hand to.
+ * Then: a member cannot hand to itself or to a member outside its `handoffTo`; a member with
+ * `hours: "business"` is closed outside `businessHours` (its `afterHours` member takes the call
+ * when the speaking member may hand to it, else the caller hears the closed message). The next
+ * member gets what was said and the call's state as variable values, inert against Liquid.
  */
 import type { Vapi } from "@vapi-ai/server-sdk";
+import { redactPersonalData } from "../lib/redaction.ts";
 import { isOpen } from "../services/business-hours.ts";
+import { inertText } from "./caller-profile.ts";
 import type { AssistantConfig, SquadConfig, SquadMember } from "./define.ts";
 import { DEFAULT_HANDOFF_CONTEXT, HANDOFF_NOTE_VARIABLE, handoffTargets, memberAssistantName } from "./squad.ts";
 
@@ -57,17 +62,21 @@ export function decideSquadHandoff(
     return wanted ? members.find((m) => m.name === wanted) : undefined;
   };
   const asked = request.desk?.trim() ? request.desk.trim() : undefined;
+  // Reasons and keywords only choose among the members this one may hand to.
+  const candidates = from ? handoffTargets(squad, from) : members;
+  const byReason = (reason: string | undefined) => (reason ? candidates.find((m) => m.reasons?.includes(reason)) : undefined);
 
   let member: SquadMember | undefined;
   let matchedBy: HandoffMatch | undefined;
   if (asked) {
     member = byName(asked);
     if (!member) {
+      const shown = deskToShow(asked);
       return {
         kind: "refused",
         why: "unknown-desk",
-        asked,
-        message: `There is no ${asked} desk. The desks are: ${describeDesks(from ? handoffTargets(squad, from) : members)}.`,
+        ...(shown ? { asked: shown } : {}),
+        message: `${shown ? `No desk is called "${shown}".` : "That is not one of the desks."} The desks are: ${describeDesks(candidates)}.`,
       };
     }
     matchedBy = "desk";
@@ -76,16 +85,18 @@ export function decideSquadHandoff(
     member = byName(request.state.department);
     matchedBy = "state";
   }
-  const reason = request.state.reason ?? request.reason;
-  if (!member && reason) {
-    member = members.find((m) => m.reasons?.includes(reason));
+  if (!member) {
+    member = byReason(request.reason);
     if (member) matchedBy = "reason";
   }
   if (!member) {
     const text = ` ${request.recentCallerText.toLowerCase().replace(/[^a-z0-9]+/g, " ")} `;
-    const candidates = from ? handoffTargets(squad, from) : members;
     member = candidates.find((m) => m.keywords?.some((k) => text.includes(` ${k.toLowerCase()} `)));
     if (member) matchedBy = "keyword";
+  }
+  if (!member) {
+    member = byReason(request.state.reason);
+    if (member) matchedBy = "reason";
   }
   if (!member || !matchedBy) return { kind: "refused", why: "unclear", message: squad.unclearMessage };
 
@@ -106,11 +117,28 @@ export function decideSquadHandoff(
     };
   }
   if (member.hours === "business" && !isOpen(settings.businessHours, settings.timeZone, now)) {
-    const instead = members.find((m) => m.name === member.afterHours);
-    if (instead && instead.name !== from?.name) return { kind: "handoff", member: instead, matchedBy, closedMember: member.name };
+    // The afterHours member takes the call only where the speaking member could hand it anyway.
+    const instead = candidates.find((m) => m.name === member.afterHours);
+    if (instead) return { kind: "handoff", member: instead, matchedBy, closedMember: member.name };
     return { kind: "refused", why: "closed", asked: member.name, message: member.closedMessage ?? squad.closedMessage };
   }
   return { kind: "handoff", member, matchedBy };
+}
+
+/** Longest unknown desk name said back to the model. */
+const MAX_SHOWN_DESK = 40;
+
+/**
+ * An unknown desk as the refusal may repeat it: a short name of letters and spaces, redacted;
+ * anything else (long, digits, punctuation, new lines: what the model put there may be the caller's
+ * card number or an injected instruction) is not repeated at all.
+ */
+function deskToShow(asked: string): string | undefined {
+  if (asked.length > MAX_SHOWN_DESK * 2) return undefined;
+  const plain = asked.replace(/\s+/g, " ").trim();
+  if (plain.length > MAX_SHOWN_DESK || !/^[\p{L}'’ -]+$/u.test(plain)) return undefined;
+  const redacted = redactPersonalData(plain);
+  return redacted === plain ? plain : undefined;
 }
 
 function describeDesks(members: readonly SquadMember[]): string {
@@ -139,11 +167,12 @@ export function handoffVariables(context: HandoffContextValues): Record<string, 
   ]
     .filter(Boolean)
     .join(" ");
+  // Vapi renders Liquid in variable values: what the model or the caller wrote must stay text.
   return {
-    handoffFrom: context.from ?? "",
-    handoffReason: context.reason ?? "",
-    handoffSummary: context.summary,
-    [HANDOFF_NOTE_VARIABLE]: note,
+    handoffFrom: inertText(context.from ?? ""),
+    handoffReason: inertText(context.reason ?? ""),
+    handoffSummary: inertText(context.summary),
+    [HANDOFF_NOTE_VARIABLE]: inertText(note),
   };
 }
 

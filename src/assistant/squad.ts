@@ -162,8 +162,10 @@ export interface SpeakingAssistant {
 
 /**
  * The squad (and member, when known) a message's assistant belongs to: by the metadata Switchboard
- * puts on every member, else by the member's assistant name, else by the call's squad name, else
- * the only squad there is. Undefined: the call is not one of this configuration's squads.
+ * puts on every member, else by the member's assistant name. Only when the message names no
+ * assistant: by the call's squad name, else the only squad there is. Undefined: the call is not
+ * one of this configuration's squads (an assistant that is not one of its members, such as a preset
+ * or another squad's assistant, is never taken for one).
  */
 export function locateSquadMember(
   config: AssistantConfig,
@@ -184,8 +186,8 @@ export function locateSquadMember(
       if (member) return { squadName: name, squad, member };
     }
   }
-  // One of the preset assistants (not a member): it is in no squad here.
-  if (typeof meta?.preset === "string") return undefined;
+  // Another squad's assistant, a preset, or any assistant that is not a member: in no squad here.
+  if (assistant && (meta || assistant.name !== undefined)) return undefined;
   const byCall = squads.find(([name]) => squadName(config, name) === callSquadName);
   if (byCall) return { squadName: byCall[0], squad: byCall[1], member: undefined };
   if (squads.length === 1) return { squadName: squads[0]![0], squad: squads[0]![1], member: undefined };

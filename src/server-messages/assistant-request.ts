@@ -17,7 +17,7 @@ import { transferTo } from "../assistant/handoff.ts";
 import type { RouteDecision } from "../assistant/routing.ts";
 import { buildSquad, squadOf } from "../assistant/squad.ts";
 import type { AppDeps } from "../deps.ts";
-import { recordCallMember } from "../services/call-members.ts";
+import { entryMemberWriter } from "../services/entry-member-writes.ts";
 import { callFacts, type VapiMessage } from "../vapi/envelope.ts";
 import type { ServerTarget } from "../vapi/server-target.ts";
 import { knowledgeBaseInUse } from "./knowledge-base-request.ts";
@@ -58,7 +58,7 @@ const NOT_LOOKED_UP = { source: "none", elapsedMs: 0, personalized: false } as c
  */
 export async function answerAssistantRequest(
   deps: AppDeps,
-  call: IncomingCall,
+  call: AssistantRequestCall,
   target: ServerTarget,
   explicitPreset?: PresetName,
 ): Promise<AssistantAnswer> {
@@ -109,7 +109,17 @@ export async function answerAssistantRequest(
     warnOfMissingTools(deps, config, common.tools);
     const entry = squadOf(config, route.squad).members[0]!;
     const squad = buildSquad({ ...common, squad: route.squad }, { kind: "profile", profile: lookup.profile });
-    if (call.callId) recordEntryMember(deps, call.callId, route.squad, entry.name, call.callerNumber);
+    if (call.callId) {
+      // Written in batches after the answer; waits only when too many rows already wait (entry-member-writes.ts).
+      const record = {
+        callId: call.callId,
+        squad: route.squad,
+        member: entry.name,
+        via: "entry" as const,
+        at: call.at ?? deps.clock.now(),
+      };
+      await entryMemberWriter(deps).add(record, call.callerNumber);
+    }
     // squadOverrides reach every member: the profile for stored prompts, the greeting for the first.
     return { response: { squad, squadOverrides: { variableValues } }, preset: entry.preset, route, personalization };
   }
@@ -143,13 +153,13 @@ function warnOfMissingTools(deps: AppDeps, config: AssistantConfig, tools: reado
   if (problems.length > 0) deps.logger.error("squad members name tools that do not exist; they are served without them", { problems });
 }
 
-/** The squad's first member served this call: recorded off the answer's path (nobody waits for it). */
-function recordEntryMember(deps: AppDeps, callId: string, squad: string, member: string, callerNumber: string | undefined) {
-  deps.defer(recordCallMember(deps.db, { callId, squad, member, via: "entry" }, callerNumber), "squad entry member record");
+/** An incoming call, with Vapi's time of the request (the squad's entry member is recorded at it). */
+export interface AssistantRequestCall extends IncomingCall {
+  at?: Date | undefined;
 }
 
-/** The facts of an assistant-request that screening and routing read. */
-export function incomingCall(message: VapiMessage): IncomingCall {
+/** The facts of an assistant-request that screening, routing and the squad's call record read. */
+export function incomingCall(message: VapiMessage): AssistantRequestCall {
   const facts = callFacts(message);
   const call = message.call as (Record<string, unknown> & { customer?: Record<string, unknown> }) | undefined;
   const customer = call?.customer ?? (message.customer as Record<string, unknown> | undefined);
@@ -159,5 +169,6 @@ export function incomingCall(message: VapiMessage): IncomingCall {
     phoneNumberId: facts.phoneNumberId,
     callType: typeof call?.type === "string" ? call.type : undefined,
     sipCaller: typeof customer?.sipUri === "string" && customer.sipUri !== "",
+    at: facts.timestampMs === undefined ? undefined : new Date(facts.timestampMs),
   };
 }

@@ -84,7 +84,10 @@ async function decide(deps: AppDeps, message: VapiMessage): Promise<Body> {
     return handoffAnswer(config, located.squad, decision, {});
   }
 
-  const redact = (value: string) => redactPersonalData(value, { callerNumber: facts.callerNumber }).slice(0, MAX_SUMMARY_CHARS);
+  // Cut before redacting (a huge summary costs bounded work), with room after the kept part so a
+  // card number across the cut is still seen whole; made inert against Liquid in handoffVariables.
+  const redact = (value: string) =>
+    redactPersonalData(value.slice(0, 4 * MAX_SUMMARY_CHARS), { callerNumber: facts.callerNumber }).slice(0, MAX_SUMMARY_CHARS);
   const reason = text(parameters.reason) ?? wanted?.reason;
   const variables = handoffVariables({
     from,
@@ -114,7 +117,7 @@ async function decide(deps: AppDeps, message: VapiMessage): Promise<Body> {
           via: "handoff",
           fromMember: from,
           reason: reason ?? `matched by ${decision.matchedBy}`,
-          at: facts.timestampMs ? new Date(facts.timestampMs) : undefined,
+          at: facts.timestampMs ? new Date(facts.timestampMs) : deps.clock.now(),
         },
         facts.callerNumber,
       ),
@@ -148,7 +151,7 @@ export async function recordTransferUpdate(deps: AppDeps, message: VapiMessage):
         member: located.member.name,
         via: "handoff",
         fromMember: from?.member?.name,
-        at: facts.timestampMs ? new Date(facts.timestampMs) : undefined,
+        at: facts.timestampMs ? new Date(facts.timestampMs) : deps.clock.now(),
       },
       facts.callerNumber,
     ),

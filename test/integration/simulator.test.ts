@@ -154,7 +154,7 @@ describe("runScenario", () => {
       ),
       "then: the next member's own words",
     ]);
-    expect(report.steps[5]?.notes[0]).toMatch(/^handoff refused: There is no legal desk/);
+    expect(report.steps[5]?.notes[0]).toMatch(/^handoff refused: No desk is called "legal"/);
     expect(await membersOfCall(testDatabase().db, report.callId)).toEqual([
       expect.objectContaining({ member: "reception", via: "entry" }),
       expect.objectContaining({ member: "scheduling", via: "handoff", fromMember: "reception" }),

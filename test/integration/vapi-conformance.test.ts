@@ -226,7 +226,7 @@ describe("every server message type", () => {
     expect(errorsOf("ServerMessageResponseHandoffDestinationRequest", json)).toBe("");
     expect(errorsOf("HandoffDestinationAssistant", json.destination)).toBe("");
     const refused = await t.webhook({ message: { ...fromReception, parameters: { destination: "dynamic", desk: "legal" } } });
-    expect(refused.json).toMatchObject({ destination: {}, error: expect.stringContaining("There is no legal desk") });
+    expect(refused.json).toMatchObject({ destination: {}, error: expect.stringContaining(`No desk is called "legal"`) });
     expect(errorsOf("ServerMessageResponseHandoffDestinationRequest", refused.json)).toBe("");
     const fromPreset = { ...message, assistant: { name: "Switchboard (support)", metadata: { preset: "support" } } };
     expect((await t.webhook({ message: fromPreset })).json).toEqual({ destination: {}, error: HANDOFF_DECLINED_TRANSFER });

@@ -1,11 +1,13 @@
 import { pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
 
 /**
- * Which squad members served a call, one row per member, keyed by Vapi's call id (the same key as
+ * Which squad members served a call, one row each time a member took the caller (a caller handed
+ * back to an earlier member has a row for each turn), keyed by Vapi's call id (the same key as
  * `calls`, written independently of it: a member may be recorded before the call's first status
- * update). The entry member is written when assistant-request serves the squad; the others when
- * this server decides a handoff to them or Vapi reports one (`transfer-update`). Repeated
- * deliveries change nothing: the first record of a member in a call stands.
+ * update) and Vapi's message time. The entry member is written when assistant-request serves the
+ * squad; the others when this server decides a handoff to them or Vapi reports one
+ * (`transfer-update`). Repeated deliveries change nothing: the same message has the same time, and
+ * a member next to a row of itself is the same turn (src/services/call-members.ts).
  */
 export const callMembers = pgTable(
   "call_members",
@@ -18,7 +20,8 @@ export const callMembers = pgTable(
     fromMember: text("from_member"),
     /** Why the handoff happened (the model's reason, or the rule that matched); redacted. */
     reason: text("reason"),
-    joinedAt: timestamp("joined_at", { withTimezone: true }).notNull().defaultNow(),
+    /** Vapi's message time (this server's clock when Vapi sent none), never the database's. */
+    joinedAt: timestamp("joined_at", { withTimezone: true }).notNull(),
   },
-  (t) => [primaryKey({ columns: [t.callId, t.member] })],
+  (t) => [primaryKey({ columns: [t.callId, t.joinedAt, t.member] })],
 );
