@@ -6,6 +6,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main as kbLoad } from "../../scripts/cli/kb-load.ts";
 import { chunkDocument } from "../../src/services/knowledge-base/chunking.ts";
+import { normalizeQuestion } from "../../src/services/knowledge-base/search.ts";
 import { createTestApp, type TestApp, testDatabase } from "../support/harness.ts";
 import { testCallId } from "../support/vapi-messages.ts";
 import { formatVapiIssues, vapiValidator } from "../support/vapi-schema.ts";
@@ -124,6 +125,17 @@ describe("the knowledge base", () => {
     expect(long.length).toBeGreaterThan(100_000);
     const documents = await ask(long);
     expect(documents[0]?.content).toContain("Maple Street");
+  });
+
+  it("never keeps a card number the caller read out in its cache key, and answers words with NUL and control characters", async () => {
+    const key = normalizeQuestion("My card number is 4111 1111 1111 1111, can I pay for parking with it?");
+    expect(key).not.toMatch(/4111|1111/);
+    expect(key).toContain("parking");
+    expect(normalizeQuestion("where\u0000do I\u0007 park")).toBe("where do i park");
+    const before = t.logs.length;
+    expect((await ask("where do I \u0000park?"))[0]?.content).toContain("Maple Street");
+    expect(await ask("\u0000")).toEqual([]);
+    expect(t.logs.slice(before).filter((l) => l.includes('"level":"error"'))).toEqual([]);
   });
 
   it("serves a cached answer until a document changes, then the new text", async () => {

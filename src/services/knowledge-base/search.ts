@@ -30,9 +30,15 @@ export interface KnowledgeBaseState {
 /** Longer questions are cut: the words that matter come early, and keys stay short. */
 const MAX_QUERY_CHARS = 300;
 
-/** What is searched and cached: lower case, single spaces, at most MAX_QUERY_CHARS. */
+/**
+ * What is searched and cached (the cache key holds it): lower case, single spaces, at most
+ * MAX_QUERY_CHARS, without control characters (Postgres refuses NUL) and with any card number the
+ * caller read out replaced, so none is ever stored in a key.
+ */
 export function normalizeQuestion(text: string): string {
-  return text.toLowerCase().replace(/\s+/g, " ").trim().slice(0, MAX_QUERY_CHARS);
+  // Cut first (with room for a card number across the cut), then redact, then cut again.
+  const cleaned = text.slice(0, MAX_QUERY_CHARS * 4).replace(/\p{Cc}/gu, " ");
+  return redactCardNumbers(cleaned, " ").toLowerCase().replace(/\s+/g, " ").trim().slice(0, MAX_QUERY_CHARS);
 }
 
 /** How many documents the knowledge base has and in which languages (cached until a document changes). */
