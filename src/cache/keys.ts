@@ -56,6 +56,6 @@ export const keys = {
   callCounted: (callId: string) => `screen:counted:${callId}`,
   /** A lock so transcript retention runs at most once an hour across all instances. */
   retentionLock: () => "retention:transcripts",
-  /** A lock so the outbox's due messages are looked for at most once a minute across all instances. */
+  /** A lock so due outbox messages are sent in at most one pass every 10 seconds across all instances. */
   outboxRedeliveryLock: () => "outbox:redelivery",
 };

@@ -17,8 +17,11 @@ import type { ServiceContext } from "./context.ts";
 export interface OutboxRelay {
   readonly messenger: Messenger["kind"];
   deliver(outboxId: string): Promise<void>;
-  /** Sends the pending messages that are due (never tried, or not sent and their wait over); resolves with how many were tried. */
-  redeliverDue(): Promise<number>;
+  /**
+   * Sends the pending messages that are due (never tried, or not sent and their wait over);
+   * resolves with how many were tried. `mayRun`, asked only when some are due, can decline the pass.
+   */
+  redeliverDue(mayRun?: () => Promise<boolean>): Promise<number>;
 }
 
 /** Tries in all; the waits between them are 1, 2, 4 and 8 minutes. */
@@ -41,7 +44,13 @@ export async function queueSms(
     .values({ channel: "sms", recipient: message.to, body: message.body, toolCallId: message.toolCallId ?? null })
     .returning({ id: outbox.id });
   const id = row!.id;
-  ctx.afterCommit(() => relay.deliver(id));
+  // Sent after the commit and off the answer's path: a slow provider must not hold what the
+  // caller hears past the tool's budget (the row records how the send went).
+  ctx.afterCommit(() => {
+    const sending = relay.deliver(id);
+    if (ctx.defer) ctx.defer(sending, "sms delivery");
+    else return sending;
+  });
   return id;
 }
 
@@ -77,9 +86,9 @@ export function createOutboxRelay(deps: {
       )
       .returning();
     if (!row) return;
+    let providerId: string;
     try {
-      const { providerId } = await deps.messenger.send({ to: row.recipient, body: row.body });
-      await deps.db.update(outbox).set({ providerId }).where(eq(outbox.id, id));
+      ({ providerId } = await deps.messenger.send({ to: row.recipient, body: row.body }));
     } catch (err) {
       const error = String((err as Error).message ?? err).slice(0, 500);
       if (err instanceof SmsNotSentError && row.attempts < MAX_SMS_ATTEMPTS) {
@@ -93,9 +102,16 @@ export function createOutboxRelay(deps: {
       }
       deps.logger.error("sms delivery failed", { outboxId: id, attempts: row.attempts, err });
       await deps.db.update(outbox).set({ status: "failed", sentAt: null, error }).where(eq(outbox.id, id));
+      return;
     }
+    // The provider took it: the row stays `sent` whatever happens to this bookkeeping write.
+    await deps.db
+      .update(outbox)
+      .set({ providerId })
+      .where(eq(outbox.id, id))
+      .catch((err: unknown) => deps.logger.warn("sms sent; its provider id was not recorded", { outboxId: id, providerId, err }));
   };
-  const redeliverDue = async (): Promise<number> => {
+  const redeliverDue = async (mayRun?: () => Promise<boolean>): Promise<number> => {
     if (deps.messenger.kind === "outbox") return 0;
     const due = await deps.db
       .select({ id: outbox.id })
@@ -110,24 +126,25 @@ export function createOutboxRelay(deps: {
       // Newest first: a caller may still be on the line.
       .orderBy(desc(outbox.createdAt))
       .limit(PASS_SIZE);
+    if (due.length === 0 || (mayRun && !(await mayRun()))) return 0;
     for (const { id } of due) await deliver(id);
     return due.length;
   };
   return { messenger: deps.messenger.kind, deliver, redeliverDue };
 }
 
-const REDELIVERY_INTERVAL_MS = 60_000;
+const REDELIVERY_INTERVAL_MS = 10_000;
 
 /**
- * Sends the outbox's due messages at most once a minute across all instances (a cache lock),
- * piggybacking on end-of-call reports so no scheduler is needed, on Node or Workers. Best effort,
- * off the response path: a pass that fails is caught up by the next one.
+ * Sends the outbox's due messages when a call ends, piggybacking on end-of-call reports so no
+ * scheduler is needed, on Node or Workers: one indexed query, and when something is due, a pass
+ * at most every 10 seconds across all instances (a cache lock, taken only then, so a look that
+ * finds nothing never delays the next). Best effort, off the response path.
  */
 export async function redeliverNowAndThen(relay: OutboxRelay, cache: Cache, logger: Logger): Promise<void> {
   try {
     if (relay.messenger === "outbox") return;
-    if (!(await cache.setIfAbsent(keys.outboxRedeliveryLock(), "1", REDELIVERY_INTERVAL_MS))) return;
-    const tried = await relay.redeliverDue();
+    const tried = await relay.redeliverDue(() => cache.setIfAbsent(keys.outboxRedeliveryLock(), "1", REDELIVERY_INTERVAL_MS));
     if (tried > 0) logger.info("outbox messages tried again", { tried });
   } catch (err) {
     logger.warn("outbox redelivery pass failed", { err });

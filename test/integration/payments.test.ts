@@ -4,7 +4,9 @@ import { sql } from "drizzle-orm";
 import Stripe from "stripe";
 import { describe, expect, it } from "vitest";
 import { createStripeProvider } from "../../src/integrations/payment-providers/stripe.ts";
+import type { Messenger } from "../../src/integrations/sms/messenger.ts";
 import { createTwilioMessenger } from "../../src/integrations/sms/twilio.ts";
+import { createOutboxRelay } from "../../src/services/outbox.ts";
 import { callTool, givenAccount, uniquePhone } from "../support/business.ts";
 import { createTestApp, TEST_PAYMENT_LINK_SECRET, type TestApp, testDatabase } from "../support/harness.ts";
 import { startStandIn } from "../support/stand-in-server.ts";
@@ -156,6 +158,8 @@ describe("Twilio SMS", () => {
     ]);
 
     await callTool(t, "send_payment_link", {}, { caller });
+    // Sent after the answer (off its path): wait for the row to say how it went.
+    await expect.poll(async () => (await sentSms(caller)).map((r) => [r.status, r.provider_id])).toEqual([["sent", "SM123"]]);
     expect(stand.requests).toHaveLength(1);
     const req = stand.requests[0]!;
     expect(req.path).toBe("/2010-04-01/Accounts/AC123/Messages.json");
@@ -169,7 +173,7 @@ describe("Twilio SMS", () => {
     fail = true;
     const second = await callTool(t, "send_payment_link", {}, { caller });
     expect(second.data!.sent).toBe(true);
-    expect((await sentSms(caller)).map((r) => r.status)).toEqual(["sent", "failed"]);
+    await expect.poll(async () => (await sentSms(caller)).map((r) => r.status)).toEqual(["sent", "failed"]);
     expect(t.logs.some((l) => l.includes('"sms delivery failed"'))).toBe(true);
   });
 
@@ -196,6 +200,7 @@ describe("Twilio SMS", () => {
       )[0];
 
     await callTool(t, "send_payment_link", {}, { caller });
+    await expect.poll(async () => (await state())?.attempts).toBe(1);
     expect(sentTo(caller)).toBe(1);
     expect(await state()).toMatchObject({ status: "pending", attempts: 1, provider_id: null, due: false });
     expect(t.logs.some((l) => l.includes('"sms not sent; it will be tried again"'))).toBe(true);
@@ -214,8 +219,8 @@ describe("Twilio SMS", () => {
     const other = uniquePhone();
     await givenAccount(t, other, [{ amountCents: 300, dueDate: "2099-03-13" }]);
     await callTool(t, "send_payment_link", {}, { caller: other });
+    await expect.poll(async () => (await sentSms(other)).map((r) => r.status)).toEqual(["failed"]);
     expect(sentTo(other)).toBe(1);
-    expect((await sentSms(other)).map((r) => r.status)).toEqual(["failed"]);
     await db().execute(sql`update outbox set created_at = now() - interval '5 minutes' where recipient = ${other}`);
     await relay.redeliverDue();
     expect(sentTo(other)).toBe(1);
@@ -239,5 +244,43 @@ describe("Twilio SMS", () => {
     expect(recipients.filter((to) => to === left)).toHaveLength(1);
     expect(recipients).not.toContain(old);
     expect((await sentSms(old)).map((r) => r.status)).toEqual(["pending"]);
+  });
+
+  it("answers within the tool's budget while Twilio is slow, and keeps a message Twilio took `sent` even when recording its id fails", async () => {
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const slow: Messenger = {
+      kind: "twilio",
+      async send() {
+        await held;
+        return { providerId: "SM-slow" };
+      },
+    };
+    const t = await createTestApp({ env: { TOOL_BUDGET_MS: "3000" }, providers: { messenger: slow } });
+    const caller = uniquePhone();
+    await givenAccount(t, caller, [{ amountCents: 100, dueDate: "2099-03-13" }]);
+    // The answer comes while the send is still held: it does not wait for Twilio.
+    const answer = await callTool(t, "send_payment_link", {}, { caller });
+    expect(answer.data!.sent).toBe(true);
+    await expect.poll(async () => (await sentSms(caller)).map((r) => [r.status, r.provider_id])).toEqual([["sent", null]]);
+    release();
+    await expect.poll(async () => (await sentSms(caller))[0]?.provider_id).toBe("SM-slow");
+
+    // Twilio took it, then recording its id fails (Postgres refuses the NUL in this one): still
+    // `sent`, never `failed`, which an operator might send again.
+    const took = uniquePhone();
+    const [row] = await db().execute<{ id: string }>(
+      sql`insert into outbox (channel, recipient, body) values ('sms', ${took}, 'Your link') returning id`,
+    );
+    const relay = createOutboxRelay({
+      db: db(),
+      logger: t.deps.logger,
+      messenger: { kind: "twilio", send: async () => ({ providerId: "SM\u0000took" }) },
+    });
+    await relay.deliver(row!.id);
+    expect((await sentSms(took)).map((r) => [r.status, r.provider_id])).toEqual([["sent", null]]);
+    expect(t.logs.some((l) => l.includes('"sms sent; its provider id was not recorded"'))).toBe(true);
   });
 });
