@@ -92,6 +92,14 @@ describe("campaign.predial: calling hours in the callee's zone", () => {
     expect(await ask(await app("2026-01-07T19:00:00Z"), number)).toBe(true);
   });
 
+  it("refuses toll-free and other non-geographic numbers (they may ring anywhere, Honolulu included) as an unknown region", async () => {
+    for (const area of ["800", "888", "500", "900"]) {
+      const number = newNumber(area);
+      expect(await ask(await app(WEDNESDAY_1PM_NY), number)).toBe(false);
+      expect(await lastReason(number)).toBe("unknown_region");
+    }
+  });
+
   it("checks a French number in Paris time", async () => {
     const t = await app(WEDNESDAY_9AM_NY); // 3 PM in Paris
     const number = `+336${String(10_000_000 + ((process.pid * 100 + ++serial) % 89_999_999))}`;

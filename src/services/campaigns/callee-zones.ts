@@ -21,6 +21,17 @@ const AREA_CODE_ZONES: Record<string, readonly string[]> = {
   "907": ["America/Anchorage", "America/Adak"],
 };
 
+/**
+ * North American area codes tied to no place (toll-free 8YY, personal communications 5XX, 600, 700,
+ * 900): such a number may ring anywhere from Guam to Newfoundland, so nobody can say it is a
+ * sensible hour there; the contact is refused as an unknown region.
+ */
+const NON_GEOGRAPHIC = new Set(
+  "500 521 522 523 524 525 526 527 528 529 532 533 535 538 542 543 544 545 546 547 549 550 552 553 554 556 558 566 569 577 578 588 589 600 700 800 833 844 855 866 877 888 900".split(
+    " ",
+  ),
+);
+
 export interface CalleeRegion {
   /** ISO 3166 country code ("US"), when the number has one. */
   country: string;
@@ -53,6 +64,7 @@ export function calleeRegion(number: string): CalleeRegion | undefined {
   if (!country) return undefined;
   if (parsed.countryCallingCode === "1") {
     const area = parsed.nationalNumber.slice(0, 3);
+    if (NON_GEOGRAPHIC.has(area)) return undefined;
     const zones = (country === "US" && AREA_CODE_ZONES[area]) || NANP_ZONES[country];
     if (zones) return { country, timeZones: zones };
   }
