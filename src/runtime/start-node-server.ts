@@ -143,11 +143,21 @@ async function main(options: StartOptions) {
   });
 
   let stopping = false;
+  /** How long a stop waits for requests in flight: past Vapi's own tool timeout, it answers nobody. */
+  const SHUTDOWN_DRAIN_MS = 20_000;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     deps.logger.info("shutting down", { signal });
-    server.close();
+    // No new connections; requests in flight are answered first (a deploy must not drop a tool
+    // call Vapi is waiting on), for at most SHUTDOWN_DRAIN_MS, then the rest is cut.
+    const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, SHUTDOWN_DRAIN_MS);
+    });
+    await Promise.race([drained, late]);
+    clearTimeout(timer);
     await runtime.close();
     await stopTracing?.();
     process.exit(0);

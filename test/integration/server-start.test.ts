@@ -1,6 +1,8 @@
 // Protects the first of the two commands: `npm start` with nothing configured serves a signed tool call end to end.
 import { execFileSync } from "node:child_process";
+import { once } from "node:events";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -155,5 +157,34 @@ describe("start-up failures", () => {
     );
     expect(failed).toContain("server exited with 1");
     expect(failed).toContain("PORT:");
+  });
+});
+
+// Last in the file: it stops the server the tests above share.
+describe("stopping", () => {
+  it("answers a request in flight before it exits on SIGTERM (a deploy drops no tool call)", async () => {
+    const secret = (await readFile(join(dataDir, "vapi-secret"), "utf8")).trim();
+    const body = JSON.stringify(toolCallsMessage([{ id: "e2e_stop", name: "get_business_hours" }]));
+    const socket = connect(Number(new URL(base).port), "127.0.0.1");
+    await once(socket, "connect");
+    let received = "";
+    socket.on("data", (d: Buffer) => {
+      received += d.toString();
+    });
+    const closed = once(socket, "close");
+    // Expect: 100-continue: the server says when it has the request's headers, so the request is in flight.
+    socket.write(
+      `POST /vapi/webhook HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\nx-vapi-secret: ${secret}\r\n` +
+        `content-length: ${Buffer.byteLength(body)}\r\nexpect: 100-continue\r\nconnection: close\r\n\r\n`,
+    );
+    while (!received.includes("100 Continue")) await once(socket, "data");
+    const exited = once(server.child, "exit");
+    server.child.kill("SIGTERM");
+    socket.end(body);
+    await closed;
+    expect(received).toMatch(/HTTP\/1\.1 200 OK/);
+    expect(received).toContain('"toolCallId":"e2e_stop"');
+    const [code] = await exited;
+    expect(code).toBe(0);
   });
 });
