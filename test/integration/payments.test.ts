@@ -178,19 +178,26 @@ describe("Twilio SMS", () => {
   });
 
   it("sends again only what Twilio certainly did not take (429, never reached), after its wait, once; a 500 is failed, never sent twice", async () => {
-    const answers: { status: number; json: unknown }[] = [
-      { status: 429, json: { code: 20429, message: "Too Many Requests" } },
-      { status: 201, json: { sid: "SM-again" } },
-      { status: 500, json: { message: "Internal error" } },
-    ];
-    const stand = await startStandIn(() => answers.shift() ?? { status: 201, json: { sid: "SM-late" } });
+    const caller = uniquePhone();
+    const other = uniquePhone();
+    // Answers per recipient: other files' due messages may reach this stand-in too (they get a 201).
+    let callerTries = 0;
+    const stand = await startStandIn((req) => {
+      const to = new URLSearchParams(req.body).get("To");
+      if (to === caller) {
+        return ++callerTries === 1
+          ? { status: 429, json: { code: 20429, message: "Too Many Requests" } }
+          : { status: 201, json: { sid: "SM-again" } };
+      }
+      if (to === other) return { status: 500, json: { message: "Internal error" } };
+      return { status: 201, json: { sid: "SM-other" } };
+    });
     const messenger = createTwilioMessenger({ accountSid: "AC123", authToken: "tok", from: "+15550009999", baseUrl: stand.url });
     const t = await createTestApp({ env: { TOOL_BUDGET_MS: "3000" }, providers: { messenger } });
     const relay = t.deps.services.outbox;
     // Other files' messages may be due as well: count only this test's.
     const sentTo = (...phones: string[]) =>
       stand.requests.filter((r) => phones.includes(new URLSearchParams(r.body).get("To") ?? "")).length;
-    const caller = uniquePhone();
     await givenAccount(t, caller, [{ amountCents: 100, dueDate: "2099-03-13" }]);
     const state = async () =>
       (
@@ -216,7 +223,6 @@ describe("Twilio SMS", () => {
     expect(sentTo(caller)).toBe(2);
 
     // A 500 may have been delivered: recorded failed, not tried again.
-    const other = uniquePhone();
     await givenAccount(t, other, [{ amountCents: 300, dueDate: "2099-03-13" }]);
     await callTool(t, "send_payment_link", {}, { caller: other });
     await expect.poll(async () => (await sentSms(other)).map((r) => r.status)).toEqual(["failed"]);
