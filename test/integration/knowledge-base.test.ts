@@ -65,6 +65,21 @@ async function ask(question: string) {
   return json.documents as { content: string; similarity: number; uuid: string }[];
 }
 
+/** kb:load's output and error lines in one transcript, on the test app's database and cache (or none: `withoutStores`). */
+function transcript(withoutStores = false) {
+  const io = {
+    said: "",
+    out(text: string) {
+      io.said += text;
+    },
+    err(text: string) {
+      io.said += text;
+    },
+    ...(withoutStores ? {} : { db: t.deps.db, cache: t.deps.cache }),
+  };
+  return io;
+}
+
 const policies = `# Store policies ${tag}
 
 ## Refunds
@@ -217,19 +232,9 @@ describe("the knowledge base", () => {
       await writeFile(join(folder, tag, "notes.txt"), "Deliveries arrive on Tuesdays.");
       await writeFile(join(folder, tag, "image.png"), "not text");
       const run = async (env: Record<string, string> = {}) => {
-        let stdout = "";
-        const code = await kbLoad([folder], env, {
-          out: (text) => {
-            stdout += text;
-          },
-          err: (text) => {
-            stdout += text;
-          },
-          db: t.deps.db,
-          cache: t.deps.cache,
-        });
-        expect(code).toBe(0);
-        return { stdout };
+        const io = transcript();
+        expect(await kbLoad([folder], env, io)).toBe(0);
+        return { stdout: io.said };
       };
       const first = await run();
       expect(first.stdout).toContain(`added ${tag}/notes.txt: 1 passage(s)`);
@@ -263,18 +268,9 @@ describe("npm run kb:load", () => {
       await writeFile(join(folder, tag, "b-latin1.txt"), Buffer.from([0x43, 0x61, 0x66, 0xe9]));
       await writeFile(join(folder, tag, "c-empty.md"), "   \n");
       await writeFile(join(folder, tag, "d-later.md"), "# Later\n\nLoaded after the odd ones.");
-      let said = "";
-      const io = {
-        out: (text: string) => {
-          said += text;
-        },
-        err: (text: string) => {
-          said += text;
-        },
-        db: t.deps.db,
-        cache: t.deps.cache,
-      };
+      const io = transcript();
       expect(await kbLoad([folder], {}, io)).toBe(1);
+      const said = io.said;
       expect(said).toContain(`${tag}/a-binary.md: not a text file`);
       expect(said).toContain(`${tag}/b-latin1.txt: not UTF-8 text`);
       expect(said).toContain(`${tag}/c-empty.md: empty`);
@@ -286,18 +282,10 @@ describe("npm run kb:load", () => {
   });
 
   it("names what it needs: a folder, then a database", async () => {
-    let said = "";
-    const io = {
-      out: (text: string) => {
-        said += text;
-      },
-      err: (text: string) => {
-        said += text;
-      },
-    };
+    const io = transcript(true);
     expect(await kbLoad([], {}, io)).toBe(2);
-    expect(said).toContain("Usage: npm run kb:load -- <folder>");
+    expect(io.said).toContain("Usage: npm run kb:load -- <folder>");
     expect(await kbLoad(["knowledge-base"], {}, io)).toBe(2);
-    expect(said).toContain("Set DATABASE_URL");
+    expect(io.said).toContain("Set DATABASE_URL");
   });
 });
